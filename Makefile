@@ -1,0 +1,70 @@
+# Two commands do everything on a fresh Debian/Ubuntu: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+APP := target/debug/tokendesk
+
+.PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
+        test-core test-keyring test-ui test-e2e check-bindings check-layers bench
+
+## make run: install what is missing, build, and open the app.
+run: setup-run build
+	$(APP)
+
+## make test: install what is missing and run every check and test.
+test: setup-test lint test-core check-bindings check-layers test-keyring test-ui build clippy test-e2e
+	@echo "make test: all checks and tests passed"
+
+setup-run:
+	bash scripts/setup.sh run
+
+setup-test:
+	bash scripts/setup.sh test
+
+build: ui app
+
+ui:
+	npm --prefix ui run build
+
+app:
+	cargo build --bin tokendesk
+
+lint: fmt-check typecheck
+	npm --prefix ui run lint
+
+fmt-check:
+	cargo fmt --all -- --check
+
+typecheck:
+	npm --prefix ui run typecheck
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Also (re)writes the TypeScript bindings in ui/src/api/bindings (ts-rs).
+test-core:
+	cargo test -p tokendesk-core
+
+# The committed TypeScript types must be exactly what the Rust types generate.
+check-bindings: test-core
+	@if [ -n "$$(git status --porcelain -- ui/src/api/bindings)" ]; then \
+	  git status --porcelain -- ui/src/api/bindings; git --no-pager diff -- ui/src/api/bindings; \
+	  echo "ui/src/api/bindings is out of date: run 'cargo test -p tokendesk-core' and commit" >&2; exit 1; fi
+
+# The core crate must build without Tauri.
+check-layers:
+	@if cargo tree -p tokendesk-core -e normal,build --prefix none | grep -E '^tauri' ; then \
+	  echo "tokendesk-core depends on tauri" >&2; exit 1; fi
+	@echo "tokendesk-core has no tauri dependency"
+
+test-keyring:
+	bash scripts/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
+
+test-ui:
+	npm --prefix ui test
+
+test-e2e: build
+	bash tests/e2e/run.sh
+
+bench:
+	cargo bench -p tokendesk-core --bench core

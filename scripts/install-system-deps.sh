@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Tokendesk needs to build, run and test, but only the missing
+# ones, so a second run costs a few pkg-config calls. Usage: install-system-deps.sh [run|test]
+set -euo pipefail
+mode=${1:-test}
+
+missing=()
+need_pc() { pkg-config --exists "$1" 2>/dev/null || missing+=("$2"); }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+
+need_cmd pkg-config pkg-config
+need_cmd cc build-essential
+need_pc webkit2gtk-4.1 libwebkit2gtk-4.1-dev
+need_pc gtk+-3.0 libgtk-3-dev
+need_pc libsoup-3.0 libsoup-3.0-dev
+need_pc librsvg-2.0 librsvg2-dev
+need_pc ayatana-appindicator3-0.1 libayatana-appindicator3-dev
+need_pc dbus-1 libdbus-1-dev
+need_cmd dbus-run-session dbus
+need_cmd dbus-launch dbus-x11
+need_cmd gnome-keyring-daemon gnome-keyring
+need_cmd secret-tool libsecret-tools
+if [ "$mode" = test ]; then
+  need_cmd xvfb-run xvfb
+  need_cmd WebKitWebDriver webkit2gtk-driver
+  need_cmd xclip xclip
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+
+echo "system packages: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

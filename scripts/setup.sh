@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# All set-up for `make run` (mode run) and `make test` (mode test) on Debian/Ubuntu: system
+# packages, npm packages, and for tests tauri-driver. Each step is skipped when already done.
+set -euo pipefail
+mode=${1:-test}
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system-deps.sh "$mode"
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "npm not found: install Node.js 20 or newer" >&2; exit 1; }
+
+npm_ci() { # dir
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "npm: installing packages in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+npm_ci ui
+if [ "$mode" = test ]; then
+  npm_ci tests/e2e
+  if ! command -v tauri-driver >/dev/null; then
+    echo "installing tauri-driver"
+    cargo install tauri-driver --locked --version 2.1.0 --quiet
+  fi
+  if ! command -v cargo-clippy >/dev/null || ! command -v rustfmt >/dev/null; then
+    rustup component add clippy rustfmt
+  fi
+fi

@@ -1,0 +1,125 @@
+//! Benchmarks: mint, hash and verify against 100,000 stored tokens, and list pages at that size.
+//! Run with `make bench` (cargo bench -p tokendesk-core --bench core); figures in docs/benchmarks.md.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use std::sync::Arc;
+use tokendesk_core::model::{ListQuery, SortDir, SortKey, TokenStatus, Verification};
+use tokendesk_core::secret::{random_key, ExposeSecret};
+use tokendesk_core::secret_store::MemorySecretStore;
+use tokendesk_core::{token, OpenOptions, SystemClock, Tokendesk};
+
+const N: usize = 100_000;
+
+fn benches(c: &mut Criterion) {
+    c.bench_function("mint", |b| {
+        b.iter(|| token::mint(black_box("tkd")).unwrap())
+    });
+    let key = random_key().unwrap();
+    let sample = token::mint("tkd").unwrap();
+    c.bench_function("hash (HMAC-SHA256)", |b| {
+        b.iter(|| token::hash(&key, black_box(sample.expose_secret())))
+    });
+    c.bench_function("check_format (checksum)", |b| {
+        b.iter(|| token::check_format(black_box(sample.expose_secret())))
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = MemorySecretStore::new();
+    let td = Tokendesk::open(
+        OpenOptions::new(dir.path(), Arc::new(SystemClock)),
+        &secrets,
+    )
+    .unwrap();
+    let s = td.local_session();
+    let mut active = Vec::new();
+    td.seed_tokens(&s, N, |i, t| {
+        if i % 7 != 0 && i % 400 > 31 && active.len() < 1000 {
+            active.push(t.expose_secret().to_string());
+        }
+    })
+    .unwrap();
+    assert!(matches!(
+        td.verify(&active[0]).unwrap(),
+        Verification::Active(_)
+    ));
+
+    let mut i = 0;
+    c.bench_function("verify (100k tokens stored)", |b| {
+        b.iter(|| {
+            i = (i + 1) % active.len();
+            td.verify(black_box(&active[i])).unwrap()
+        })
+    });
+    let unknown = token::mint("tkd").unwrap();
+    c.bench_function("verify unknown (100k stored)", |b| {
+        b.iter(|| td.verify(black_box(unknown.expose_secret())).unwrap())
+    });
+
+    let first = ListQuery {
+        sort: SortKey::Created,
+        dir: SortDir::Desc,
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list first page (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&first)).unwrap())
+    });
+    let second = ListQuery {
+        cursor: td.list_tokens(&s, &first).unwrap().next_cursor,
+        ..first.clone()
+    };
+    c.bench_function("list second page via cursor (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&second)).unwrap())
+    });
+    let by_name = ListQuery {
+        sort: SortKey::Name,
+        dir: SortDir::Asc,
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list sorted by name (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&by_name)).unwrap())
+    });
+    let by_status = ListQuery {
+        sort: SortKey::Status,
+        dir: SortDir::Asc,
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list sorted by status (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&by_status)).unwrap())
+    });
+    let filtered = ListQuery {
+        status: Some(TokenStatus::Revoked),
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list filtered: revoked (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&filtered)).unwrap())
+    });
+    let searched = ListQuery {
+        search: Some("deploy".into()),
+        status: Some(TokenStatus::Active),
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list filtered: search + active (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&searched)).unwrap())
+    });
+    let rare = ListQuery {
+        search: Some("seed 99999".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list filtered: search, 1 match (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&rare)).unwrap())
+    });
+}
+
+criterion_group! {
+    name = core;
+    config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(3));
+    targets = benches
+}
+criterion_main!(core);

@@ -1,0 +1,113 @@
+//! One error type for the whole core, with a closed set of codes that every face (desktop IPC,
+//! HTTP, CLI) reports identically, so a client can branch on `code` and show `message`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The closed set of error codes. Adding one is an API change: the TypeScript union is
+/// generated from this enum and the UI's `switch` must handle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    InvalidInput,
+    InvalidName,
+    NameTaken,
+    InvalidExpiry,
+    InvalidToken,
+    NotFound,
+    AlreadyRevoked,
+    TokenRevoked,
+    DatabaseBusy,
+    DatabaseCorrupt,
+    Database,
+    KeyringUnavailable,
+    Internal,
+}
+
+/// Messages are written for the person who will read them and never contain a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("Another active authorization is already named \u{201c}{0}\u{201d}. Choose another name, or revoke the other one first.")]
+    NameTaken(String),
+    #[error("{0}")]
+    InvalidExpiry(String),
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("No authorization with id {0} was found.")]
+    NotFound(String),
+    #[error("This authorization is already revoked.")]
+    AlreadyRevoked,
+    #[error("A revoked authorization cannot be renamed.")]
+    TokenRevoked,
+    #[error("The database is busy: another process holds a lock on it. Close other Tokendesk windows or commands and try again.")]
+    DatabaseBusy,
+    #[error("The database file is damaged or is not a Tokendesk database ({0}). Restore it from a backup or move it away to start fresh.")]
+    DatabaseCorrupt(String),
+    #[error("Database error: {0}")]
+    Database(String),
+    #[error("{0}")]
+    KeyringUnavailable(String),
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidName(_) => ErrorCode::InvalidName,
+            Error::NameTaken(_) => ErrorCode::NameTaken,
+            Error::InvalidExpiry(_) => ErrorCode::InvalidExpiry,
+            Error::InvalidToken(_) => ErrorCode::InvalidToken,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
+            Error::TokenRevoked => ErrorCode::TokenRevoked,
+            Error::DatabaseBusy => ErrorCode::DatabaseBusy,
+            Error::DatabaseCorrupt(_) => ErrorCode::DatabaseCorrupt,
+            Error::Database(_) => ErrorCode::Database,
+            Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::DatabaseBusy,
+            Some(C::DatabaseCorrupt | C::NotADatabase) => Error::DatabaseCorrupt(e.to_string()),
+            _ => Error::Database(e.to_string()),
+        }
+    }
+}
+
+/// What crosses a process boundary (Tauri IPC, HTTP body, CLI `--json`): `{ code, message }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}

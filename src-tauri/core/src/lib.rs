@@ -1,0 +1,18 @@
+//! Tokendesk core: the token authority without any user interface. The desktop app, the CLI
+//! and the HTTP service are thin faces over this crate, so every rule lives (and is tested) here.
+
+pub mod clipboard;
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod policy;
+pub mod secret;
+pub mod secret_store;
+pub mod service;
+pub mod store;
+pub mod token;
+pub mod validate;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use error::{ApiError, Error, ErrorCode, Result};
+pub use service::{OpenOptions, Tokendesk};

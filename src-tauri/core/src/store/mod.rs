@@ -1,0 +1,190 @@
+//! SQLite storage: one connection, WAL, foreign keys, numbered migrations compiled into the
+//! binary, and `with_tx` as the only way to write, so a change and its audit event commit together.
+
+pub mod authority;
+pub mod tokens;
+pub mod users;
+
+use crate::{Error, Result};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Migrations in order; the database's `user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::configure(conn, busy_timeout)
+    }
+
+    /// A private in-memory database, for fast unit tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::configure(Connection::open_in_memory()?, Duration::from_millis(100))
+    }
+
+    fn configure(conn: Connection, busy_timeout: Duration) -> Result<Store> {
+        conn.busy_timeout(busy_timeout)?;
+        // Reading the header first turns "not a database" into a clear error before any write.
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if mode != "wal" && mode != "memory" {
+            log::warn!("SQLite journal mode is {mode}, not WAL");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::Database(format!(
+                "The database was written by a newer Tokendesk (schema {version}, this one knows {SCHEMA_VERSION}). Update Tokendesk."
+            )));
+        }
+        let store = Store {
+            conn: Mutex::new(conn),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&self, from: i64) -> Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let to = i as i64 + 1;
+            self.with_tx(|tx| {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", to)?;
+                Ok(())
+            })?;
+            log::info!("database migrated to schema {to}");
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-applied change: the open
+        // transaction is rolled back when its guard drops, so the connection stays usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: all of it commits, or none of it.
+    pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs read-only queries on the connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+}
+
+/// Appends an audit event inside the caller's transaction.
+pub fn insert_audit(
+    tx: &Transaction<'_>,
+    at: i64,
+    actor_id: &str,
+    subject_id: &str,
+    action: &str,
+    target_id: Option<&str>,
+    details: &serde_json::Value,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_events (id, at, actor_id, subject_id, action, target_id, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            uuid::Uuid::now_v7().to_string(),
+            at,
+            actor_id,
+            subject_id,
+            action,
+            target_id,
+            details.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn list_audit(
+    conn: &Connection,
+    target_id: Option<&str>,
+) -> Result<Vec<crate::model::AuditEvent>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events
+         WHERE ?1 IS NULL OR target_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([target_id], |r| {
+        Ok(crate::model::AuditEvent {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            at: r.get(2)?,
+            actor_id: r.get(3)?,
+            subject_id: r.get(4)?,
+            action: r.get(5)?,
+            target_id: r.get(6)?,
+            details: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_set_user_version() {
+        let s = Store::open_in_memory().unwrap();
+        let v: i64 = s
+            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let fk: i64 = s
+            .read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(fk, 1);
+        s.migrate(SCHEMA_VERSION).unwrap();
+    }
+
+    #[test]
+    fn with_tx_rolls_back_everything_on_error() {
+        let s = Store::open_in_memory().unwrap();
+        let r: Result<()> = s.with_tx(|tx| {
+            insert_audit(tx, 1, "a", "a", "test", None, &serde_json::json!({}))?;
+            Err(Error::Internal("boom".into()))
+        });
+        assert!(r.is_err());
+        let n: i64 = s
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn foreign_keys_are_enforced() {
+        let s = Store::open_in_memory().unwrap();
+        let r = s.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO tokens (id, owner_id, created_by, kind, name, created_at, token_hash, display_hint)
+                 VALUES ('t', 'nobody', 'nobody', 'personal', 'n', 0, zeroblob(32), 'h')",
+                [],
+            )?;
+            Ok(())
+        });
+        assert_eq!(r.unwrap_err().code(), crate::ErrorCode::Database);
+    }
+}

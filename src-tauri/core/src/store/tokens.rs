@@ -1,0 +1,294 @@
+//! Queries on the `tokens` table, including the keyset-paginated list.
+
+use crate::clock::Millis;
+use crate::model::{ListPage, ListQuery, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus};
+use crate::{Error, Result};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+const COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
+                    revoked_at, revoked_by, revoke_reason, last_used_at, use_count, display_hint";
+
+pub const LIMIT_DEFAULT: u32 = 50;
+pub const LIMIT_MAX: u32 = 200;
+
+fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
+    let kind: String = r.get(3)?;
+    let expires_at: Option<i64> = r.get(7)?;
+    let revoked_at: Option<i64> = r.get(8)?;
+    Ok(TokenMeta {
+        id: r.get(0)?,
+        owner_id: r.get(1)?,
+        created_by: r.get(2)?,
+        kind: TokenKind::parse(&kind).unwrap_or(TokenKind::Personal),
+        name: r.get(4)?,
+        description: r.get(5)?,
+        created_at: r.get(6)?,
+        expires_at,
+        revoked_at,
+        revoked_by: r.get(9)?,
+        revoke_reason: r.get(10)?,
+        last_used_at: r.get(11)?,
+        use_count: r.get(12)?,
+        display_hint: r.get(13)?,
+        status: TokenStatus::derive(revoked_at, expires_at, now),
+    })
+}
+
+pub struct NewToken<'a> {
+    pub meta: &'a TokenMeta,
+    pub hash: &'a [u8; 32],
+}
+
+pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
+    let m = t.meta;
+    conn.execute(
+        &format!("INSERT INTO tokens ({COLS}, token_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        params![
+            m.id,
+            m.owner_id,
+            m.created_by,
+            m.kind.as_str(),
+            m.name,
+            m.description,
+            m.created_at,
+            m.expires_at,
+            m.revoked_at,
+            m.revoked_by,
+            m.revoke_reason,
+            m.last_used_at,
+            m.use_count,
+            m.display_hint,
+            &t.hash[..]
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, owner_id: &str, id: &str, now: Millis) -> Result<Option<TokenMeta>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLS} FROM tokens WHERE id = ?1 AND owner_id = ?2"),
+            params![id, owner_id],
+            |r| from_row(r, now),
+        )
+        .optional()?)
+}
+
+pub fn get_by_hash(conn: &Connection, hash: &[u8; 32], now: Millis) -> Result<Option<TokenMeta>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLS} FROM tokens WHERE token_hash = ?1"))?;
+    Ok(stmt
+        .query_row([&hash[..]], |r| from_row(r, now))
+        .optional()?)
+}
+
+/// Is `name` used by another non-revoked token of this owner? (Case-insensitive.)
+pub fn live_name_taken(
+    conn: &Connection,
+    owner_id: &str,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM tokens WHERE owner_id = ?1 AND name = ?2 AND revoked_at IS NULL
+             AND (?3 IS NULL OR id != ?3)",
+            params![owner_id, name, except_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn rename(conn: &Connection, id: &str, name: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tokens SET name = ?2 WHERE id = ?1",
+        params![id, name],
+    )?;
+    Ok(())
+}
+
+pub fn revoke(
+    conn: &Connection,
+    id: &str,
+    at: Millis,
+    by: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE tokens SET revoked_at = ?2, revoked_by = ?3, revoke_reason = ?4
+         WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, at, by, reason],
+    )?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::AlreadyRevoked)
+    }
+}
+
+/// The sort expressions, matching the indexes in the migration exactly so SQLite walks an
+/// index instead of sorting. Status order (active, expired, revoked) is derived from columns
+/// rather than the clock: not revoked first, then latest expiry first.
+fn sort_exprs(key: SortKey) -> &'static [&'static str] {
+    match key {
+        SortKey::Name => &["name"],
+        SortKey::Created => &["created_at"],
+        SortKey::Expires => &["coalesce(expires_at, 9223372036854775807)"],
+        SortKey::LastUsed => &["coalesce(last_used_at, 0)"],
+        SortKey::Status => &[
+            "revoked_at IS NOT NULL",
+            "-coalesce(expires_at, 9223372036854775807)",
+        ],
+    }
+}
+
+/// The position after the last row of a page. Carries the sort so a cursor cannot be replayed
+/// against a different ordering.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    s: SortKey,
+    d: SortDir,
+    k: Vec<serde_json::Value>,
+    id: String,
+}
+
+fn to_sql(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer),
+        _ => None,
+    }
+}
+
+fn to_json(v: Value) -> serde_json::Value {
+    match v {
+        Value::Integer(i) => i.into(),
+        Value::Text(s) => s.into(),
+        Value::Real(f) => f.into(),
+        Value::Null | Value::Blob(_) => serde_json::Value::Null,
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of `owner_id`'s tokens, excluding `hidden_kinds`.
+pub fn list(
+    conn: &Connection,
+    owner_id: &str,
+    hidden_kinds: &[TokenKind],
+    q: &ListQuery,
+    now: Millis,
+) -> Result<ListPage> {
+    let limit = match q.limit {
+        0 => LIMIT_DEFAULT,
+        n if n <= LIMIT_MAX => n,
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "A page holds at most {LIMIT_MAX} items."
+            )))
+        }
+    };
+    let exprs = sort_exprs(q.sort);
+    let mut sql = format!("SELECT {COLS}");
+    for (i, e) in exprs.iter().enumerate() {
+        sql.push_str(&format!(", {e} AS k{i}"));
+    }
+    sql.push_str(" FROM tokens WHERE owner_id = ?");
+    let mut args: Vec<Value> = vec![Value::Text(owner_id.to_string())];
+    for k in hidden_kinds {
+        sql.push_str(" AND kind != ?");
+        args.push(Value::Text(k.as_str().into()));
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if s.chars().count() > 200 {
+            return Err(Error::InvalidInput(
+                "The search text has at most 200 characters.".into(),
+            ));
+        }
+        sql.push_str(" AND (name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')");
+        let pat = escape_like(s);
+        args.push(Value::Text(pat.clone()));
+        args.push(Value::Text(pat));
+    }
+    match q.status {
+        None => {}
+        Some(TokenStatus::Revoked) => sql.push_str(" AND revoked_at IS NOT NULL"),
+        Some(TokenStatus::Active) => {
+            sql.push_str(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)");
+            args.push(Value::Integer(now));
+        }
+        Some(TokenStatus::Expired) => {
+            sql.push_str(" AND revoked_at IS NULL AND expires_at <= ?");
+            args.push(Value::Integer(now));
+        }
+    }
+    let op = if q.dir == SortDir::Asc { ">" } else { "<" };
+    if let Some(raw) = &q.cursor {
+        let bad = || Error::InvalidInput("The page cursor is invalid; reload the list.".into());
+        let c: Cursor = serde_json::from_str(raw).map_err(|_| bad())?;
+        if c.s != q.sort || c.d != q.dir || c.k.len() != exprs.len() {
+            return Err(bad());
+        }
+        sql.push_str(&format!(
+            " AND ({}, id) {op} ({}?)",
+            exprs.join(", "),
+            "?, ".repeat(exprs.len())
+        ));
+        for v in &c.k {
+            args.push(to_sql(v).ok_or_else(bad)?);
+        }
+        args.push(Value::Text(c.id));
+    }
+    let dir = if q.dir == SortDir::Asc { "ASC" } else { "DESC" };
+    let order: Vec<String> = exprs.iter().map(|e| format!("{e} {dir}")).collect();
+    sql.push_str(&format!(
+        " ORDER BY {}, id {dir} LIMIT {}",
+        order.join(", "),
+        limit + 1
+    ));
+
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut items = Vec::with_capacity(limit as usize + 1);
+    let mut last_keys = Vec::new();
+    while let Some(r) = rows.next()? {
+        if items.len() == limit as usize {
+            // One extra row only tells us another page exists.
+            let last: &TokenMeta = items.last().expect("limit >= 1");
+            let cursor = Cursor {
+                s: q.sort,
+                d: q.dir,
+                k: std::mem::take(&mut last_keys),
+                id: last.id.clone(),
+            };
+            let next =
+                serde_json::to_string(&cursor).map_err(|e| Error::Internal(e.to_string()))?;
+            return Ok(ListPage {
+                items,
+                next_cursor: Some(next),
+            });
+        }
+        items.push(from_row(r, now)?);
+        last_keys = (0..exprs.len())
+            .map(|i| r.get::<_, Value>(14 + i).map(to_json))
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(ListPage {
+        items,
+        next_cursor: None,
+    })
+}

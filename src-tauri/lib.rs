@@ -1,0 +1,60 @@
+//! The desktop app: Tauri set-up, plugins and the command table over tokendesk-core.
+
+mod clipboard;
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+use tauri::Manager;
+
+/// `TOKENDESK_DATA_DIR` overrides the platform app-data directory (tests use temp dirs).
+fn data_dir(app: &tauri::App) -> PathBuf {
+    match std::env::var_os("TOKENDESK_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => app
+            .path()
+            .app_data_dir()
+            .expect("the platform has an app-data directory"),
+    }
+}
+
+pub fn run() {
+    tauri::Builder::default()
+        // First, so a second launch only focuses the running window.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .targets([
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stdout),
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir {
+                        file_name: None,
+                    }),
+                ])
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            let state = state::AppState::open(data_dir(app));
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::retry_open,
+            commands::list_tokens,
+            commands::create_token,
+            commands::rename_token,
+            commands::revoke_token,
+            commands::copy_token,
+            commands::save_token_to_keyring,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Tokendesk");
+}

@@ -1,0 +1,99 @@
+//! After 1,000 creates, no plain token appears in the database, its WAL, or the log file.
+
+mod common;
+
+use common::{req, Env};
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::Mutex;
+use tokendesk_core::secret::ExposeSecret;
+
+/// Captures every log record (all levels) into a file, as a deployed app's log would.
+struct FileLogger(Mutex<std::fs::File>);
+
+impl log::Log for FileLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let mut f = self.0.lock().unwrap();
+        let _ = writeln!(
+            f,
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        );
+    }
+    fn flush(&self) {
+        let _ = self.0.lock().unwrap().flush();
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn plain_tokens_occur_in_no_file() {
+    let env = Env::new();
+    let log_path = env.dir.path().join("tokendesk.log");
+    let logger = Box::leak(Box::new(FileLogger(Mutex::new(
+        std::fs::File::create(&log_path).unwrap(),
+    ))));
+    log::set_logger(logger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+
+    let td = env.open();
+    let s = td.local_session();
+    let mut plains = Vec::with_capacity(1000);
+    for i in 0..1000 {
+        let c = td.create_token(&s, req(&format!("token {i}"))).unwrap();
+        if i % 3 == 0 {
+            td.rename_token(&s, &c.meta.id, &format!("renamed {i}"))
+                .unwrap();
+        }
+        if i % 5 == 0 {
+            td.revoke_token(&s, &c.meta.id, Some("rotation")).unwrap();
+        }
+        plains.push(c.token.expose_secret().to_string());
+    }
+    log::logger().flush();
+
+    let mut files = vec![log_path.clone()];
+    for e in std::fs::read_dir(env.data()).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let names: Vec<_> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "tokendesk.db-wal"),
+        "the WAL must be scanned too: {names:?}"
+    );
+    let log_text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log_text.lines().count() >= 1000,
+        "the logger captured the creates"
+    );
+
+    let contents: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert!(contents.iter().map(Vec::len).sum::<usize>() > 100_000);
+    // Everything after the prefix (body + checksum); finding it anywhere would be a leak.
+    let secret_parts: HashSet<&[u8]> = plains.iter().map(|p| &p.as_bytes()[4..]).collect();
+    let width = plains[0].len() - 4;
+    for (path, bytes) in files.iter().zip(&contents) {
+        let leaked = bytes
+            .windows(width)
+            .filter(|w| secret_parts.contains(w))
+            .count();
+        assert_eq!(leaked, 0, "plain tokens found in {}", path.display());
+    }
+    // The scan can see what is stored: the display hints (prefix + last 4) are found.
+    let hint = format!("tkd_\u{2026}{}", &plains[1][plains[1].len() - 4..]);
+    assert!(
+        contents.iter().any(|b| contains(b, hint.as_bytes())),
+        "the scanner reads the files"
+    );
+}

@@ -1,0 +1,187 @@
+// End-to-end: the built app in a real window (WebKitGTK), driven over WebDriver.
+// create -> read the token once -> copy -> close -> gone from the page -> rename -> revoke.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { remote } from "webdriverio";
+
+const APP = process.env.TOKENDESK_APP;
+const SHOTS = process.env.E2E_SCREENSHOTS ?? "screenshots";
+const PORT = 4444;
+const dataDir = mkdtempSync(join(tmpdir(), "tokendesk-e2e-"));
+let driver;
+let browser;
+
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+
+async function settle() {
+  // Two animation frames, so a screenshot shows the DOM just changed (not the previous frame).
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+}
+
+async function shot(name) {
+  await settle();
+  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+}
+
+async function rowByName(name) {
+  const rows = await browser.$$('[data-testid="token-row"]');
+  for (const row of rows) {
+    if ((await row.getText()).includes(name)) return row;
+  }
+  return undefined;
+}
+
+function clipboard() {
+  try {
+    return execFileSync("xclip", ["-o", "-selection", "clipboard"], { timeout: 5000 }).toString();
+  } catch {
+    return "";
+  }
+}
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+before(async () => {
+  assert.ok(APP && existsSync(APP), `built app not found at ${APP}`);
+  driver = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], {
+    env: { ...process.env, TOKENDESK_DATA_DIR: dataDir },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${PORT}/status`);
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: PORT,
+    logLevel: "warn",
+    connectionRetryCount: 0,
+    connectionRetryTimeout: 60_000,
+    waitforTimeout: 15_000,
+    capabilities: {
+      "tauri:options": { application: APP },
+      "wdio:enforceWebDriverClassic": true,
+    },
+  });
+});
+
+after(async () => {
+  if (browser) await browser.deleteSession().catch(() => {});
+  if (driver) {
+    driver.kill("SIGTERM"); // not SIGKILL: its WebKitWebDriver child must exit too
+    await sleep(500);
+  }
+});
+
+let plain = "";
+
+test("create, reveal once, copy, close: the token is gone from the page", async () => {
+  const add = await $t("add-authorization");
+  await add.waitForClickable();
+  await shot("01-empty");
+
+  // Bad input first: an empty name is refused before anything is sent.
+  await add.click();
+  await (await $t("create-submit")).click();
+  const err = await $t("field-error");
+  await err.waitForDisplayed();
+  assert.match(await err.getText(), /name/i);
+
+  await (await $t("token-name")).setValue("Deploy bot <b>prod</b>");
+  await (await $t("token-description")).setValue("Used by the deploy pipeline");
+  await (await $t("token-expiry")).selectByAttribute("value", "seven_days");
+  await shot("02-add-dialog");
+  await (await $t("create-submit")).click();
+
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  plain = await revealed.getValue();
+  assert.match(plain, /^tkd_[0-9A-Za-z]{49}$/);
+  await shot("03-reveal");
+
+  await (await $t("copy-token")).click();
+  await browser.waitUntil(async () => clipboard() === plain, { timeout: 5000, timeoutMsg: "clipboard does not hold the token" });
+
+  await (await $t("reveal-done")).click();
+  await (await $t("reveal-confirm-close")).click();
+  await revealed.waitForExist({ reverse: true });
+
+  const source = await browser.getPageSource();
+  assert.ok(!source.includes(plain), "the token text is still in the page");
+  assert.ok(!source.includes(plain.slice(4, 30)), "part of the token is still in the page");
+  const row = await rowByName("Deploy bot <b>prod</b>");
+  assert.ok(row, "the new authorization is listed, with its name as plain text");
+  assert.equal(await row.getAttribute("data-status"), "active");
+  assert.equal((await browser.$$("b")).length, 0, "HTML in a name is not rendered");
+  await shot("04-list");
+});
+
+test("a duplicate name is refused with the server's message", async () => {
+  await (await $t("add-authorization")).click();
+  await (await $t("token-name")).setValue("deploy bot <B>PROD</B>");
+  await (await $t("create-submit")).click();
+  const err = await $t("field-error");
+  await err.waitForDisplayed();
+  assert.match(await err.getText(), /already named/);
+  await browser.keys("Escape");
+  await (await $t("token-name")).waitForExist({ reverse: true });
+  assert.equal((await browser.$$('[data-testid="token-row"]')).length, 1);
+});
+
+test("rename, then revoke: status revoked, token still listed", async () => {
+  let row = await rowByName("Deploy bot");
+  await (await row.$('[data-testid="rename-button"]')).click();
+  const input = await $t("rename-input");
+  await input.waitForDisplayed();
+  await input.clearValue();
+  await input.setValue("Deploy bot (old)");
+  await (await $t("rename-submit")).click();
+  await browser.waitUntil(async () => Boolean(await rowByName("Deploy bot (old)")), { timeoutMsg: "rename not shown" });
+
+  row = await rowByName("Deploy bot (old)");
+  await (await row.$('[data-testid="revoke-button"]')).click();
+  const confirm = await $t("revoke-confirm");
+  await confirm.waitForDisplayed();
+  const dialogText = await (await browser.$('[role="dialog"]')).getText();
+  assert.match(dialogText, /Deploy bot \(old\)/);
+  assert.match(dialogText, /immediately/i);
+  assert.match(dialogText, /cannot be undone/i);
+  await (await $t("revoke-reason")).setValue("rotated in e2e");
+  await shot("05-revoke-dialog");
+  await confirm.click();
+  await browser.waitUntil(async () => (await (await rowByName("Deploy bot (old)")).getAttribute("data-status")) === "revoked", {
+    timeoutMsg: "row did not become revoked",
+  });
+  const badge = await (await rowByName("Deploy bot (old)")).$('[data-testid="status-badge"]');
+  assert.match(await badge.getText(), /revoked/i);
+  await shot("06-revoked");
+});
+
+test("the clipboard is cleared 30 s after the copy", async () => {
+  await browser.waitUntil(async () => clipboard() !== plain, { timeout: 45_000, interval: 1000, timeoutMsg: "clipboard still holds the token" });
+});
+
+test("the token occurs in no file the app wrote", async () => {
+  const logDir = join(process.env.XDG_DATA_HOME ?? "", "dev.tokendesk.app");
+  const files = [...filesUnder(dataDir), ...filesUnder(logDir)];
+  assert.ok(files.some((f) => f.endsWith("tokendesk.db")), `database not found among ${files}`);
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    assert.ok(!bytes.includes(plain.slice(4)), `token found in ${f}`);
+  }
+});
