@@ -112,6 +112,14 @@ fn benches(c: &mut Criterion) {
         limit: 50,
         ..Default::default()
     };
+    let every = ListQuery {
+        search: Some("seed".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list filtered: search matching all (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&every)).unwrap())
+    });
     c.bench_function("list filtered: search, 1 match (100k)", |b| {
         b.iter(|| td.list_tokens(&s, black_box(&rare)).unwrap())
     });

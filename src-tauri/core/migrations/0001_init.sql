@@ -21,7 +21,8 @@ CREATE TABLE users (
 );
 
 CREATE TABLE tokens (
-    id            TEXT PRIMARY KEY,         -- UUIDv7
+    seq           INTEGER PRIMARY KEY,      -- stable rowid for the search index
+    id            TEXT NOT NULL UNIQUE,     -- UUIDv7, the public id
     owner_id      TEXT NOT NULL REFERENCES users(id),
     created_by    TEXT NOT NULL REFERENCES users(id),
     kind          TEXT NOT NULL CHECK (kind IN ('personal', 'impersonation', 'service')),
@@ -49,6 +50,23 @@ CREATE INDEX tokens_by_expires ON tokens(owner_id, coalesce(expires_at, 92233720
 CREATE INDEX tokens_by_used    ON tokens(owner_id, coalesce(last_used_at, 0), id);
 CREATE INDEX tokens_by_status  ON tokens(owner_id, revoked_at IS NOT NULL,
                                          -coalesce(expires_at, 9223372036854775807), id);
+
+-- Substring search over name and description: a trigram index answers `%text%` without a scan.
+CREATE VIRTUAL TABLE tokens_search USING fts5(
+    name, description, content = 'tokens', content_rowid = 'seq', tokenize = 'trigram'
+);
+CREATE TRIGGER tokens_search_insert AFTER INSERT ON tokens BEGIN
+    INSERT INTO tokens_search (rowid, name, description) VALUES (new.seq, new.name, new.description);
+END;
+CREATE TRIGGER tokens_search_delete AFTER DELETE ON tokens BEGIN
+    INSERT INTO tokens_search (tokens_search, rowid, name, description)
+    VALUES ('delete', old.seq, old.name, old.description);
+END;
+CREATE TRIGGER tokens_search_update AFTER UPDATE OF name, description ON tokens BEGIN
+    INSERT INTO tokens_search (tokens_search, rowid, name, description)
+    VALUES ('delete', old.seq, old.name, old.description);
+    INSERT INTO tokens_search (rowid, name, description) VALUES (new.seq, new.name, new.description);
+END;
 
 CREATE TABLE audit_events (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,

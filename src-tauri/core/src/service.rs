@@ -1003,6 +1003,95 @@ mod tests {
     }
 
     #[test]
+    fn search_matches_substrings_and_follows_renames() {
+        let f = fixture();
+        let s = f.td.local_session();
+        let mut r = req("Production deploy", thirty());
+        r.description = Some("Used by the \"release\" job: AND/OR * -x".into());
+        let prod = f.td.create_token(&s, r).unwrap().meta;
+        f.td.create_token(&s, req("staging", thirty())).unwrap();
+        f.td.create_token(&s, req("Ünïcode naïve", thirty()))
+            .unwrap();
+        let find = |text: &str| -> Vec<String> {
+            let q = ListQuery {
+                search: Some(text.into()),
+                sort: SortKey::Name,
+                dir: SortDir::Asc,
+                ..Default::default()
+            };
+            f.td.list_tokens(&s, &q)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|t| t.name)
+                .collect()
+        };
+        assert_eq!(find("DEPLOY"), ["Production deploy"]);
+        assert_eq!(find("uction dep"), ["Production deploy"]);
+        assert_eq!(find("\"release\""), ["Production deploy"]);
+        assert_eq!(find("AND/OR * -x"), ["Production deploy"]);
+        assert_eq!(find("st"), ["staging"]); // under three characters: the LIKE path
+        assert_eq!(find("o"), ["Production deploy", "Ünïcode naïve"]);
+        assert_eq!(find("naïve"), ["Ünïcode naïve"]);
+        assert!(find("nothing like this").is_empty());
+        assert!(find("ab\"").is_empty());
+        f.td.rename_token(&s, &prod.id, "Blue green").unwrap();
+        assert!(find("Production").is_empty());
+        assert_eq!(find("green"), ["Blue green"]);
+        assert_eq!(find("release"), ["Blue green"]);
+    }
+
+    #[test]
+    fn search_plans_for_few_and_many_hits_agree_with_a_plain_filter() {
+        let f = fixture();
+        let s = f.td.local_session();
+        f.td.seed_tokens(&s, 2_100, |_, _| {}).unwrap();
+        let all_names: Vec<String> = {
+            let q = ListQuery {
+                sort: SortKey::Name,
+                dir: SortDir::Asc,
+                limit: 200,
+                ..Default::default()
+            };
+            let mut out = vec![];
+            let mut q = q;
+            loop {
+                let p = f.td.list_tokens(&s, &q).unwrap();
+                out.extend(p.items.into_iter().map(|t| t.name));
+                match p.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break out,
+                }
+            }
+        };
+        assert_eq!(all_names.len(), 2_100);
+        for (text, plan) in [("seed 1", "few"), ("seed", "many"), ("d 20", "few")] {
+            let mut q = ListQuery {
+                search: Some(text.into()),
+                sort: SortKey::Name,
+                dir: SortDir::Asc,
+                limit: 200,
+                ..Default::default()
+            };
+            let mut got = vec![];
+            loop {
+                let p = f.td.list_tokens(&s, &q).unwrap();
+                got.extend(p.items.into_iter().map(|t| t.name));
+                match p.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+            let want: Vec<_> = all_names
+                .iter()
+                .filter(|n| n.contains(text))
+                .cloned()
+                .collect();
+            assert_eq!(got, want, "search {text:?} ({plan} hits)");
+        }
+    }
+
+    #[test]
     fn impersonation_tokens_are_hidden_from_their_subject() {
         let f = fixture();
         let owner = f.td.local_session();

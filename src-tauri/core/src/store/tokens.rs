@@ -185,6 +185,43 @@ fn escape_like(s: &str) -> String {
     out
 }
 
+/// Above this many hits, walking the sort index beats sorting the hits.
+const FEW_HITS: i64 = 2_000;
+
+enum Search {
+    None,
+    /// A quoted FTS5 phrase, for at most `FEW_HITS` matches.
+    FewHits(String),
+    ManyHits(String),
+    /// A LIKE pattern: the trigram index needs at least three characters.
+    Like(String),
+}
+
+fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
+    let Some(s) = text.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Search::None);
+    };
+    let len = s.chars().count();
+    if len > 200 {
+        return Err(Error::InvalidInput(
+            "The search text has at most 200 characters.".into(),
+        ));
+    }
+    if len < 3 {
+        return Ok(Search::Like(escape_like(s)));
+    }
+    // A quoted phrase of the trigram tokenizer is a case-insensitive substring match.
+    let phrase = format!("\"{}\"", s.replace('"', "\"\""));
+    let hits: i64 = conn
+        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ?1 LIMIT ?2)")?
+        .query_row(params![phrase, FEW_HITS + 1], |r| r.get(0))?;
+    Ok(if hits <= FEW_HITS {
+        Search::FewHits(phrase)
+    } else {
+        Search::ManyHits(phrase)
+    })
+}
+
 /// One page of `owner_id`'s tokens, excluding `hidden_kinds`.
 pub fn list(
     conn: &Connection,
@@ -203,26 +240,44 @@ pub fn list(
         }
     };
     let exprs = sort_exprs(q.sort);
-    let mut sql = format!("SELECT {COLS}");
+    let mut select = format!("SELECT {COLS}");
     for (i, e) in exprs.iter().enumerate() {
-        sql.push_str(&format!(", {e} AS k{i}"));
+        select.push_str(&format!(", {e} AS k{i}"));
     }
-    sql.push_str(" FROM tokens WHERE owner_id = ?");
-    let mut args: Vec<Value> = vec![Value::Text(owner_id.to_string())];
+    let mut from = " FROM tokens".to_string();
+    let mut args: Vec<Value> = vec![];
+    let mut conds = vec!["owner_id = ?".to_string()];
+    let owner = Value::Text(owner_id.to_string());
+    match search_plan(conn, q.search.as_deref())? {
+        Search::None => args.push(owner),
+        Search::FewHits(phrase) => {
+            // Few matches: start from the hits and sort them (CROSS JOIN fixes the loop order).
+            from =
+                " FROM (SELECT rowid AS hit FROM tokens_search WHERE tokens_search MATCH ?) AS m \
+                    CROSS JOIN tokens ON tokens.seq = m.hit"
+                    .into();
+            args.push(Value::Text(phrase));
+            args.push(owner);
+        }
+        Search::ManyHits(phrase) => {
+            // Many matches: walk the sort index and stop after one page.
+            args.push(owner);
+            conds.push(
+                "seq IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)".into(),
+            );
+            args.push(Value::Text(phrase));
+        }
+        Search::Like(pat) => {
+            args.push(owner);
+            conds.push("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')".into());
+            args.push(Value::Text(pat.clone()));
+            args.push(Value::Text(pat));
+        }
+    }
+    let mut sql = format!("{select}{from} WHERE {}", conds.join(" AND "));
     for k in hidden_kinds {
         sql.push_str(" AND kind != ?");
         args.push(Value::Text(k.as_str().into()));
-    }
-    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if s.chars().count() > 200 {
-            return Err(Error::InvalidInput(
-                "The search text has at most 200 characters.".into(),
-            ));
-        }
-        sql.push_str(" AND (name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')");
-        let pat = escape_like(s);
-        args.push(Value::Text(pat.clone()));
-        args.push(Value::Text(pat));
     }
     match q.status {
         None => {}
