@@ -2,38 +2,26 @@
 // create -> read the token once -> copy -> close -> gone from the page -> rename -> revoke.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { remote } from "webdriverio";
+import { startApp, shot as saveShot } from "./driver.mjs";
 
-const APP = process.env.TOKENDESK_APP;
-const SHOTS = process.env.E2E_SCREENSHOTS ?? "screenshots";
-const PORT = 4444;
 const dataDir = mkdtempSync(join(tmpdir(), "tokendesk-e2e-"));
-let driver;
+let app;
 let browser;
 
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
-
-async function settle() {
-  // Two animation frames, so a screenshot shows the DOM just changed (not the previous frame).
-  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
-}
-
-async function shot(name) {
-  await settle();
-  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
-}
+const shot = (name) => saveShot(browser, name);
 
 async function rowByName(name) {
-  const rows = await browser.$$('[data-testid="token-row"]');
-  for (const row of rows) {
-    if ((await row.getText()).includes(name)) return row;
-  }
-  return undefined;
+  // Matched on textContent in the page: WebDriver's getText() on table rows is unreliable here.
+  const id = await browser.execute(
+    (n) => [...document.querySelectorAll('[data-testid="token-row"]')].find((r) => r.textContent.includes(n))?.dataset.tokenId ?? null,
+    name,
+  );
+  return id ? browser.$(`[data-testid="token-row"][data-token-id="${id}"]`) : undefined;
 }
 
 function clipboard() {
@@ -53,39 +41,12 @@ function filesUnder(dir) {
 }
 
 before(async () => {
-  assert.ok(APP && existsSync(APP), `built app not found at ${APP}`);
-  driver = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], {
-    env: { ...process.env, TOKENDESK_DATA_DIR: dataDir },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  for (let i = 0; i < 50; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${PORT}/status`);
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: PORT,
-    logLevel: "warn",
-    connectionRetryCount: 0,
-    connectionRetryTimeout: 60_000,
-    waitforTimeout: 15_000,
-    capabilities: {
-      "tauri:options": { application: APP },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
+  app = await startApp({ TOKENDESK_DATA_DIR: dataDir });
+  browser = app.browser;
 });
 
 after(async () => {
-  if (browser) await browser.deleteSession().catch(() => {});
-  if (driver) {
-    driver.kill("SIGTERM"); // not SIGKILL: its WebKitWebDriver child must exit too
-    await sleep(500);
-  }
+  if (app) await app.stop();
 });
 
 let plain = "";
@@ -124,6 +85,7 @@ test("create, reveal once, copy, close: the token is gone from the page", async 
   const source = await browser.getPageSource();
   assert.ok(!source.includes(plain), "the token text is still in the page");
   assert.ok(!source.includes(plain.slice(4, 30)), "part of the token is still in the page");
+  await browser.waitUntil(async () => Boolean(await rowByName("Deploy bot <b>prod</b>")), { timeoutMsg: "new row not listed" });
   const row = await rowByName("Deploy bot <b>prod</b>");
   assert.ok(row, "the new authorization is listed, with its name as plain text");
   assert.equal(await row.getAttribute("data-status"), "active");

@@ -8,4 +8,4 @@ export E2E_SCREENSHOTS="$PWD/tests/e2e/screenshots"
 export GDK_BACKEND=x11
 mkdir -p "$E2E_SCREENSHOTS"
 exec xvfb-run -a -s "-screen 0 1400x900x24" bash scripts/with-keyring.sh \
-  node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/
+  node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/*.test.mjs

@@ -20,11 +20,11 @@ pub trait SecretStore: Send + Sync {
 const HOW_TO_FIX: &str = if cfg!(target_os = "linux") {
     "Tokendesk keeps its hash key in the system keyring (Secret Service). Start and unlock a keyring \
      daemon such as GNOME Keyring or KWallet (log in to a desktop session, or run \
-     `gnome-keyring-daemon --unlock` in your session), then start Tokendesk again."
+     `gnome-keyring-daemon --unlock` in your session), then try again."
 } else if cfg!(target_os = "macos") {
-    "Tokendesk keeps its hash key in the macOS Keychain. Unlock your login keychain in Keychain Access, then start Tokendesk again."
+    "Tokendesk keeps its hash key in the macOS Keychain. Unlock your login keychain in Keychain Access, then try again."
 } else {
-    "Tokendesk keeps its hash key in Windows Credential Manager. Make sure you are signed in to a normal user session, then start Tokendesk again."
+    "Tokendesk keeps its hash key in Windows Credential Manager. Make sure you are signed in to a normal user session, then try again."
 };
 
 fn unavailable(detail: impl std::fmt::Display) -> Error {

@@ -1,0 +1,293 @@
+import { useId, useRef, useState, type SyntheticEvent, type KeyboardEvent } from "react";
+import {
+  createToken,
+  type ApiError,
+  type CreatedToken,
+  type ExpiryChoice,
+  type ExpiryPolicy,
+  type ExpiryPreset,
+} from "../api";
+import {
+  DAY,
+  PRESET_DURATIONS,
+  PRESET_LABELS,
+  formatDateTime,
+  formatRelative,
+  fromDateTimeLocal,
+  toDateTimeLocal,
+} from "../lib/format";
+import { DESCRIPTION_MAX, nameProblem, textProblem } from "../lib/validate";
+import { FieldError } from "./FieldError";
+import { Modal } from "./Modal";
+
+interface AddDialogProps {
+  policy: ExpiryPolicy;
+  onCancel: () => void;
+  onCreated: (created: CreatedToken) => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+interface ExpiryOption {
+  value: string;
+  label: string;
+}
+
+function choiceValue(choice: ExpiryChoice): string {
+  switch (choice.kind) {
+    case "preset":
+      return choice.preset;
+    case "custom":
+      return "custom";
+    case "never":
+      return "never";
+  }
+}
+
+function expiryOptions(policy: ExpiryPolicy): ExpiryOption[] {
+  const options: ExpiryOption[] = policy.presets.map((p) => ({
+    value: p,
+    label: PRESET_LABELS[p],
+  }));
+  if (policy.allowCustom) options.push({ value: "custom", label: "Custom…" });
+  if (policy.allowNever) options.push({ value: "never", label: "Never" });
+  return options;
+}
+
+/** Option values are the preset names themselves (stable for E2E), plus "custom" and "never". */
+function presetFrom(value: string): ExpiryPreset | null {
+  return Object.hasOwn(PRESET_LABELS, value) ? (value as ExpiryPreset) : null;
+}
+
+export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialogProps) {
+  const [now] = useState(() => Date.now());
+  const options = expiryOptions(policy);
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [expiry, setExpiry] = useState(() => {
+    const wanted = choiceValue(policy.defaultChoice);
+    return options.some((o) => o.value === wanted) ? wanted : (options[0]?.value ?? "");
+  });
+  const [customAt, setCustomAt] = useState(() =>
+    toDateTimeLocal(
+      policy.defaultChoice.kind === "custom" ? policy.defaultChoice.at : now + 30 * DAY,
+    ),
+  );
+  const [attempted, setAttempted] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [serverError, setServerError] = useState<ApiError | null>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const ids = { name: useId(), description: useId(), expiry: useId(), custom: useId(), form: useId() };
+
+  const maxAt = now + policy.maxLifetimeDays * DAY;
+  const customMs = fromDateTimeLocal(customAt);
+
+  // The chosen expiry as the server wants it, or why it is not acceptable.
+  let choice: ExpiryChoice | null = null;
+  let expiryProblem: string | null = null;
+  if (expiry === "never") {
+    choice = { kind: "never" };
+  } else if (expiry === "custom") {
+    if (customMs === null) expiryProblem = "Choose a date and time.";
+    else if (customMs <= now) expiryProblem = "The expiry must be in the future.";
+    else if (customMs > maxAt)
+      expiryProblem = `The expiry can be at most ${policy.maxLifetimeDays} days from now.`;
+    else choice = { kind: "custom", at: customMs };
+  } else {
+    const preset = presetFrom(expiry);
+    if (preset) choice = { kind: "preset", preset };
+    else expiryProblem = "Choose an expiration.";
+  }
+
+  let expiresAt: number | null = null;
+  if (choice?.kind === "preset") expiresAt = now + PRESET_DURATIONS[choice.preset];
+  else if (choice?.kind === "custom") expiresAt = choice.at;
+
+  const localName = attempted ? nameProblem(name) : null;
+  const localDescription = attempted ? textProblem(description, "description", DESCRIPTION_MAX) : null;
+  const localExpiry = attempted ? expiryProblem : null;
+
+  const serverName =
+    serverError && (serverError.code === "invalid_name" || serverError.code === "name_taken")
+      ? serverError.message
+      : null;
+  const serverExpiry = serverError?.code === "invalid_expiry" ? serverError.message : null;
+  const serverOther = serverError && !serverName && !serverExpiry ? serverError.message : null;
+
+  const nameError = localName ?? serverName;
+  const expiryError = localExpiry ?? serverExpiry;
+
+  async function submit(e?: SyntheticEvent) {
+    e?.preventDefault();
+    if (submitting) return;
+    setAttempted(true);
+    setServerError(null);
+    const problem =
+      nameProblem(name) ?? textProblem(description, "description", DESCRIPTION_MAX) ?? expiryProblem;
+    if (problem || !choice) {
+      if (nameProblem(name)) nameRef.current?.focus();
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const desc = description.trim();
+      const created = await createToken({
+        name: name.trim(),
+        ...(desc ? { description: desc } : {}),
+        expiry: choice,
+      });
+      onCreated(created);
+    } catch (err) {
+      setServerError(err as ApiError);
+      setSubmitting(false);
+      if ((err as ApiError).code === "invalid_name" || (err as ApiError).code === "name_taken") {
+        nameRef.current?.focus();
+      }
+    }
+  }
+
+  function onTextareaKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void submit();
+    }
+  }
+
+  return (
+    <Modal
+      title="Add authorization"
+      onClose={onCancel}
+      initialFocus={nameRef}
+      returnFocus={returnFocus}
+      testId="add-dialog"
+    >
+      <form id={ids.form} className="form" noValidate onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={ids.name}>Name</label>
+          <input
+            ref={nameRef}
+            id={ids.name}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            value={name}
+            required
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? `${ids.name}-error` : `${ids.name}-hint`}
+            data-testid="token-name"
+            onChange={(e) => {
+              setName(e.target.value);
+              if (serverName) setServerError(null);
+            }}
+          />
+          {nameError ? (
+            <FieldError id={`${ids.name}-error`}>{nameError}</FieldError>
+          ) : (
+            <p id={`${ids.name}-hint`} className="hint">
+              What uses this token, e.g. “CI deploy”. Up to 100 characters.
+            </p>
+          )}
+        </div>
+
+        <div className="field">
+          <label htmlFor={ids.description}>
+            Description <span className="optional">(optional)</span>
+          </label>
+          <textarea
+            id={ids.description}
+            rows={2}
+            value={description}
+            aria-invalid={localDescription ? true : undefined}
+            aria-describedby={localDescription ? `${ids.description}-error` : undefined}
+            data-testid="token-description"
+            onChange={(e) => {
+              setDescription(e.target.value);
+            }}
+            onKeyDown={onTextareaKeyDown}
+          />
+          {localDescription && (
+            <FieldError id={`${ids.description}-error`}>{localDescription}</FieldError>
+          )}
+        </div>
+
+        <div className="field-row">
+          <div className="field">
+            <span className="label" id={`${ids.form}-created`}>
+              Created
+            </span>
+            <output className="readonly" aria-labelledby={`${ids.form}-created`}>
+              {formatDateTime(now)}
+            </output>
+          </div>
+
+          <div className="field">
+            <label htmlFor={ids.expiry}>Expiration</label>
+            <select
+              id={ids.expiry}
+              value={expiry}
+              aria-invalid={expiryError ? true : undefined}
+              aria-describedby={expiryError ? `${ids.expiry}-error` : `${ids.expiry}-hint`}
+              data-testid="token-expiry"
+              onChange={(e) => {
+                setExpiry(e.target.value);
+                if (serverExpiry) setServerError(null);
+              }}
+            >
+              {options.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+
+        {expiry === "custom" && (
+          <div className="field">
+            <label htmlFor={ids.custom}>Expires at</label>
+            <input
+              id={ids.custom}
+              type="datetime-local"
+              value={customAt}
+              min={toDateTimeLocal(now)}
+              max={toDateTimeLocal(maxAt)}
+              aria-invalid={expiryError ? true : undefined}
+              data-testid="token-expiry-custom"
+              onChange={(e) => {
+                setCustomAt(e.target.value);
+                if (serverExpiry) setServerError(null);
+              }}
+            />
+          </div>
+        )}
+
+        {expiryError ? (
+          <FieldError id={`${ids.expiry}-error`}>{expiryError}</FieldError>
+        ) : (
+          <p id={`${ids.expiry}-hint`} className="hint expiry-summary" data-testid="expiry-summary">
+            {choice?.kind === "never"
+              ? "This token never expires. Revoke it when it is no longer needed."
+              : expiresAt !== null
+                ? `Expires ${formatDateTime(expiresAt)} (${formatRelative(expiresAt, now)}).`
+                : null}
+          </p>
+        )}
+
+        {serverOther && <FieldError>{serverOther}</FieldError>}
+
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={submitting}
+            data-testid="create-submit"
+          >
+            {submitting ? "Creating…" : "Create"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

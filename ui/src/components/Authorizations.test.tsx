@@ -1,0 +1,353 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { ListQuery, TokenMeta } from "../api";
+import { formatDateTime } from "../lib/format";
+import { DAY, HOUR, backend, fail, page, token } from "../test/fixtures";
+import { renderApp } from "../test/render";
+
+function rows() {
+  return screen.getAllByTestId("token-row");
+}
+
+function row(name: string): HTMLElement {
+  const found = rows().find((r) => within(r).queryByText(name) !== null);
+  if (!found) throw new Error(`no row named ${name}`);
+  return found;
+}
+
+describe("the authorizations table", () => {
+  it("renders each token with its status, tags and expiry", async () => {
+    const expiredAt = Date.now() - 2 * HOUR;
+    backend({
+      list_tokens: () =>
+        page([
+          token({ name: "CI deploy", displayHint: "tkd_…x9Qa", description: "GitHub Actions" }),
+          token({ name: "Old laptop", status: "expired", expiresAt: expiredAt }),
+          token({ name: "Leaked", status: "revoked", revokedAt: Date.now() - HOUR }),
+          token({ name: "Support session", kind: "impersonation", expiresAt: null }),
+          token({ name: "Billing sync", kind: "service" }),
+        ]),
+    });
+    await renderApp();
+
+    expect(screen.getByRole("table")).toBeInTheDocument();
+    expect(rows()).toHaveLength(5);
+    expect(rows().map((r) => r.dataset.status)).toEqual([
+      "active",
+      "expired",
+      "revoked",
+      "active",
+      "active",
+    ]);
+
+    const ci = row("CI deploy");
+    expect(within(ci).getByTestId("status-badge")).toHaveTextContent("Active");
+    expect(within(ci).getByText("tkd_…x9Qa")).toBeInTheDocument();
+    expect(within(ci).getByText("GitHub Actions")).toBeInTheDocument();
+    expect(within(ci).getByText("in 30 days")).toBeInTheDocument();
+    expect(within(ci).queryByText("Impersonation")).not.toBeInTheDocument();
+
+    const old = row("Old laptop");
+    expect(within(old).getByTestId("status-badge")).toHaveTextContent("Expired");
+    expect(within(old).getByText("2 hours ago")).toHaveAttribute("title", formatDateTime(expiredAt));
+
+    const leaked = row("Leaked");
+    expect(within(leaked).getByTestId("status-badge")).toHaveTextContent("Revoked");
+    expect(within(leaked).queryByTestId("rename-button")).not.toBeInTheDocument();
+    expect(within(leaked).queryByTestId("revoke-button")).not.toBeInTheDocument();
+
+    const support = row("Support session");
+    expect(within(support).getByText("Impersonation")).toHaveClass("pill-impersonation");
+    const cells = support.querySelectorAll("td");
+    expect(cells[2]).toHaveTextContent(/^Never$/); // Expires
+    expect(cells[4]).toHaveTextContent(/^Never$/); // Last used
+    expect(ci.querySelectorAll("td")[2]).toHaveTextContent(/^in 30 days$/);
+
+    expect(within(row("Billing sync")).getByText("Service")).toBeInTheDocument();
+  });
+
+  it("renders markup in a name as plain text", async () => {
+    const evil = "<img src=x onerror=alert(1)>";
+    backend({ list_tokens: () => page([token({ name: evil, description: "<b>bold</b>" })]) });
+    const { container } = await renderApp();
+    expect(within(row(evil)).getByText(evil)).toBeInTheDocument();
+    expect(container.querySelector("img")).toBeNull();
+    expect(document.querySelector("b")).toBeNull();
+  });
+
+  it("sorts by a column when its header is clicked, toggling the direction", async () => {
+    const ipc = backend({ list_tokens: () => page([token({ name: "A" })]) });
+    const { user } = await renderApp();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { sort: "created", dir: "desc" } });
+
+    await user.click(screen.getByRole("button", { name: /^Name/ }));
+    await waitFor(() => {
+      expect(ipc.last("list_tokens")).toEqual({ query: { sort: "name", dir: "asc", limit: 50 } });
+    });
+    expect(screen.getByRole("columnheader", { name: /^Name/ })).toHaveAttribute(
+      "aria-sort",
+      "ascending",
+    );
+
+    await user.click(screen.getByRole("button", { name: /^Name/ }));
+    await waitFor(() => {
+      expect(ipc.last("list_tokens")).toMatchObject({ query: { sort: "name", dir: "desc" } });
+    });
+    expect(screen.getByRole("columnheader", { name: /^Name/ })).toHaveAttribute(
+      "aria-sort",
+      "descending",
+    );
+
+    await user.click(screen.getByRole("button", { name: /^Last used/ }));
+    await waitFor(() => {
+      expect(ipc.last("list_tokens")).toMatchObject({ query: { sort: "last_used" } });
+    });
+    expect(screen.getByRole("columnheader", { name: /^Name/ })).toHaveAttribute("aria-sort", "none");
+  });
+
+  it("searches once typing settles", async () => {
+    const ipc = backend({ list_tokens: () => page([token({ name: "deploy bot" })]) });
+    const { user } = await renderApp();
+    await user.type(screen.getByLabelText("Search"), "deploy");
+    await waitFor(() => {
+      expect(ipc.last("list_tokens")).toMatchObject({ query: { search: "deploy" } });
+    });
+    const searches = ipc.of("list_tokens").map((c) => (c.args.query as ListQuery).search);
+    expect(searches).toEqual([undefined, "deploy"]);
+  });
+
+  it("filters by status and says when nothing matches", async () => {
+    const ipc = backend({
+      list_tokens: ({ query }) =>
+        (query as ListQuery).status === "revoked" ? page([]) : page([token()]),
+    });
+    const { user } = await renderApp();
+    await user.selectOptions(screen.getByTestId("status-filter"), "Revoked");
+    expect(await screen.findByText("No authorizations match")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { status: "revoked" } });
+    expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
+  });
+
+  it("pages forward and back with a stack of cursors", async () => {
+    const pages: Record<string, TokenMeta[]> = {
+      first: [token({ name: "P1 a" }), token({ name: "P1 b" })],
+      c1: [token({ name: "P2 a" })],
+      c2: [token({ name: "P3 a" })],
+    };
+    const next: Record<string, string | null> = { first: "c1", c1: "c2", c2: null };
+    const ipc = backend({
+      list_tokens: ({ query }) => {
+        const at = (query as ListQuery).cursor ?? "first";
+        return page(pages[at] ?? [], next[at] ?? null);
+      },
+    });
+    const { user } = await renderApp();
+    const prev = screen.getByRole("button", { name: "Previous" });
+    expect(prev).toBeDisabled();
+
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("P2 a")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c1", limit: 50 } });
+    expect(screen.queryByText("P1 a")).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("P3 a")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c2" } });
+    expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+
+    await user.click(screen.getByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("P2 a")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c1" } });
+
+    await user.click(screen.getByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("P1 a")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")?.query).not.toHaveProperty("cursor");
+    expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
+  });
+
+  it("welcomes a first-time user with an Add button", async () => {
+    backend({ list_tokens: () => page([]) });
+    const { user } = await renderApp();
+    const empty = screen.getByTestId("empty-state");
+    expect(within(empty).getByText("No authorizations yet")).toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+    await user.click(within(empty).getByRole("button", { name: "Add authorization" }));
+    expect(screen.getByRole("dialog", { name: "Add authorization" })).toBeInTheDocument();
+  });
+
+  it("shows a load error in an alert", async () => {
+    const message = "The database is busy: another process holds a lock on it.";
+    backend({
+      list_tokens: () => {
+        fail("database_busy", message);
+      },
+    });
+    await renderApp();
+    expect(screen.getByTestId("error-alert")).toHaveTextContent(message);
+    expect(screen.getByRole("alert")).toBe(screen.getByTestId("error-alert"));
+  });
+});
+
+describe("renaming", () => {
+  it("renames through rename_token and reloads the page", async () => {
+    let name = "CI deploy";
+    const ipc = backend({
+      list_tokens: () => page([token({ id: "t1", name })]),
+      rename_token: ({ id, name: next }) => {
+        name = next as string;
+        return token({ id: id as string, name });
+      },
+    });
+    const { user } = await renderApp();
+    const lists = ipc.of("list_tokens").length;
+    await user.click(within(row("CI deploy")).getByTestId("rename-button"));
+    const input = screen.getByTestId("rename-input");
+    expect(input).toHaveValue("CI deploy");
+    expect(input).toHaveFocus();
+    await user.clear(input);
+    await user.type(input, "Deploy from CI");
+    await user.click(screen.getByTestId("rename-submit"));
+
+    expect(ipc.last("rename_token")).toEqual({ id: "t1", name: "Deploy from CI" });
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    expect(await screen.findByText("Deploy from CI")).toBeInTheDocument();
+    expect(ipc.of("list_tokens").length).toBeGreaterThan(lists);
+    expect(within(row("Deploy from CI")).getByTestId("rename-button")).toHaveFocus();
+  });
+
+  it("shows the server's error inline and stays open", async () => {
+    const message = "Another active authorization is already named “Prod”.";
+    backend({
+      list_tokens: () => page([token({ id: "t1", name: "Staging" })]),
+      rename_token: () => {
+        fail("name_taken", message);
+      },
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("rename-button"));
+    await user.clear(screen.getByTestId("rename-input"));
+    await user.type(screen.getByTestId("rename-input"), "Prod{Enter}");
+    expect(await screen.findByTestId("field-error")).toHaveTextContent(message);
+    expect(screen.getByRole("dialog", { name: "Rename authorization" })).toBeInTheDocument();
+  });
+
+  it("closes on Escape and gives focus back to the button that opened it", async () => {
+    const ipc = backend({ list_tokens: () => page([token({ name: "CI deploy" })]) });
+    const { user } = await renderApp();
+    const opener = screen.getByTestId("rename-button");
+    await user.click(opener);
+    expect(screen.getByRole("dialog")).toHaveAttribute("aria-modal", "true");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(opener).toHaveFocus();
+    expect(ipc.of("rename_token")).toHaveLength(0);
+  });
+});
+
+describe("revoking", () => {
+  it("names the token, sends the reason and shows the row as revoked", async () => {
+    let revoked: TokenMeta | null = null;
+    const original = token({ id: "t9", name: "CI deploy" });
+    const ipc = backend({
+      list_tokens: () => page([revoked ?? original]),
+      revoke_token: ({ reason }) => {
+        revoked = {
+          ...original,
+          status: "revoked",
+          revokedAt: Date.now(),
+          revokedBy: "u1",
+          revokeReason: reason as string | null,
+        };
+        return revoked;
+      },
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("revoke-button"));
+    const dialog = screen.getByRole("dialog", { name: "Revoke “CI deploy”?" });
+    expect(dialog).toHaveTextContent(
+      "This takes effect immediately and cannot be undone. Anything using this token will stop working.",
+    );
+    await user.type(screen.getByTestId("revoke-reason"), "Leaked in a log");
+    await user.click(screen.getByTestId("revoke-confirm"));
+
+    expect(ipc.last("revoke_token")).toEqual({ id: "t9", reason: "Leaked in a log" });
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    const r = row("CI deploy");
+    expect(r.dataset.status).toBe("revoked");
+    expect(within(r).getByTestId("status-badge")).toHaveTextContent("Revoked");
+    expect(within(r).queryByTestId("revoke-button")).not.toBeInTheDocument();
+    // The revoke button is gone, so focus lands on the page heading rather than the void.
+    expect(screen.getByRole("heading", { name: "Authorizations" })).toHaveFocus();
+  });
+
+  it("sends no reason when none is given and shows server errors", async () => {
+    const ipc = backend({
+      list_tokens: () => page([token({ id: "t2", name: "Old" })]),
+      revoke_token: () => {
+        fail("already_revoked", "This authorization is already revoked.");
+      },
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("revoke-button"));
+    await user.click(screen.getByTestId("revoke-confirm"));
+    expect(ipc.last("revoke_token")).toEqual({ id: "t2", reason: null });
+    expect(await screen.findByTestId("field-error")).toHaveTextContent(
+      "This authorization is already revoked.",
+    );
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
+  });
+
+  it("keeps Tab inside the dialog", async () => {
+    backend({ list_tokens: () => page([token({ name: "CI deploy" })]) });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("revoke-button"));
+    const dialog = screen.getByRole("dialog");
+    expect(screen.getByTestId("revoke-reason")).toHaveFocus();
+    for (let i = 0; i < 6; i++) {
+      await user.tab();
+      expect(dialog).toContainElement(document.activeElement as HTMLElement);
+    }
+    await user.tab({ shift: true });
+    expect(dialog).toContainElement(document.activeElement as HTMLElement);
+  });
+});
+
+describe("the expiry column", () => {
+  it("shows relative times with the exact date on hover", async () => {
+    const at = Date.now() + 7 * DAY + HOUR;
+    backend({ list_tokens: () => page([token({ name: "Week", expiresAt: at })]) });
+    await renderApp();
+    expect(screen.getByText("in 7 days")).toHaveAttribute("title", formatDateTime(at));
+  });
+});
+
+describe("stale responses", () => {
+  it("ignore a slow answer to an older query", async () => {
+    let release: (() => void) | null = null;
+    backend({
+      list_tokens: ({ query }) => {
+        const q = query as ListQuery;
+        if (q.status === "expired") {
+          return new Promise((resolve) => {
+            release = () => {
+              resolve(page([token({ name: "Slow expired" })]));
+            };
+          });
+        }
+        return page([token({ name: q.status === "active" ? "Fast active" : "Any" })]);
+      },
+    });
+    await renderApp();
+    const filter = screen.getByTestId("status-filter");
+    fireEvent.change(filter, { target: { value: "expired" } });
+    fireEvent.change(filter, { target: { value: "active" } });
+    expect(await screen.findByText("Fast active")).toBeInTheDocument();
+    (release as (() => void) | null)?.();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByText("Slow expired")).not.toBeInTheDocument();
+  });
+});

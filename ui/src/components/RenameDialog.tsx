@@ -1,0 +1,91 @@
+import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { renameToken, type ApiError, type TokenMeta } from "../api";
+import { nameProblem } from "../lib/validate";
+import { FieldError } from "./FieldError";
+import { Modal } from "./Modal";
+
+interface RenameDialogProps {
+  token: TokenMeta;
+  onCancel: () => void;
+  onRenamed: (meta: TokenMeta) => void;
+  returnFocus: () => HTMLElement | null;
+}
+
+export function RenameDialog({ token, onCancel, onRenamed, returnFocus }: RenameDialogProps) {
+  const [name, setName] = useState(token.name);
+  const [attempted, setAttempted] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [serverError, setServerError] = useState<ApiError | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const id = useId();
+
+  const error = (attempted ? nameProblem(name) : null) ?? serverError?.message ?? null;
+
+  async function submit(e: SyntheticEvent) {
+    e.preventDefault();
+    if (submitting) return;
+    setAttempted(true);
+    setServerError(null);
+    if (nameProblem(name)) {
+      inputRef.current?.focus();
+      return;
+    }
+    setSubmitting(true);
+    try {
+      onRenamed(await renameToken(token.id, name.trim()));
+    } catch (err) {
+      setServerError(err as ApiError);
+      setSubmitting(false);
+      inputRef.current?.focus();
+    }
+  }
+
+  return (
+    <Modal
+      title="Rename authorization"
+      onClose={onCancel}
+      initialFocus={inputRef}
+      returnFocus={returnFocus}
+      size="small"
+      testId="rename-dialog"
+    >
+      <form className="form" noValidate onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={id}>Name</label>
+          <input
+            ref={inputRef}
+            id={id}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            value={name}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-error` : undefined}
+            data-testid="rename-input"
+            onChange={(e) => {
+              setName(e.target.value);
+              setServerError(null);
+            }}
+            onFocus={(e) => {
+              e.currentTarget.select();
+            }}
+          />
+          {error && <FieldError id={`${id}-error`}>{error}</FieldError>}
+        </div>
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={submitting}
+            data-testid="rename-submit"
+          >
+            {submitting ? "Saving…" : "Save"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

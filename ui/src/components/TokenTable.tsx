@@ -1,0 +1,203 @@
+import type { SortDir, SortKey, TokenMeta, TokenStatus } from "../api";
+import { formatDate, formatDateTime, formatRelative } from "../lib/format";
+
+const STATUS_LABELS: Record<TokenStatus, string> = {
+  active: "Active",
+  expired: "Expired",
+  revoked: "Revoked",
+};
+
+interface Column {
+  key: SortKey | null;
+  label: string;
+  className?: string;
+}
+
+const COLUMNS: Column[] = [
+  { key: "name", label: "Name", className: "col-name" },
+  { key: "created", label: "Created" },
+  { key: "expires", label: "Expires" },
+  { key: "status", label: "Status" },
+  { key: "last_used", label: "Last used" },
+  { key: null, label: "Tags" },
+  { key: null, label: "Actions", className: "col-actions" },
+];
+
+interface TokenTableProps {
+  items: TokenMeta[];
+  now: number;
+  sort: SortKey;
+  dir: SortDir;
+  busy: boolean;
+  onSort: (key: SortKey) => void;
+  onRename: (token: TokenMeta) => void;
+  onRevoke: (token: TokenMeta) => void;
+  registerRow: (id: string, row: HTMLTableRowElement | null) => void;
+}
+
+function When({ at, now, relative }: { at: number; now: number; relative: boolean }) {
+  return (
+    <time dateTime={new Date(at).toISOString()} title={formatDateTime(at)}>
+      {relative ? formatRelative(at, now) : formatDate(at)}
+    </time>
+  );
+}
+
+function revokedTitle(t: TokenMeta): string | undefined {
+  if (t.revokedAt === null) return undefined;
+  const reason = t.revokeReason ? `: ${t.revokeReason}` : "";
+  return `Revoked ${formatDateTime(t.revokedAt)}${reason}`;
+}
+
+export function TokenTable({
+  items,
+  now,
+  sort,
+  dir,
+  busy,
+  onSort,
+  onRename,
+  onRevoke,
+  registerRow,
+}: TokenTableProps) {
+  return (
+    <div className="table-wrap">
+      <table className="tokens" aria-busy={busy} aria-label="Authorizations">
+        <thead>
+          <tr>
+            {COLUMNS.map((c) => {
+              if (c.key === null)
+                return (
+                  <th key={c.label} scope="col" className={c.className}>
+                    {c.label}
+                  </th>
+                );
+              const key = c.key;
+              const active = sort === key;
+              return (
+                <th
+                  key={c.label}
+                  scope="col"
+                  className={c.className}
+                  aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : "none"}
+                >
+                  <button
+                    type="button"
+                    className={`sort-button${active ? " sorted" : ""}`}
+                    data-testid={`sort-${key}`}
+                    onClick={() => {
+                      onSort(key);
+                    }}
+                  >
+                    {c.label}
+                    <span className="sort-arrow" aria-hidden="true">
+                      {active ? (dir === "asc" ? "▲" : "▼") : "↕"}
+                    </span>
+                  </button>
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((t) => (
+            <tr
+              key={t.id}
+              ref={(row) => {
+                registerRow(t.id, row);
+              }}
+              className={`row-${t.status}`}
+              data-testid="token-row"
+              data-token-id={t.id}
+              data-status={t.status}
+            >
+              <td className="col-name">
+                <div className="token-name" title={t.description || undefined}>
+                  {t.name}
+                </div>
+                <div className="token-meta">
+                  <code className="hint">{t.displayHint}</code>
+                  {t.description && (
+                    <span className="token-description" title={t.description}>
+                      {t.description}
+                    </span>
+                  )}
+                </div>
+              </td>
+              <td className="nowrap">
+                <When at={t.createdAt} now={now} relative={false} />
+              </td>
+              <td className="nowrap">
+                {t.expiresAt === null ? (
+                  <span className="muted">Never</span>
+                ) : (
+                  <When at={t.expiresAt} now={now} relative />
+                )}
+              </td>
+              <td>
+                <span
+                  className={`badge badge-${t.status}`}
+                  data-testid="status-badge"
+                  title={revokedTitle(t)}
+                >
+                  {STATUS_LABELS[t.status]}
+                </span>
+              </td>
+              <td className="nowrap">
+                {t.lastUsedAt === null ? (
+                  <span className="muted">Never</span>
+                ) : (
+                  <When at={t.lastUsedAt} now={now} relative />
+                )}
+              </td>
+              <td>
+                {t.kind === "impersonation" && (
+                  <span className="pill pill-impersonation" data-testid="tag-impersonation">
+                    Impersonation
+                  </span>
+                )}
+                {t.kind === "service" && (
+                  <span className="pill pill-service" data-testid="tag-service">
+                    Service
+                  </span>
+                )}
+              </td>
+              <td className="col-actions">
+                {t.status === "revoked" ? (
+                  <span className="muted" aria-label="No actions">
+                    —
+                  </span>
+                ) : (
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      aria-label={`Rename ${t.name}`}
+                      data-testid="rename-button"
+                      onClick={() => {
+                        onRename(t);
+                      }}
+                    >
+                      Rename
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-danger-outline"
+                      aria-label={`Revoke ${t.name}`}
+                      data-testid="revoke-button"
+                      onClick={() => {
+                        onRevoke(t);
+                      }}
+                    >
+                      Revoke
+                    </button>
+                  </div>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

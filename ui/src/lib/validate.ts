@@ -1,0 +1,22 @@
+// Mirrors the server's rules (core/src/validate.rs) for instant feedback; the server stays the
+// authority and its messages are always shown.
+
+export const NAME_MAX = 100;
+export const DESCRIPTION_MAX = 1_000;
+export const REASON_MAX = 500;
+
+// Unicode scalar values, as Rust counts `chars()`.
+const length = (s: string) => Array.from(s).length;
+
+export function nameProblem(raw: string): string | null {
+  const name = raw.trim();
+  if (name === "") return "A name is required.";
+  if (/[\r\n]/.test(name)) return "A name cannot contain line breaks.";
+  if (length(name) > NAME_MAX) return `A name has at most ${NAME_MAX} characters.`;
+  return null;
+}
+
+export function textProblem(raw: string, what: string, max: number): string | null {
+  if (length(raw.trim()) > max) return `The ${what} has at most ${max} characters.`;
+  return null;
+}

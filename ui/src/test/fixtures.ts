@@ -1,0 +1,103 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { ApiError, AppInfo, ErrorCode, ExpiryPolicy, ListPage, TokenMeta } from "../api";
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export const POLICY: ExpiryPolicy = {
+  presets: ["one_hour", "one_day", "seven_days", "thirty_days", "sixty_days", "ninety_days", "one_year"],
+  allowCustom: true,
+  allowNever: false,
+  maxLifetimeDays: 365,
+  defaultChoice: { kind: "preset", preset: "thirty_days" },
+};
+
+export function appInfo(policy: Partial<ExpiryPolicy> = {}): AppInfo {
+  return {
+    authorityId: "auth-1",
+    authorityName: "Acme Staging",
+    tokenPrefix: "tkd_",
+    user: {
+      id: "u1",
+      displayName: "Ada Lovelace",
+      email: "ada@example.com",
+      kind: "human",
+      role: "owner",
+      status: "active",
+      createdAt: Date.now() - 100 * DAY,
+    },
+    policy: { ...POLICY, ...policy },
+    dataDir: "/tmp/tokendesk",
+    now: Date.now(),
+  };
+}
+
+let seq = 0;
+export function token(over: Partial<TokenMeta> = {}): TokenMeta {
+  seq += 1;
+  const now = Date.now();
+  return {
+    id: `tok-${seq}`,
+    ownerId: "u1",
+    createdBy: "u1",
+    kind: "personal",
+    name: `Token ${seq}`,
+    description: "",
+    createdAt: now - DAY,
+    expiresAt: now + 30 * DAY + HOUR,
+    revokedAt: null,
+    revokedBy: null,
+    revokeReason: null,
+    lastUsedAt: null,
+    useCount: 0,
+    displayHint: `tkd_…${String(seq).padStart(4, "0")}`,
+    status: "active",
+    ...over,
+  };
+}
+
+export function page(items: TokenMeta[], nextCursor: string | null = null): ListPage {
+  return { items, nextCursor };
+}
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+/**
+ * Fakes the Rust side. Each handler may return a value or throw an ApiError-shaped object,
+ * exactly as Tauri rejects. Every call is recorded.
+ */
+export function backend(handlers: Record<string, Handler> = {}) {
+  const calls: Call[] = [];
+  const defaults: Record<string, Handler> = {
+    app_info: () => appInfo(),
+    list_tokens: () => page([]),
+  };
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    const handler = handlers[cmd] ?? defaults[cmd];
+    if (!handler) throw new Error(`unexpected command ${cmd}`);
+    return handler(args);
+  });
+  return {
+    calls,
+    of(cmd: string): Call[] {
+      return calls.filter((c) => c.cmd === cmd);
+    },
+    last(cmd: string): Record<string, unknown> | undefined {
+      const all = calls.filter((c) => c.cmd === cmd);
+      return all[all.length - 1]?.args;
+    },
+  };
+}
+
+/** Rejects the way Tauri does: with the plain `{ code, message }` object Rust serialised. */
+export function fail(code: ErrorCode, message: string): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
+  throw { code, message } satisfies ApiError;
+}
