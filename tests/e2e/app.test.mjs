@@ -105,6 +105,30 @@ test("a duplicate name is refused with the server's message", async () => {
   assert.equal((await browser.$$('[data-testid="token-row"]')).length, 1);
 });
 
+test("keyboard only: open, fill, submit, confirm close, focus back on the list", async () => {
+  const activeTestId = () => browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? null);
+  await browser.execute(() => document.querySelector('[data-testid="add-authorization"]').focus());
+  await browser.keys("Enter");
+  await (await $t("token-name")).waitForDisplayed();
+  assert.equal(await activeTestId(), "token-name", "focus moves into the dialog");
+  await browser.keys([..."CI pipeline"]);
+  await browser.keys("Enter");
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  await browser.keys("Escape"); // asks first: the token would be lost
+  const yes = await $t("reveal-confirm-close");
+  await yes.waitForDisplayed();
+  assert.ok(await revealed.isExisting(), "Escape alone does not discard the token");
+  for (let i = 0; i < 10 && (await activeTestId()) !== "reveal-confirm-close"; i++) await browser.keys("Tab");
+  assert.equal(await activeTestId(), "reveal-confirm-close", "Tab reaches the confirm button");
+  await browser.keys("Enter");
+  await revealed.waitForExist({ reverse: true });
+  assert.equal(await activeTestId(), "add-authorization", "focus returns to the list's Add button");
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="token-row"]')).length === 2, {
+    timeoutMsg: "second authorization not listed",
+  });
+});
+
 test("rename, then revoke: status revoked, token still listed", async () => {
   let row = await rowByName("Deploy bot");
   await (await row.$('[data-testid="rename-button"]')).click();
