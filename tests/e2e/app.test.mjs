@@ -2,7 +2,7 @@
 // create -> read the token once -> copy -> close -> gone from the page -> rename -> revoke.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, execSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +77,14 @@ test("create, reveal once, copy, close: the token is gone from the page", async 
 
   await (await $t("copy-token")).click();
   await browser.waitUntil(async () => clipboard() === plain, { timeout: 5000, timeoutMsg: "clipboard does not hold the token" });
+
+  // Save to the person's own keyring, then read it back with exactly the command shown.
+  await (await $t("save-keyring")).click();
+  const result = await $t("keyring-result");
+  await result.waitForDisplayed();
+  const command = (await browser.execute(() => document.querySelector('[data-testid="keyring-result"] code, [data-testid="keyring-result"] pre')?.textContent ?? "")).trim();
+  assert.match(command, /^secret-tool lookup service 'tokendesk-token' username '[^']+'$/);
+  assert.equal(execSync(command, { timeout: 10_000 }).toString(), plain);
 
   await (await $t("reveal-done")).click();
   await (await $t("reveal-confirm-close")).click();
@@ -160,6 +168,20 @@ test("rename, then revoke: status revoked, token still listed", async () => {
 
 test("the clipboard is cleared 30 s after the copy", async () => {
   await browser.waitUntil(async () => clipboard() !== plain, { timeout: 45_000, interval: 1000, timeoutMsg: "clipboard still holds the token" });
+});
+
+test("the web view has no global Tauri object and may call only what its capability allows", async () => {
+  assert.equal(await browser.execute(() => typeof window.__TAURI__), "undefined");
+  const outcome = (command) =>
+    browser.executeAsync((cmd, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd).then(
+        () => done("allowed"),
+        (e) => done(`refused: ${typeof e === "string" ? e : JSON.stringify(e)}`),
+      );
+    }, command);
+  // Reading the clipboard is not granted: the web view cannot read a copied token back.
+  assert.match(await outcome("plugin:clipboard-manager|read_text"), /^refused: .*not allowed/i);
+  assert.equal(await outcome("app_info"), "allowed");
 });
 
 test("the token occurs in no file the app wrote", async () => {

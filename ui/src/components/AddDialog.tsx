@@ -19,6 +19,7 @@ import {
 import { DESCRIPTION_MAX, nameProblem, textProblem } from "../lib/validate";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { DialogActions } from "./DialogActions";
 
 interface AddDialogProps {
   policy: ExpiryPolicy;
@@ -274,19 +275,13 @@ export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialo
 
         {serverOther && <FieldError>{serverOther}</FieldError>}
 
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={submitting}
-            data-testid="create-submit"
-          >
-            {submitting ? "Creating…" : "Create"}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label="Create"
+          busyLabel="Creating…"
+          testId="create-submit"
+        />
       </form>
     </Modal>
   );

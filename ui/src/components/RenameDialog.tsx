@@ -3,6 +3,7 @@ import { renameToken, type ApiError, type TokenMeta } from "../api";
 import { nameProblem } from "../lib/validate";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { DialogActions } from "./DialogActions";
 
 interface RenameDialogProps {
   token: TokenMeta;
@@ -72,19 +73,13 @@ export function RenameDialog({ token, onCancel, onRenamed, returnFocus }: Rename
           />
           {error && <FieldError id={`${id}-error`}>{error}</FieldError>}
         </div>
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={submitting}
-            data-testid="rename-submit"
-          >
-            {submitting ? "Saving…" : "Save"}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label="Save"
+          busyLabel="Saving…"
+          testId="rename-submit"
+        />
       </form>
     </Modal>
   );

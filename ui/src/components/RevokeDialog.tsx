@@ -3,6 +3,7 @@ import { revokeToken, type TokenMeta } from "../api";
 import { REASON_MAX, textProblem } from "../lib/validate";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { DialogActions } from "./DialogActions";
 
 interface RevokeDialogProps {
   token: TokenMeta;
@@ -76,19 +77,14 @@ export function RevokeDialog({ token, onCancel, onRevoked, returnFocus }: Revoke
           />
         </div>
         {error && <FieldError id={`${id}-error`}>{error}</FieldError>}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-danger"
-            disabled={submitting}
-            data-testid="revoke-confirm"
-          >
-            {submitting ? "Revoking…" : "Revoke"}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label="Revoke"
+          busyLabel="Revoking…"
+          testId="revoke-confirm"
+          danger
+        />
       </form>
     </Modal>
   );
