@@ -16,10 +16,10 @@ test: setup-test lint test-core check-bindings check-layers test-keyring test-ui
 	@echo "make test: all checks and tests passed"
 
 setup-run:
-	bash scripts/setup.sh run
+	bash .ci/setup.sh run
 
 setup-test:
-	bash scripts/setup.sh test
+	bash .ci/setup.sh test
 
 build: ui app
 
@@ -58,7 +58,7 @@ check-layers:
 	@echo "tokendesk-core has no tauri dependency"
 
 test-keyring:
-	bash scripts/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
+	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
 
 test-ui:
 	npm --prefix ui test

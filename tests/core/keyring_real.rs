@@ -1,4 +1,4 @@
-//! The keyring code against a real Secret Service. Run through `make test` (scripts/with-keyring.sh
+//! The keyring code against a real Secret Service. Run through `make test` (.ci/with-keyring.sh
 //! starts gnome-keyring in a private D-Bus session with a throwaway XDG_DATA_HOME); ignored in a
 //! plain `cargo test` because a developer's own keyring must never be touched by tests.
 
@@ -30,7 +30,7 @@ fn secret_tool_lookup(service: &str, account: &str) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "needs a Secret Service: run `make test` or scripts/with-keyring.sh"]
+#[ignore = "needs a Secret Service: run `make test` or .ci/with-keyring.sh"]
 fn round_trip_through_the_real_secret_service() {
     let ks = store("tokendesk-test");
     let account = format!("roundtrip/{}", std::process::id());
@@ -46,7 +46,7 @@ fn round_trip_through_the_real_secret_service() {
 }
 
 #[test]
-#[ignore = "needs a Secret Service: run `make test` or scripts/with-keyring.sh"]
+#[ignore = "needs a Secret Service: run `make test` or .ci/with-keyring.sh"]
 fn authority_key_lives_in_the_keyring_and_survives_reopen() {
     let env = Env::new();
     let ks = store("tokendesk");
@@ -74,7 +74,7 @@ fn authority_key_lives_in_the_keyring_and_survives_reopen() {
 }
 
 #[test]
-#[ignore = "needs a Secret Service: run `make test` or scripts/with-keyring.sh"]
+#[ignore = "needs a Secret Service: run `make test` or .ci/with-keyring.sh"]
 fn saved_copy_reads_back_with_the_shown_command() {
     let env = Env::new();
     let td = Tokendesk::open(env.options(), &store("tokendesk")).unwrap();

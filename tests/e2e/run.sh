@@ -7,5 +7,5 @@ export TOKENDESK_APP="$PWD/target/debug/tokendesk"
 export E2E_SCREENSHOTS="$PWD/tests/e2e/screenshots"
 export GDK_BACKEND=x11
 mkdir -p "$E2E_SCREENSHOTS"
-exec xvfb-run -a -s "-screen 0 1400x900x24" bash scripts/with-keyring.sh \
+exec xvfb-run -a -s "-screen 0 1400x900x24" bash .ci/with-keyring.sh \
   node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/*.test.mjs

@@ -816,9 +816,12 @@ mod tests {
         let td = Tokendesk::open(OpenOptions::new(&data, clock.clone()), &secrets).unwrap();
         let id = td.info(&td.local_session()).unwrap().authority_id;
         drop(td);
+        let db_before = std::fs::read(data.join(DB_FILE)).unwrap();
         secrets.set_unavailable(true);
         let e = Tokendesk::open(OpenOptions::new(&data, clock.clone()), &secrets).unwrap_err();
         assert_eq!(e.code(), ErrorCode::KeyringUnavailable);
+        let db_after = std::fs::read(data.join(DB_FILE)).unwrap();
+        assert!(db_after == db_before, "the database is unchanged");
         secrets.set_unavailable(false);
         secrets.delete(&hash_key_account(&id)).unwrap();
         let e = Tokendesk::open(OpenOptions::new(&data, clock), &secrets).unwrap_err();
@@ -829,11 +832,8 @@ mod tests {
     #[test]
     fn corrupt_database_is_reported_as_such() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(DB_FILE),
-            b"this is not an sqlite database, just text ".repeat(100),
-        )
-        .unwrap();
+        let garbage = b"this is not an sqlite database, just text ".repeat(100);
+        std::fs::write(dir.path().join(DB_FILE), &garbage).unwrap();
         let secrets = MemorySecretStore::new();
         let e = Tokendesk::open(
             OpenOptions::new(dir.path(), Arc::new(FakeClock::new(T0))),
@@ -842,6 +842,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::DatabaseCorrupt, "{e}");
         assert!(secrets.is_empty());
+        let after = std::fs::read(dir.path().join(DB_FILE)).unwrap();
+        assert!(after == garbage, "the file is left as it was");
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(files, [DB_FILE], "no WAL or other file was created");
     }
 
     #[test]

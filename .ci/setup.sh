@@ -5,7 +5,7 @@ set -euo pipefail
 mode=${1:-test}
 cd "$(dirname "$0")/.."
 
-bash scripts/install-system-deps.sh "$mode"
+bash .ci/install-system-deps.sh "$mode"
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
 command -v npm >/dev/null || { echo "npm not found: install Node.js 20 or newer" >&2; exit 1; }
