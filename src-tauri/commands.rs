@@ -1,7 +1,7 @@
 //! Tauri commands: unpack state, call core, map the error. No rules live here.
 
-use crate::clipboard;
 use crate::state::AppState;
+use crate::{clipboard, export};
 use tauri::{AppHandle, State};
 use tokendesk_core::model::*;
 use tokendesk_core::secret::SecretString;
@@ -11,32 +11,32 @@ type Res<T> = Result<T, ApiError>;
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
-    let r = state.ready()?;
-    Ok(r.core.info(&r.session)?)
+    let (core, s) = state.ready()?;
+    Ok(core.info(&s)?)
 }
 
 #[tauri::command]
 pub fn retry_open(state: State<'_, AppState>) -> Res<AppInfo> {
-    let r = state.retry()?;
-    Ok(r.core.info(&r.session)?)
+    let (core, s) = state.retry()?;
+    Ok(core.info(&s)?)
 }
 
 #[tauri::command]
 pub fn list_tokens(state: State<'_, AppState>, query: ListQuery) -> Res<ListPage> {
-    let r = state.ready()?;
-    Ok(r.core.list_tokens(&r.session, &query)?)
+    let (core, s) = state.ready()?;
+    Ok(core.list_tokens(&s, &query)?)
 }
 
 #[tauri::command]
 pub fn create_token(state: State<'_, AppState>, request: CreateTokenRequest) -> Res<CreatedToken> {
-    let r = state.ready()?;
-    Ok(r.core.create_token(&r.session, request)?)
+    let (core, s) = state.ready()?;
+    Ok(core.create_token(&s, request)?)
 }
 
 #[tauri::command]
 pub fn rename_token(state: State<'_, AppState>, id: String, name: String) -> Res<TokenMeta> {
-    let r = state.ready()?;
-    Ok(r.core.rename_token(&r.session, &id, &name)?)
+    let (core, s) = state.ready()?;
+    Ok(core.rename_token(&s, &id, &name)?)
 }
 
 #[tauri::command]
@@ -45,8 +45,8 @@ pub fn revoke_token(
     id: String,
     reason: Option<String>,
 ) -> Res<TokenMeta> {
-    let r = state.ready()?;
-    Ok(r.core.revoke_token(&r.session, &id, reason.as_deref())?)
+    let (core, s) = state.ready()?;
+    Ok(core.revoke_token(&s, &id, reason.as_deref())?)
 }
 
 #[tauri::command]
@@ -60,11 +60,132 @@ pub fn save_token_to_keyring(
     id: String,
     token: String,
 ) -> Res<KeyringCopy> {
-    let r = state.ready()?;
-    Ok(r.core.save_token_copy(
-        &r.session,
-        &state.user_keyring,
-        &id,
-        &SecretString::from(token),
+    let (core, s) = state.ready()?;
+    Ok(core.save_token_copy(&s, &state.user_keyring, &id, &SecretString::from(token))?)
+}
+
+#[tauri::command]
+pub fn list_users(state: State<'_, AppState>) -> Res<Vec<User>> {
+    let (core, s) = state.ready()?;
+    Ok(core.list_users(&s)?)
+}
+
+#[tauri::command]
+pub fn create_user(state: State<'_, AppState>, user: NewUser) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.create_user(&s, user)?)
+}
+
+#[tauri::command]
+pub fn update_user(state: State<'_, AppState>, id: String, update: UserUpdate) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.update_user(&s, &id, update)?)
+}
+
+#[tauri::command]
+pub fn set_user_active(state: State<'_, AppState>, id: String, active: bool) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.set_user_active(&s, &id, active)?)
+}
+
+#[tauri::command]
+pub fn remove_user(state: State<'_, AppState>, id: String) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.remove_user(&s, &id)?)
+}
+
+#[tauri::command]
+pub fn set_password(state: State<'_, AppState>, id: String, password: String) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.set_password(&s, &id, &SecretString::from(password))?)
+}
+
+#[tauri::command]
+pub fn change_password(
+    state: State<'_, AppState>,
+    current: Option<String>,
+    new: String,
+) -> Res<()> {
+    let (core, s) = state.ready()?;
+    Ok(core.change_own_password(
+        &s,
+        current.map(SecretString::from).as_ref(),
+        &SecretString::from(new),
     )?)
+}
+
+#[tauri::command]
+pub fn list_roles(state: State<'_, AppState>) -> Res<Vec<Role>> {
+    let (core, s) = state.ready()?;
+    Ok(core.list_roles(&s)?)
+}
+
+#[tauri::command]
+pub fn update_role(state: State<'_, AppState>, id: String, permissions: Permissions) -> Res<Role> {
+    let (core, s) = state.ready()?;
+    Ok(core.update_role(&s, &id, permissions)?)
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
+    let (core, s) = state.ready()?;
+    Ok(core.settings(&s)?)
+}
+
+#[tauri::command]
+pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> Res<Settings> {
+    let (core, s) = state.ready()?;
+    Ok(core.update_settings(&s, settings)?)
+}
+
+#[tauri::command]
+pub fn start_impersonation(state: State<'_, AppState>, user_id: String) -> Res<AppInfo> {
+    let (core, s) = state.ready()?;
+    state.set_session(core.start_impersonation(&s, &user_id)?);
+    app_info(state)
+}
+
+#[tauri::command]
+pub fn stop_impersonation(state: State<'_, AppState>) -> Res<AppInfo> {
+    let (core, s) = state.ready()?;
+    state.set_session(core.stop_impersonation(&s)?);
+    app_info(state)
+}
+
+#[tauri::command]
+pub fn switch_user(state: State<'_, AppState>, email: String, password: String) -> Res<AppInfo> {
+    let (core, _) = state.ready()?;
+    state.set_session(core.sign_in(&email, &SecretString::from(password))?);
+    app_info(state)
+}
+
+#[tauri::command]
+pub fn switch_to_local_owner(state: State<'_, AppState>) -> Res<AppInfo> {
+    let (core, _) = state.ready()?;
+    state.set_session(core.local_session());
+    app_info(state)
+}
+
+#[tauri::command]
+pub fn list_audit(state: State<'_, AppState>, query: AuditQuery) -> Res<AuditPage> {
+    let (core, s) = state.ready()?;
+    Ok(core.list_audit(&s, &query)?)
+}
+
+#[tauri::command]
+pub fn verify_audit_chain(state: State<'_, AppState>) -> Res<ChainReport> {
+    let (core, s) = state.ready()?;
+    Ok(core.verify_audit_chain(&s)?)
+}
+
+/// Asks where to save (OS dialog), then writes; `None` when the person cancelled.
+#[tauri::command]
+pub async fn export_audit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    query: AuditQuery,
+) -> Res<Option<String>> {
+    let (core, s) = state.ready()?;
+    export::audit_to_chosen_file(&app, &core, &s, format, &query)
 }

@@ -2,6 +2,7 @@
 
 mod clipboard;
 mod commands;
+mod export;
 mod state;
 
 use std::path::PathBuf;
@@ -40,6 +41,7 @@ pub fn run() {
         )
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = state::AppState::open(data_dir(app));
             app.manage(state);
@@ -54,6 +56,24 @@ pub fn run() {
             commands::revoke_token,
             commands::copy_token,
             commands::save_token_to_keyring,
+            commands::list_users,
+            commands::create_user,
+            commands::update_user,
+            commands::set_user_active,
+            commands::remove_user,
+            commands::set_password,
+            commands::change_password,
+            commands::list_roles,
+            commands::update_role,
+            commands::get_settings,
+            commands::update_settings,
+            commands::start_impersonation,
+            commands::stop_impersonation,
+            commands::switch_user,
+            commands::switch_to_local_owner,
+            commands::list_audit,
+            commands::verify_audit_chain,
+            commands::export_audit,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Tokendesk");

@@ -1,5 +1,5 @@
-//! The app's managed state: the opened authority, or the reason it could not be opened (for
-//! example a locked keyring), which the UI shows with a Retry button.
+//! The app's managed state: the opened authority (or the reason it could not be opened, for
+//! example a locked keyring, which the UI shows with a Retry button) and the current session.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -8,17 +8,14 @@ use tokendesk_core::model::Session;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ApiError, OpenOptions, SystemClock, Tokendesk};
 
-pub struct Ready {
-    pub core: Tokendesk,
-    pub session: Session,
-}
-
 pub struct AppState {
     data_dir: PathBuf,
     keyring: KeyringStore,
     /// The person's own keyring entries (copies of their tokens), apart from the authority's.
     pub user_keyring: KeyringStore,
-    opened: RwLock<Result<Arc<Ready>, ApiError>>,
+    opened: RwLock<Result<Arc<Tokendesk>, ApiError>>,
+    /// Who is signed in and whose view is shown; starts as the local owner.
+    session: RwLock<Option<Session>>,
 }
 
 impl AppState {
@@ -31,42 +28,58 @@ impl AppState {
             tokendesk_core::service::USER_COPY_SERVICE,
             Duration::from_secs(15),
         );
-        let opened = RwLock::new(Self::try_open(&data_dir, &keyring));
+        let opened = Self::try_open(&data_dir, &keyring);
+        let session = opened.as_ref().ok().map(|core| core.local_session());
         AppState {
             data_dir,
             keyring,
             user_keyring,
-            opened,
+            opened: RwLock::new(opened),
+            session: RwLock::new(session),
         }
     }
 
     fn try_open(
         data_dir: &std::path::Path,
         keyring: &KeyringStore,
-    ) -> Result<Arc<Ready>, ApiError> {
+    ) -> Result<Arc<Tokendesk>, ApiError> {
         let opts = OpenOptions::new(data_dir, Arc::new(SystemClock));
-        let core = Tokendesk::open(opts, keyring).map_err(|e| {
+        Tokendesk::open(opts, keyring).map(Arc::new).map_err(|e| {
             log::error!("cannot open the authority: {e}");
             ApiError::from(e)
-        })?;
-        let session = core.local_session();
-        Ok(Arc::new(Ready { core, session }))
+        })
     }
 
-    /// The opened authority, or the error that keeps it closed.
-    pub fn ready(&self) -> Result<Arc<Ready>, ApiError> {
-        self.opened
+    /// The opened authority and the current session, or the error that keeps it closed.
+    pub fn ready(&self) -> Result<(Arc<Tokendesk>, Session), ApiError> {
+        let core = self
+            .opened
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .clone()?;
+        let session = self
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Ok((
+            core.clone(),
+            session.unwrap_or_else(|| core.local_session()),
+        ))
+    }
+
+    pub fn set_session(&self, s: Session) {
+        *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(s);
     }
 
     /// Tries again after the person fixed the cause (e.g. unlocked the keyring).
-    pub fn retry(&self) -> Result<Arc<Ready>, ApiError> {
-        let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
-        if slot.is_err() {
-            *slot = Self::try_open(&self.data_dir, &self.keyring);
+    pub fn retry(&self) -> Result<(Arc<Tokendesk>, Session), ApiError> {
+        {
+            let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
+            if slot.is_err() {
+                *slot = Self::try_open(&self.data_dir, &self.keyring);
+            }
         }
-        slot.clone()
+        self.ready()
     }
 }

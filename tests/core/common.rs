@@ -40,10 +40,46 @@ impl Env {
 
 pub fn req(name: &str) -> CreateTokenRequest {
     CreateTokenRequest {
+        for_user: None,
         name: name.into(),
         description: Some(format!("description of {name}")),
         expiry: ExpiryChoice::Preset {
             preset: ExpiryPreset::ThirtyDays,
         },
+    }
+}
+
+use tokendesk_core::model::{NewUser, Session, User, UserKind};
+
+pub fn session_of(u: &User) -> Session {
+    Session {
+        actor_id: u.id.clone(),
+        subject_id: u.id.clone(),
+        local_owner: false,
+    }
+}
+
+/// Creates a person with `role` (as the owner) and returns them.
+pub fn person(td: &Tokendesk, owner: &Session, name: &str, role: &str) -> User {
+    td.create_user(
+        owner,
+        NewUser {
+            display_name: name.into(),
+            email: Some(format!(
+                "{}@example.org",
+                name.to_lowercase().replace(' ', ".")
+            )),
+            kind: UserKind::Human,
+            role: role.into(),
+            password: Some(format!("{name} password")),
+        },
+    )
+    .unwrap()
+}
+
+pub fn req_for(name: &str, user: &User) -> CreateTokenRequest {
+    CreateTokenRequest {
+        for_user: Some(user.id.clone()),
+        ..req(name)
     }
 }

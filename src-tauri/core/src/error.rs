@@ -24,6 +24,15 @@ pub enum ErrorCode {
     DatabaseCorrupt,
     Database,
     KeyringUnavailable,
+    PermissionDenied,
+    InvalidEmail,
+    EmailTaken,
+    InvalidPassword,
+    InvalidCredentials,
+    RateLimited,
+    LastOwner,
+    SelfLockout,
+    UserInactive,
     Internal,
 }
 
@@ -40,7 +49,7 @@ pub enum Error {
     InvalidExpiry(String),
     #[error("{0}")]
     InvalidToken(String),
-    #[error("No authorization with id {0} was found.")]
+    #[error("{0}")]
     NotFound(String),
     #[error("This authorization is already revoked.")]
     AlreadyRevoked,
@@ -54,6 +63,25 @@ pub enum Error {
     Database(String),
     #[error("{0}")]
     KeyringUnavailable(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("{0}")]
+    InvalidEmail(String),
+    #[error("Another user already has the email address {0}.")]
+    EmailTaken(String),
+    #[error("{0}")]
+    InvalidPassword(String),
+    /// Deliberately does not say whether the email or the password was wrong.
+    #[error("The email address or the password is not correct.")]
+    InvalidCredentials,
+    #[error("Too many failed attempts. Try again in {0} seconds.")]
+    RateLimited(u64),
+    #[error("{0}")]
+    LastOwner(String),
+    #[error("{0}")]
+    SelfLockout(String),
+    #[error("{0}")]
+    UserInactive(String),
     #[error("Internal error: {0}")]
     Internal(String),
 }
@@ -73,6 +101,15 @@ impl Error {
             Error::DatabaseCorrupt(_) => ErrorCode::DatabaseCorrupt,
             Error::Database(_) => ErrorCode::Database,
             Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
+            Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            Error::InvalidEmail(_) => ErrorCode::InvalidEmail,
+            Error::EmailTaken(_) => ErrorCode::EmailTaken,
+            Error::InvalidPassword(_) => ErrorCode::InvalidPassword,
+            Error::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::LastOwner(_) => ErrorCode::LastOwner,
+            Error::SelfLockout(_) => ErrorCode::SelfLockout,
+            Error::UserInactive(_) => ErrorCode::UserInactive,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

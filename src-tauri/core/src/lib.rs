@@ -5,6 +5,8 @@ pub mod clipboard;
 pub mod clock;
 pub mod error;
 pub mod model;
+pub mod password;
+pub mod permissions;
 pub mod policy;
 pub mod secret;
 pub mod secret_store;

@@ -45,6 +45,9 @@ pub enum TokenStatus {
     Active,
     Expired,
     Revoked,
+    /// Not revoked or expired, but unusable: its owner is disabled or removed, or (for a token
+    /// from credential exchange) the owner's password changed since it was issued.
+    Suspended,
 }
 
 impl TokenStatus {
@@ -78,12 +81,18 @@ pub struct TokenMeta {
     /// Prefix and last four characters, e.g. `tkd_…x9Qa`.
     pub display_hint: String,
     pub status: TokenStatus,
+    pub owner_name: String,
+    pub created_by_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CreateTokenRequest {
+    /// Create for this user instead of the session's subject (needs `create_tokens_for_others`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub for_user: Option<String>,
     pub name: String,
     #[serde(default)]
     #[ts(optional)]
@@ -128,10 +137,34 @@ pub enum SortDir {
     Desc,
 }
 
+/// Whose tokens a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ListScope {
+    /// The session's subject: your own, or (while impersonating) the impersonated user's.
+    #[default]
+    Own,
+    /// Everyone's (admins): the "All authorizations" view.
+    All,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
 pub struct ListQuery {
+    pub scope: ListScope,
+    /// With scope `all`: only this owner's tokens.
+    #[ts(optional)]
+    pub owner_id: Option<String>,
+    #[ts(optional)]
+    pub kind: Option<TokenKind>,
+    /// Active tokens that expire within this many days.
+    #[ts(optional)]
+    pub expiring_within_days: Option<u32>,
+    /// Tokens not used (or never used) for this many days.
+    #[ts(optional)]
+    pub unused_for_days: Option<u32>,
     /// Matches name or description, case-insensitively, anywhere in the text.
     #[ts(optional)]
     pub search: Option<String>,
@@ -169,6 +202,8 @@ pub enum UserKind {
 pub enum UserStatus {
     Active,
     Disabled,
+    /// Removed users stay in the database so the audit history keeps their names.
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -179,17 +214,99 @@ pub struct User {
     pub display_name: String,
     pub email: Option<String>,
     pub kind: UserKind,
+    /// A role id (`owner`, `admin`, `member`, `no_api`, …).
     pub role: String,
     pub status: UserStatus,
     pub created_at: Millis,
+    pub has_password: bool,
 }
 
-/// Who acts and on whose behalf. Both are the local owner until impersonation exists; a token
-/// created with `actor != subject` is an impersonation token owned by the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Permissions {
+    /// "REST API access enabled for the role": may hold and create own tokens.
+    pub api_access: bool,
+    pub create_tokens_for_others: bool,
+    pub impersonate: bool,
+    pub manage_users: bool,
+    pub manage_settings: bool,
+    pub view_audit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub builtin: bool,
+    pub permissions: Permissions,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewUser {
+    pub display_name: String,
+    #[ts(optional)]
+    pub email: Option<String>,
+    pub kind: UserKind,
+    pub role: String,
+    /// Initial password (humans only); the user can change it later.
+    #[serde(default)]
+    #[ts(optional)]
+    pub password: Option<String>,
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct UserUpdate {
+    #[ts(optional)]
+    pub display_name: Option<String>,
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[ts(optional)]
+    pub role: Option<String>,
+}
+
+/// Who is signed in, whose view is shown, and what they may do.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SessionInfo {
+    pub actor: User,
+    pub subject: User,
+    pub impersonating: bool,
+    /// The actor's permissions (the "super-admin only" setting already applied to creation).
+    pub permissions: Permissions,
+    pub can_create_own: bool,
+    /// Signed in as the local owner (the OS user), not through Switch user.
+    pub local_owner: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Settings {
+    pub authority_name: String,
+    /// Applies to new tokens only.
+    pub token_prefix: String,
+    pub policy: ExpiryPolicy,
+    /// "Super-admin only": only owners may create tokens at all.
+    pub only_owners_create_tokens: bool,
+}
+
+/// Who acts and on whose behalf. While an admin impersonates a user, `actor` is the admin and
+/// `subject` the user; a token created then is an impersonation token owned by the subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub actor_id: String,
     pub subject_id: String,
+    /// Signed in as the local owner (the OS user) rather than through Switch user.
+    pub local_owner: bool,
 }
 
 /// What the UI needs to start: the authority, the signed-in user and the policy.
@@ -200,7 +317,9 @@ pub struct AppInfo {
     pub authority_id: String,
     pub authority_name: String,
     pub token_prefix: String,
+    /// The session's subject: whose authorizations the main page shows.
     pub user: User,
+    pub session: SessionInfo,
     pub policy: ExpiryPolicy,
     pub data_dir: String,
     pub now: Millis,
@@ -219,6 +338,60 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     /// JSON object; never contains a secret.
     pub details: String,
+    /// SHA-256 of the previous event's hash and this event's canonical content (hex).
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct AuditQuery {
+    #[ts(optional)]
+    pub actor_id: Option<String>,
+    #[ts(optional)]
+    pub subject_id: Option<String>,
+    /// Exact action, e.g. `token.created`.
+    #[ts(optional)]
+    pub action: Option<String>,
+    /// Inclusive lower bound (ms since the epoch).
+    #[ts(optional)]
+    pub from: Option<Millis>,
+    /// Exclusive upper bound.
+    #[ts(optional)]
+    pub to: Option<Millis>,
+    /// 1..=500; 0 means 100. Newest first.
+    pub limit: u32,
+    /// From the previous page's `nextBefore`.
+    #[ts(optional)]
+    pub before_seq: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next_before: Option<i64>,
+}
+
+/// The result of checking the audit hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChainReport {
+    pub ok: bool,
+    pub events_checked: i64,
+    /// `seq` of the first event that does not match the chain.
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 /// Why a presented token is not accepted, in the order the checks run.
@@ -231,6 +404,8 @@ pub enum RejectReason {
     Unknown,
     Expired,
     Revoked,
+    /// The owner is disabled or removed, or the password changed after credential exchange.
+    Suspended,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,12 +11,14 @@ pub struct AuthorityRow {
     pub token_prefix: String,
     pub policy: ExpiryPolicy,
     pub created_at: i64,
+    pub only_owners_create_tokens: bool,
 }
 
 pub fn get(conn: &Connection) -> Result<Option<AuthorityRow>> {
     let row = conn
         .query_row(
-            "SELECT id, display_name, token_prefix, expiry_policy, created_at FROM authority",
+            "SELECT id, display_name, token_prefix, expiry_policy, created_at, only_owners_create_tokens
+             FROM authority",
             [],
             |r| {
                 Ok((
@@ -25,30 +27,45 @@ pub fn get(conn: &Connection) -> Result<Option<AuthorityRow>> {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             },
         )
         .optional()?;
-    row.map(|(id, display_name, token_prefix, policy, created_at)| {
-        let policy = serde_json::from_str(&policy)
-            .map_err(|e| Error::DatabaseCorrupt(format!("unreadable expiry policy: {e}")))?;
-        Ok(AuthorityRow {
-            id,
-            display_name,
-            token_prefix,
-            policy,
-            created_at,
-        })
-    })
+    row.map(
+        |(id, display_name, token_prefix, policy, created_at, only_owners_create_tokens)| {
+            let policy = serde_json::from_str(&policy)
+                .map_err(|e| Error::DatabaseCorrupt(format!("unreadable expiry policy: {e}")))?;
+            Ok(AuthorityRow {
+                id,
+                display_name,
+                token_prefix,
+                policy,
+                created_at,
+                only_owners_create_tokens,
+            })
+        },
+    )
     .transpose()
 }
 
+fn policy_json(p: &ExpiryPolicy) -> Result<String> {
+    serde_json::to_string(p).map_err(|e| Error::Internal(e.to_string()))
+}
+
 pub fn insert(conn: &Connection, a: &AuthorityRow) -> Result<()> {
-    let policy = serde_json::to_string(&a.policy).map_err(|e| Error::Internal(e.to_string()))?;
     conn.execute(
-        "INSERT INTO authority (id, display_name, token_prefix, expiry_policy, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![a.id, a.display_name, a.token_prefix, policy, a.created_at],
+        "INSERT INTO authority (id, display_name, token_prefix, expiry_policy, created_at, only_owners_create_tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![a.id, a.display_name, a.token_prefix, policy_json(&a.policy)?, a.created_at, a.only_owners_create_tokens],
+    )?;
+    Ok(())
+}
+
+pub fn update_settings(conn: &Connection, a: &AuthorityRow) -> Result<()> {
+    conn.execute(
+        "UPDATE authority SET display_name = ?1, token_prefix = ?2, expiry_policy = ?3, only_owners_create_tokens = ?4",
+        params![a.display_name, a.token_prefix, policy_json(&a.policy)?, a.only_owners_create_tokens],
     )?;
     Ok(())
 }

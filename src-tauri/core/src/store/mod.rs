@@ -1,6 +1,7 @@
 //! SQLite storage: one connection, WAL, foreign keys, numbered migrations compiled into the
 //! binary, and `with_tx` as the only way to write, so a change and its audit event commit together.
 
+pub mod audit;
 pub mod authority;
 pub mod tokens;
 pub mod users;
@@ -12,7 +13,16 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Migrations in order; the database's `user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+/// Migrations in order; the database's `user_version` is the number applied. Some need code
+/// after their SQL (filling new columns from old data), in the same transaction.
+type Fixup = fn(&Transaction<'_>) -> Result<()>;
+const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
+    (include_str!("../../migrations/0001_init.sql"), None),
+    (
+        include_str!("../../migrations/0002_users_roles_audit_chain.sql"),
+        Some(|tx| audit::backfill_chain(tx)),
+    ),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -60,10 +70,13 @@ impl Store {
     }
 
     fn migrate(&self, from: i64) -> Result<()> {
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        for (i, (sql, fixup)) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             let to = i as i64 + 1;
             self.with_tx(|tx| {
                 tx.execute_batch(sql)?;
+                if let Some(f) = fixup {
+                    f(tx)?;
+                }
                 tx.pragma_update(None, "user_version", to)?;
                 Ok(())
             })?;
@@ -93,55 +106,6 @@ impl Store {
     }
 }
 
-/// Appends an audit event inside the caller's transaction.
-pub fn insert_audit(
-    tx: &Transaction<'_>,
-    at: i64,
-    actor_id: &str,
-    subject_id: &str,
-    action: &str,
-    target_id: Option<&str>,
-    details: &serde_json::Value,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO audit_events (id, at, actor_id, subject_id, action, target_id, details)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![
-            uuid::Uuid::now_v7().to_string(),
-            at,
-            actor_id,
-            subject_id,
-            action,
-            target_id,
-            details.to_string()
-        ],
-    )?;
-    Ok(())
-}
-
-pub fn list_audit(
-    conn: &Connection,
-    target_id: Option<&str>,
-) -> Result<Vec<crate::model::AuditEvent>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events
-         WHERE ?1 IS NULL OR target_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([target_id], |r| {
-        Ok(crate::model::AuditEvent {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            at: r.get(2)?,
-            actor_id: r.get(3)?,
-            subject_id: r.get(4)?,
-            action: r.get(5)?,
-            target_id: r.get(6)?,
-            details: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +128,7 @@ mod tests {
     fn with_tx_rolls_back_everything_on_error() {
         let s = Store::open_in_memory().unwrap();
         let r: Result<()> = s.with_tx(|tx| {
-            insert_audit(tx, 1, "a", "a", "test", None, &serde_json::json!({}))?;
+            tx.execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('e', 1, 'a', 'a', 'test')", [])?;
             Err(Error::Internal("boom".into()))
         });
         assert!(r.is_err());

@@ -7,8 +7,20 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-const COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
-                    revoked_at, revoked_by, revoke_reason, last_used_at, use_count, display_hint";
+const INSERT_COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
+                           revoked_at, revoked_by, revoke_reason, last_used_at, use_count, display_hint";
+/// Every read joins the owner and the creator: names for the UI, status for `Suspended`.
+const COLS: &str = "t.id, t.owner_id, t.created_by, t.kind, t.name, t.description, t.created_at, \
+                    t.expires_at, t.revoked_at, t.revoked_by, t.revoke_reason, t.last_used_at, \
+                    t.use_count, t.display_hint, o.display_name, c.display_name, \
+                    (o.status = 'active' AND o.removed_at IS NULL \
+                     AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch))";
+const JOINS: &str = "JOIN users o ON o.id = t.owner_id JOIN users c ON c.id = t.created_by";
+/// Number of columns in COLS; the sort keys of a list follow them.
+const NCOLS: usize = 17;
+/// SQL for "the owner can use this token": active, not removed, same credential epoch.
+const OWNER_OK: &str = "(o.status = 'active' AND o.removed_at IS NULL \
+                        AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch))";
 
 pub const LIMIT_DEFAULT: u32 = 50;
 pub const LIMIT_MAX: u32 = 200;
@@ -32,7 +44,12 @@ fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
         last_used_at: r.get(11)?,
         use_count: r.get(12)?,
         display_hint: r.get(13)?,
-        status: TokenStatus::derive(revoked_at, expires_at, now),
+        owner_name: r.get(14)?,
+        created_by_name: r.get(15)?,
+        status: match TokenStatus::derive(revoked_at, expires_at, now) {
+            TokenStatus::Active if !r.get::<_, bool>(16)? => TokenStatus::Suspended,
+            s => s,
+        },
     })
 }
 
@@ -44,7 +61,7 @@ pub struct NewToken<'a> {
 pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
-        &format!("INSERT INTO tokens ({COLS}, token_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        &format!("INSERT INTO tokens ({INSERT_COLS}, token_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
         params![
             m.id,
             m.owner_id,
@@ -66,19 +83,19 @@ pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
     Ok(())
 }
 
-pub fn get(conn: &Connection, owner_id: &str, id: &str, now: Millis) -> Result<Option<TokenMeta>> {
+pub fn get(conn: &Connection, id: &str, now: Millis) -> Result<Option<TokenMeta>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLS} FROM tokens WHERE id = ?1 AND owner_id = ?2"),
-            params![id, owner_id],
-            |r| from_row(r, now),
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM tokens t {JOINS} WHERE t.id = ?1"
+        ))?
+        .query_row(params![id], |r| from_row(r, now))
         .optional()?)
 }
 
 pub fn get_by_hash(conn: &Connection, hash: &[u8; 32], now: Millis) -> Result<Option<TokenMeta>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLS} FROM tokens WHERE token_hash = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM tokens t {JOINS} WHERE t.token_hash = ?1"
+    ))?;
     Ok(stmt
         .query_row([&hash[..]], |r| from_row(r, now))
         .optional()?)
@@ -134,13 +151,13 @@ pub fn revoke(
 /// rather than the clock: not revoked first, then latest expiry first.
 fn sort_exprs(key: SortKey) -> &'static [&'static str] {
     match key {
-        SortKey::Name => &["name"],
-        SortKey::Created => &["created_at"],
-        SortKey::Expires => &["coalesce(expires_at, 9223372036854775807)"],
-        SortKey::LastUsed => &["coalesce(last_used_at, 0)"],
+        SortKey::Name => &["t.name"],
+        SortKey::Created => &["t.created_at"],
+        SortKey::Expires => &["coalesce(t.expires_at, 9223372036854775807)"],
+        SortKey::LastUsed => &["coalesce(t.last_used_at, 0)"],
         SortKey::Status => &[
-            "revoked_at IS NOT NULL",
-            "-coalesce(expires_at, 9223372036854775807)",
+            "t.revoked_at IS NOT NULL",
+            "-coalesce(t.expires_at, 9223372036854775807)",
         ],
     }
 }
@@ -222,10 +239,10 @@ fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
     })
 }
 
-/// One page of `owner_id`'s tokens, excluding `hidden_kinds`.
+/// One page of tokens: of `owner_id` if given (else every owner's), without `hidden_kinds`.
 pub fn list(
     conn: &Connection,
-    owner_id: &str,
+    owner_id: Option<&str>,
     hidden_kinds: &[TokenKind],
     q: &ListQuery,
     now: Millis,
@@ -244,52 +261,76 @@ pub fn list(
     for (i, e) in exprs.iter().enumerate() {
         select.push_str(&format!(", {e} AS k{i}"));
     }
-    let mut from = " FROM tokens".to_string();
+    let mut from = format!(" FROM tokens t {JOINS}");
     let mut args: Vec<Value> = vec![];
-    let mut conds = vec!["owner_id = ?".to_string()];
-    let owner = Value::Text(owner_id.to_string());
+    let mut conds: Vec<String> = vec![];
     match search_plan(conn, q.search.as_deref())? {
-        Search::None => args.push(owner),
+        Search::None => {}
         Search::FewHits(phrase) => {
             // Few matches: start from the hits and sort them (CROSS JOIN fixes the loop order).
-            from =
+            from = format!(
                 " FROM (SELECT rowid AS hit FROM tokens_search WHERE tokens_search MATCH ?) AS m \
-                    CROSS JOIN tokens ON tokens.seq = m.hit"
-                    .into();
+                 CROSS JOIN tokens t ON t.seq = m.hit {JOINS}"
+            );
             args.push(Value::Text(phrase));
-            args.push(owner);
         }
         Search::ManyHits(phrase) => {
             // Many matches: walk the sort index and stop after one page.
-            args.push(owner);
             conds.push(
-                "seq IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)".into(),
+                "t.seq IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)".into(),
             );
             args.push(Value::Text(phrase));
         }
         Search::Like(pat) => {
-            args.push(owner);
-            conds.push("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')".into());
+            conds.push("(t.name LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\')".into());
             args.push(Value::Text(pat.clone()));
             args.push(Value::Text(pat));
         }
     }
-    let mut sql = format!("{select}{from} WHERE {}", conds.join(" AND "));
-    for k in hidden_kinds {
-        sql.push_str(" AND kind != ?");
-        args.push(Value::Text(k.as_str().into()));
+    let mut cond = |sql: &str, vals: Vec<Value>| {
+        conds.push(sql.to_string());
+        args.extend(vals);
+    };
+    if let Some(owner) = owner_id {
+        cond("t.owner_id = ?", vec![Value::Text(owner.into())]);
     }
+    for k in hidden_kinds {
+        cond("t.kind != ?", vec![Value::Text(k.as_str().into())]);
+    }
+    if let Some(k) = q.kind {
+        cond("t.kind = ?", vec![Value::Text(k.as_str().into())]);
+    }
+    let not_expired = "(t.expires_at IS NULL OR t.expires_at > ?)";
     match q.status {
         None => {}
-        Some(TokenStatus::Revoked) => sql.push_str(" AND revoked_at IS NOT NULL"),
-        Some(TokenStatus::Active) => {
-            sql.push_str(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)");
-            args.push(Value::Integer(now));
-        }
-        Some(TokenStatus::Expired) => {
-            sql.push_str(" AND revoked_at IS NULL AND expires_at <= ?");
-            args.push(Value::Integer(now));
-        }
+        Some(TokenStatus::Revoked) => cond("t.revoked_at IS NOT NULL", vec![]),
+        Some(TokenStatus::Expired) => cond(
+            "t.revoked_at IS NULL AND t.expires_at <= ?",
+            vec![Value::Integer(now)],
+        ),
+        Some(TokenStatus::Active) => cond(
+            &format!("t.revoked_at IS NULL AND {not_expired} AND {OWNER_OK}"),
+            vec![Value::Integer(now)],
+        ),
+        Some(TokenStatus::Suspended) => cond(
+            &format!("t.revoked_at IS NULL AND {not_expired} AND NOT {OWNER_OK}"),
+            vec![Value::Integer(now)],
+        ),
+    }
+    if let Some(days) = q.expiring_within_days {
+        cond(
+            "t.revoked_at IS NULL AND t.expires_at > ? AND t.expires_at <= ?",
+            vec![
+                Value::Integer(now),
+                Value::Integer(now + days as i64 * crate::clock::DAY),
+            ],
+        );
+    }
+    if let Some(days) = q.unused_for_days {
+        cond(
+            "coalesce(t.last_used_at, t.created_at) < ?",
+            vec![Value::Integer(now - days as i64 * crate::clock::DAY)],
+        );
     }
     let op = if q.dir == SortDir::Asc { ">" } else { "<" };
     if let Some(raw) = &q.cursor {
@@ -298,20 +339,28 @@ pub fn list(
         if c.s != q.sort || c.d != q.dir || c.k.len() != exprs.len() {
             return Err(bad());
         }
-        sql.push_str(&format!(
-            " AND ({}, id) {op} ({}?)",
-            exprs.join(", "),
-            "?, ".repeat(exprs.len())
-        ));
-        for v in &c.k {
-            args.push(to_sql(v).ok_or_else(bad)?);
-        }
-        args.push(Value::Text(c.id));
+        let mut vals =
+            c.k.iter()
+                .map(|v| to_sql(v).ok_or_else(bad))
+                .collect::<Result<Vec<_>>>()?;
+        vals.push(Value::Text(c.id));
+        cond(
+            &format!(
+                "({}, t.id) {op} ({}?)",
+                exprs.join(", "),
+                "?, ".repeat(exprs.len())
+            ),
+            vals,
+        );
+    }
+    let mut sql = format!("{select}{from}");
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
     }
     let dir = if q.dir == SortDir::Asc { "ASC" } else { "DESC" };
     let order: Vec<String> = exprs.iter().map(|e| format!("{e} {dir}")).collect();
     sql.push_str(&format!(
-        " ORDER BY {}, id {dir} LIMIT {}",
+        " ORDER BY {}, t.id {dir} LIMIT {}",
         order.join(", "),
         limit + 1
     ));
@@ -339,7 +388,7 @@ pub fn list(
         }
         items.push(from_row(r, now)?);
         last_keys = (0..exprs.len())
-            .map(|i| r.get::<_, Value>(14 + i).map(to_json))
+            .map(|i| r.get::<_, Value>(NCOLS + i).map(to_json))
             .collect::<rusqlite::Result<_>>()?;
     }
     Ok(ListPage {

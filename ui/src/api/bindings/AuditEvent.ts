@@ -4,4 +4,8 @@ export type AuditEvent = { seq: number, id: string, at: number, actorId: string,
 /**
  * JSON object; never contains a secret.
  */
-details: string, };
+details: string, 
+/**
+ * SHA-256 of the previous event's hash and this event's canonical content (hex).
+ */
+hash: string, };

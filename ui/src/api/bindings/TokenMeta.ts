@@ -9,4 +9,4 @@ export type TokenMeta = { id: string, ownerId: string, createdBy: string, kind: 
 /**
  * Prefix and last four characters, e.g. `tkd_…x9Qa`.
  */
-displayHint: string, status: TokenStatus, };
+displayHint: string, status: TokenStatus, ownerName: string, createdByName: string, };

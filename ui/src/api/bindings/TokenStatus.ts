@@ -3,4 +3,4 @@
 /**
  * Derived from the clock on every read, never stored, so it cannot go stale.
  */
-export type TokenStatus = "active" | "expired" | "revoked";
+export type TokenStatus = "active" | "expired" | "revoked" | "suspended";

@@ -2,4 +2,8 @@
 import type { UserKind } from "./UserKind";
 import type { UserStatus } from "./UserStatus";
 
-export type User = { id: string, displayName: string, email: string | null, kind: UserKind, role: string, status: UserStatus, createdAt: number, };
+export type User = { id: string, displayName: string, email: string | null, kind: UserKind, 
+/**
+ * A role id (`owner`, `admin`, `member`, `no_api`, …).
+ */
+role: string, status: UserStatus, createdAt: number, hasPassword: boolean, };

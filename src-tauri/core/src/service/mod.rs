@@ -1,0 +1,711 @@
+//! The token authority's operations. Every face calls these and nothing else, so validation,
+//! policy, permissions and auditing cannot be bypassed by going through another face.
+
+mod audit;
+mod session;
+mod settings;
+mod users;
+
+use crate::clock::{format_utc, Clock, Millis};
+use crate::model::*;
+use crate::permissions::{self, Action};
+use crate::policy::ExpiryPolicy;
+use crate::secret::{ExposeSecret, HashKey, SecretBox, SecretString};
+use crate::secret_store::SecretStore;
+use crate::store::authority::AuthorityRow;
+use crate::store::{self, audit as audit_store, tokens, users as user_store, Store};
+use crate::token::{self, FormatError};
+use crate::{validate, Error, Result};
+use rusqlite::Connection;
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+pub use session::SIGN_IN_FREE_ATTEMPTS;
+
+pub const DB_FILE: &str = "tokendesk.db";
+/// Keyring service name of the authority's own secrets.
+pub const KEYRING_SERVICE: &str = "tokendesk";
+/// Keyring service name of copies a person saves of their own tokens.
+pub const USER_COPY_SERVICE: &str = "tokendesk-token";
+
+pub struct OpenOptions {
+    pub data_dir: PathBuf,
+    pub clock: Arc<dyn Clock>,
+    pub busy_timeout: Duration,
+    /// Display name of the owner created on first run.
+    pub owner_name: String,
+}
+
+impl OpenOptions {
+    pub fn new(data_dir: impl Into<PathBuf>, clock: Arc<dyn Clock>) -> Self {
+        OpenOptions {
+            data_dir: data_dir.into(),
+            clock,
+            busy_timeout: Duration::from_secs(3),
+            owner_name: os_user_name(),
+        }
+    }
+}
+
+/// The OS user's real name if set, else the login name.
+pub fn os_user_name() -> String {
+    let real = whoami::realname();
+    let name = if real.trim().is_empty() {
+        whoami::username()
+    } else {
+        real
+    };
+    validate::name(&name).unwrap_or_else(|_| "Owner".into())
+}
+
+fn hash_key_account(authority_id: &str) -> String {
+    format!("authority/{authority_id}/hash-key")
+}
+
+fn token_not_found(id: &str) -> Error {
+    Error::NotFound(format!("No authorization with id {id} was found."))
+}
+
+fn user_not_found(id: &str) -> Error {
+    Error::NotFound(format!("No user with id {id} was found."))
+}
+
+pub struct Tokendesk {
+    store: Store,
+    key: HashKey,
+    clock: Arc<dyn Clock>,
+    authority: RwLock<AuthorityRow>,
+    local_owner_id: String,
+    data_dir: PathBuf,
+    sign_in_failures: Mutex<HashMap<String, session::Failures>>,
+}
+
+impl std::fmt::Debug for Tokendesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokendesk")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The signed-in actor, whose view is shown (the subject), and what the actor may do; loaded
+/// from the database for every operation so a role change or a disable applies at once.
+struct Ctx {
+    actor: User,
+    perms: Permissions,
+    subject: User,
+    owners_only: bool,
+}
+
+impl Ctx {
+    fn impersonating(&self) -> bool {
+        self.actor.id != self.subject.id
+    }
+    fn can(&self, a: Action) -> bool {
+        permissions::allowed(&self.actor, &self.perms, self.owners_only, a)
+    }
+    fn require(&self, a: Action) -> Result<()> {
+        permissions::authorize(&self.actor, &self.perms, self.owners_only, a)
+    }
+
+    /// Impersonation tokens are shown only to admins holding `impersonate`, never to the
+    /// person they were made for (GitLab issue 332410 leaked exactly these).
+    fn sees(&self, t: &TokenMeta) -> bool {
+        match t.kind {
+            TokenKind::Impersonation => {
+                self.perms.impersonate
+                    && t.owner_id != self.actor.id
+                    && ((self.impersonating() && t.owner_id == self.subject.id)
+                        || self.can(Action::ListAll))
+            }
+            _ => t.owner_id == self.subject.id || self.can(Action::ListAll),
+        }
+    }
+
+    /// May the actor rename or revoke `t`? Invisible tokens are "not found", not "forbidden".
+    fn may_manage(&self, t: &TokenMeta) -> Result<()> {
+        if !self.sees(t) {
+            return Err(token_not_found(&t.id));
+        }
+        match t.kind {
+            TokenKind::Impersonation => self.require(Action::ManageImpersonation),
+            _ if t.owner_id == self.actor.id && !self.impersonating() => {
+                self.require(Action::ManageOwn)
+            }
+            // Acting as the impersonated user (the session already required `impersonate`).
+            _ if self.impersonating() && t.owner_id == self.subject.id => Ok(()),
+            _ => self.require(Action::ManageOthers),
+        }
+    }
+}
+
+impl Tokendesk {
+    /// Opens the authority in `data_dir`, creating it on first run.
+    ///
+    /// First run writes the hash key to the keyring *before* creating any file, so an
+    /// unavailable keyring leaves nothing behind; if creating the database then fails, the
+    /// keyring entry and the partial files are removed again.
+    pub fn open(opts: OpenOptions, secrets: &dyn SecretStore) -> Result<Tokendesk> {
+        let db_path = opts.data_dir.join(DB_FILE);
+        let fresh = !db_path.exists()
+            || std::fs::metadata(&db_path)
+                .map(|m| m.len() == 0)
+                .unwrap_or(false);
+        if fresh {
+            return Self::create(opts, secrets, &db_path);
+        }
+        let store = Store::open(&db_path, opts.busy_timeout)?;
+        let authority = store.read(store::authority::get)?.ok_or_else(|| {
+            Error::DatabaseCorrupt(
+                "the database holds no authority; move it away to start fresh".into(),
+            )
+        })?;
+        let raw = secrets.get(&hash_key_account(&authority.id))?.ok_or_else(|| {
+            Error::KeyringUnavailable(format!(
+                "The keyring has no hash key for this authority ({}). Without it no token can be verified. \
+                 Restore the keyring entry '{}' (service '{KEYRING_SERVICE}') from a backup, or move the data \
+                 directory away to start a new authority.",
+                authority.id,
+                hash_key_account(&authority.id)
+            ))
+        })?;
+        let key = key_from_bytes(&raw)?;
+        store.with_tx(|tx| audit_store::sign_head_if_missing(tx, &key))?;
+        let owner = store.read(user_store::first_owner)?;
+        log::info!("opened authority {} ({})", authority.id, db_path.display());
+        Ok(Self::assemble(store, key, opts, authority, owner.id))
+    }
+
+    fn assemble(
+        store: Store,
+        key: HashKey,
+        opts: OpenOptions,
+        authority: AuthorityRow,
+        owner_id: String,
+    ) -> Tokendesk {
+        Tokendesk {
+            store,
+            key,
+            clock: opts.clock,
+            authority: RwLock::new(authority),
+            local_owner_id: owner_id,
+            data_dir: opts.data_dir,
+            sign_in_failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn create(opts: OpenOptions, secrets: &dyn SecretStore, db_path: &Path) -> Result<Tokendesk> {
+        let now = opts.clock.now_ms();
+        let authority = AuthorityRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            display_name: "Tokendesk".into(),
+            token_prefix: token::DEFAULT_PREFIX.into(),
+            policy: ExpiryPolicy::default(),
+            created_at: now,
+            only_owners_create_tokens: false,
+        };
+        let key = crate::secret::random_key()?;
+        let account = hash_key_account(&authority.id);
+        secrets.set(&account, key.expose_secret())?;
+        // Read back once: some keyrings accept a write they cannot return later.
+        match secrets.get(&account)? {
+            Some(v) if v.as_slice() == key.expose_secret() => {}
+            _ => {
+                let _ = secrets.delete(&account);
+                return Err(Error::KeyringUnavailable(
+                    "The system keyring accepted the hash key but did not return it. Check that it is unlocked and persistent.".into(),
+                ));
+            }
+        }
+        let dir_existed = opts.data_dir.exists();
+        let owner = User {
+            id: uuid::Uuid::now_v7().to_string(),
+            display_name: opts.owner_name.clone(),
+            email: None,
+            kind: UserKind::Human,
+            role: permissions::OWNER_ROLE.into(),
+            status: UserStatus::Active,
+            created_at: now,
+            has_password: false,
+        };
+        let result = (|| {
+            std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
+                Error::Database(format!(
+                    "cannot create the data directory {}: {e}",
+                    opts.data_dir.display()
+                ))
+            })?;
+            let store = Store::open(db_path, opts.busy_timeout)?;
+            store.with_tx(|tx| {
+                store::authority::insert(tx, &authority)?;
+                user_store::insert(tx, &owner, None)?;
+                let details = json!({ "name": authority.display_name, "prefix": authority.token_prefix, "owner": owner.display_name });
+                let event = audit_store::NewEvent {
+                    at: now,
+                    actor_id: &owner.id,
+                    subject_id: &owner.id,
+                    action: "authority.created",
+                    target_id: Some(&authority.id),
+                    details: &details,
+                };
+                audit_store::append(tx, &key, event)
+            })?;
+            Ok(store)
+        })();
+        match result {
+            Ok(store) => {
+                log::info!(
+                    "created authority {} in {}",
+                    authority.id,
+                    db_path.display()
+                );
+                Ok(Self::assemble(store, key, opts, authority, owner.id))
+            }
+            Err(e) => {
+                let _ = secrets.delete(&account);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+                }
+                if !dir_existed {
+                    let _ = std::fs::remove_dir(&opts.data_dir);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now_ms()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+
+    fn authority(&self) -> AuthorityRow {
+        self.authority
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The local operator: the owner (the OS user), acting for themselves.
+    pub fn local_session(&self) -> Session {
+        Session {
+            actor_id: self.local_owner_id.clone(),
+            subject_id: self.local_owner_id.clone(),
+            local_owner: true,
+        }
+    }
+
+    fn ctx(&self, conn: &Connection, s: &Session) -> Result<Ctx> {
+        self.ctx_with(conn, s, self.authority().only_owners_create_tokens)
+    }
+
+    /// `ctx` for callers that hold the authority lock already.
+    fn ctx_with(&self, conn: &Connection, s: &Session, owners_only: bool) -> Result<Ctx> {
+        let actor = user_store::get(conn, &s.actor_id)?.ok_or_else(|| {
+            Error::PermissionDenied("The signed-in user no longer exists.".into())
+        })?;
+        if actor.status != UserStatus::Active {
+            return Err(Error::UserInactive(format!(
+                "{} is disabled or removed; sign in as another user.",
+                actor.display_name
+            )));
+        }
+        let perms = user_store::role(conn, &actor.role)?
+            .map(|r| r.permissions)
+            .unwrap_or_default();
+        let subject = if s.subject_id == s.actor_id {
+            actor.clone()
+        } else {
+            if !perms.impersonate {
+                return Err(Error::PermissionDenied(
+                    "Your role no longer allows impersonation.".into(),
+                ));
+            }
+            let subject = user_store::get(conn, &s.subject_id)?
+                .ok_or_else(|| user_not_found(&s.subject_id))?;
+            if subject.status != UserStatus::Active {
+                return Err(Error::UserInactive(format!(
+                    "{} is disabled or removed; stop impersonating.",
+                    subject.display_name
+                )));
+            }
+            subject
+        };
+        Ok(Ctx {
+            actor,
+            perms,
+            subject,
+            owners_only,
+        })
+    }
+
+    fn audit(
+        &self,
+        tx: &Connection,
+        s: &Session,
+        action: &str,
+        target: Option<&str>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let event = audit_store::NewEvent {
+            at: self.now(),
+            actor_id: &s.actor_id,
+            subject_id: &s.subject_id,
+            action,
+            target_id: target,
+            details: &details,
+        };
+        audit_store::append(tx, &self.key, event)
+    }
+
+    pub fn info(&self, s: &Session) -> Result<AppInfo> {
+        let a = self.authority();
+        let session = self.session_info(s)?;
+        Ok(AppInfo {
+            authority_id: a.id,
+            authority_name: a.display_name,
+            token_prefix: a.token_prefix,
+            user: session.subject.clone(),
+            session,
+            policy: a.policy,
+            data_dir: self.data_dir.display().to_string(),
+            now: self.now(),
+        })
+    }
+
+    pub fn policy(&self) -> ExpiryPolicy {
+        self.authority().policy
+    }
+
+    pub fn create_token(&self, s: &Session, req: CreateTokenRequest) -> Result<CreatedToken> {
+        let name = validate::name(&req.name)?;
+        let description = validate::free_text(
+            req.description.as_deref().unwrap_or(""),
+            "description",
+            validate::DESCRIPTION_MAX,
+        )?;
+        let authority = self.authority();
+        let created = self.store.with_tx(|tx| {
+            let c = self.ctx(tx, s)?;
+            let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
+            let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
+                c.require(Action::CreateOwn)?;
+                (c.actor.clone(), TokenKind::Personal)
+            } else if c.impersonating() && owner_id == c.subject.id {
+                c.require(Action::CreateImpersonation)?;
+                (c.subject.clone(), TokenKind::Impersonation)
+            } else {
+                c.require(Action::CreateForOther)?;
+                let o = user_store::get(tx, &owner_id)?.ok_or_else(|| user_not_found(&owner_id))?;
+                let kind = if o.kind == UserKind::Service {
+                    TokenKind::Service
+                } else {
+                    TokenKind::Personal
+                };
+                (o, kind)
+            };
+            if owner.status != UserStatus::Active {
+                return Err(Error::UserInactive(format!(
+                    "{} is disabled or removed and cannot hold tokens.",
+                    owner.display_name
+                )));
+            }
+            let owner_perms = user_store::role(tx, &owner.role)?
+                .map(|r| r.permissions)
+                .unwrap_or_default();
+            if !owner_perms.api_access {
+                return Err(Error::PermissionDenied(format!(
+                    "{}'s role has no API access, so they cannot hold tokens.",
+                    owner.display_name
+                )));
+            }
+            let now = self.now();
+            let expires_at = authority.policy.resolve(req.expiry, now)?;
+            if tokens::live_name_taken(tx, &owner.id, &name, None)? {
+                return Err(Error::NameTaken(name.clone()));
+            }
+            let plain = token::mint(&authority.token_prefix)?;
+            let hash = token::hash_secret(&self.key, &plain);
+            let meta = TokenMeta {
+                id: uuid::Uuid::now_v7().to_string(),
+                owner_id: owner.id.clone(),
+                created_by: c.actor.id.clone(),
+                kind,
+                name: name.clone(),
+                description: description.clone(),
+                created_at: now,
+                expires_at,
+                revoked_at: None,
+                revoked_by: None,
+                revoke_reason: None,
+                last_used_at: None,
+                use_count: 0,
+                display_hint: token::display_hint(plain.expose_secret()),
+                status: TokenStatus::Active,
+                owner_name: owner.display_name.clone(),
+                created_by_name: c.actor.display_name.clone(),
+            };
+            tokens::insert(
+                tx,
+                tokens::NewToken {
+                    meta: &meta,
+                    hash: &hash,
+                },
+            )?;
+            let details = json!({
+                "name": meta.name, "kind": meta.kind.as_str(), "owner_id": meta.owner_id,
+                "expires_at": meta.expires_at.map(format_utc), "hint": meta.display_hint,
+            });
+            self.audit(tx, s, "token.created", Some(&meta.id), details)?;
+            Ok(CreatedToken { meta, token: plain })
+        })?;
+        log::info!(
+            "token {} created (kind {}, owner {})",
+            created.meta.id,
+            created.meta.kind.as_str(),
+            created.meta.owner_id
+        );
+        Ok(created)
+    }
+
+    pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
+        let now = self.now();
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s)?;
+            match q.scope {
+                ListScope::Own if ctx.impersonating() => {
+                    tokens::list(c, Some(&ctx.subject.id), &[], q, now)
+                }
+                ListScope::Own => {
+                    ctx.require(Action::ListOwn)?;
+                    tokens::list(c, Some(&ctx.actor.id), &[TokenKind::Impersonation], q, now)
+                }
+                ListScope::All => {
+                    ctx.require(Action::ListAll)?;
+                    let hidden: &[TokenKind] = if ctx.perms.impersonate {
+                        &[]
+                    } else {
+                        &[TokenKind::Impersonation]
+                    };
+                    tokens::list(c, q.owner_id.as_deref(), hidden, q, now)
+                }
+            }
+        })
+    }
+
+    /// A token the session may see, or "not found" (whether it exists or not).
+    fn load_visible(&self, conn: &Connection, ctx: &Ctx, id: &str) -> Result<TokenMeta> {
+        tokens::get(conn, id, self.now())?
+            .filter(|t| ctx.sees(t))
+            .ok_or_else(|| token_not_found(id))
+    }
+
+    pub fn get_token(&self, s: &Session, id: &str) -> Result<TokenMeta> {
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s)?;
+            self.load_visible(c, &ctx, id)
+        })
+    }
+
+    pub fn rename_token(&self, s: &Session, id: &str, new_name: &str) -> Result<TokenMeta> {
+        let name = validate::name(new_name)?;
+        let meta = self.store.with_tx(|tx| {
+            let ctx = self.ctx(tx, s)?;
+            let mut t = self.load_visible(tx, &ctx, id)?;
+            ctx.may_manage(&t)?;
+            if t.status == TokenStatus::Revoked {
+                return Err(Error::TokenRevoked);
+            }
+            if t.name == name {
+                return Ok(t);
+            }
+            if tokens::live_name_taken(tx, &t.owner_id, &name, Some(id))? {
+                return Err(Error::NameTaken(name.clone()));
+            }
+            tokens::rename(tx, id, &name)?;
+            self.audit(
+                tx,
+                s,
+                "token.renamed",
+                Some(id),
+                json!({ "from": t.name, "to": name, "owner_id": t.owner_id }),
+            )?;
+            t.name = name;
+            Ok(t)
+        })?;
+        log::info!("token {id} renamed");
+        Ok(meta)
+    }
+
+    pub fn revoke_token(&self, s: &Session, id: &str, reason: Option<&str>) -> Result<TokenMeta> {
+        let reason = reason
+            .map(|r| validate::free_text(r, "reason", validate::REASON_MAX))
+            .transpose()?
+            .filter(|r| !r.is_empty());
+        let now = self.now();
+        let meta = self.store.with_tx(|tx| {
+            let ctx = self.ctx(tx, s)?;
+            let mut t = self.load_visible(tx, &ctx, id)?;
+            ctx.may_manage(&t)?;
+            if t.revoked_at.is_some() {
+                return Err(Error::AlreadyRevoked);
+            }
+            tokens::revoke(tx, id, now, &s.actor_id, reason.as_deref())?;
+            self.audit(
+                tx,
+                s,
+                "token.revoked",
+                Some(id),
+                json!({ "name": t.name, "reason": reason, "owner_id": t.owner_id }),
+            )?;
+            t.revoked_at = Some(now);
+            t.revoked_by = Some(s.actor_id.clone());
+            t.revoke_reason = reason.clone();
+            t.status = TokenStatus::Revoked;
+            Ok(t)
+        })?;
+        log::info!("token {id} revoked");
+        Ok(meta)
+    }
+
+    /// Checks a presented token: format and checksum first (no lookup for typos), then the hash.
+    pub fn verify(&self, presented: &str) -> Result<Verification> {
+        match token::check_format(presented) {
+            Err(FormatError::Malformed) => {
+                return Ok(Verification::Rejected(RejectReason::Malformed))
+            }
+            Err(FormatError::BadChecksum) => {
+                return Ok(Verification::Rejected(RejectReason::BadChecksum))
+            }
+            Ok(()) => {}
+        }
+        let hash = token::hash(&self.key, presented);
+        let now = self.now();
+        let found = self.store.read(|c| tokens::get_by_hash(c, &hash, now))?;
+        Ok(match found {
+            None => Verification::Rejected(RejectReason::Unknown),
+            Some(t) => match t.status {
+                TokenStatus::Revoked => Verification::Rejected(RejectReason::Revoked),
+                TokenStatus::Expired => Verification::Rejected(RejectReason::Expired),
+                TokenStatus::Suspended => Verification::Rejected(RejectReason::Suspended),
+                TokenStatus::Active => Verification::Active(Box::new(t)),
+            },
+        })
+    }
+
+    /// Saves the person's own copy of a token they just created into their keyring. The token
+    /// must be the one with this id (checked by hash), so nothing else can be written this way.
+    pub fn save_token_copy(
+        &self,
+        s: &Session,
+        secrets: &dyn SecretStore,
+        id: &str,
+        presented: &SecretString,
+    ) -> Result<KeyringCopy> {
+        let t = self.get_token(s, id)?;
+        let hash = token::hash_secret(&self.key, presented);
+        let matches = self
+            .store
+            .read(|c| tokens::get_by_hash(c, &hash, self.now()))?
+            .is_some_and(|m| m.id == t.id);
+        if !matches {
+            return Err(Error::InvalidToken(
+                "This is not the token of that authorization.".into(),
+            ));
+        }
+        let account = format!("{}/{}", self.authority().id, t.id);
+        secrets.set(&account, presented.expose_secret().as_bytes())?;
+        Ok(KeyringCopy {
+            service: secrets.service().to_string(),
+            lookup_command: secrets.lookup_command(&account),
+            account,
+        })
+    }
+
+    /// Every audit event (or those about one target), oldest first; for tests and tools.
+    pub fn audit_events(&self, target_id: Option<&str>) -> Result<Vec<AuditEvent>> {
+        self.store
+            .read(|c| audit_store::list_for_target(c, target_id))
+    }
+
+    /// Direct access for integration tests and benchmarks that need raw SQL.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Mints and stores `n` tokens in one transaction, without audit events: only for seeding
+    /// benchmarks and load tests, never called by a face.
+    #[doc(hidden)]
+    pub fn seed_tokens(
+        &self,
+        s: &Session,
+        n: usize,
+        mut each: impl FnMut(usize, &SecretString),
+    ) -> Result<()> {
+        let now = self.now();
+        let prefix = self.authority().token_prefix;
+        self.store.with_tx(|tx| {
+            for i in 0..n {
+                let plain = token::mint(&prefix)?;
+                let hash = token::hash_secret(&self.key, &plain);
+                let meta = TokenMeta {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    owner_id: s.subject_id.clone(),
+                    created_by: s.actor_id.clone(),
+                    kind: TokenKind::Personal,
+                    name: format!("seed {i}"),
+                    description: if i % 10 == 0 {
+                        "deploy pipeline".into()
+                    } else {
+                        String::new()
+                    },
+                    created_at: now - (n - i) as i64 * 1000,
+                    expires_at: Some(now + (i as i64 % 400 - 30) * crate::clock::DAY),
+                    revoked_at: (i % 7 == 0).then_some(now),
+                    revoked_by: (i % 7 == 0).then(|| s.actor_id.clone()),
+                    revoke_reason: None,
+                    last_used_at: None,
+                    use_count: 0,
+                    display_hint: token::display_hint(plain.expose_secret()),
+                    status: TokenStatus::Active,
+                    owner_name: String::new(),
+                    created_by_name: String::new(),
+                };
+                tokens::insert(
+                    tx,
+                    tokens::NewToken {
+                        meta: &meta,
+                        hash: &hash,
+                    },
+                )?;
+                each(i, &plain);
+            }
+            Ok(())
+        })
+    }
+}
+
+fn key_from_bytes(raw: &[u8]) -> Result<HashKey> {
+    if raw.len() != 32 {
+        return Err(Error::KeyringUnavailable(format!(
+            "The keyring entry for the hash key has {} bytes instead of 32; it was changed outside Tokendesk.",
+            raw.len()
+        )));
+    }
+    Ok(SecretBox::init_with_mut(|k: &mut [u8; 32]| {
+        k.copy_from_slice(raw)
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,349 @@
+//! Managing users and roles, with the rules that keep the authority administrable: at least
+//! one active owner, and no change that takes away the operator's own `manage_settings`.
+
+use super::{user_not_found, Ctx, Tokendesk};
+use crate::model::*;
+use crate::password;
+use crate::permissions::{Action, OWNER_ROLE};
+use crate::secret::SecretString;
+use crate::store::users as user_store;
+use crate::{validate, Error, Result};
+use rusqlite::Connection;
+use serde_json::json;
+
+/// A plain check of the address form people type: one @, a dot in the domain, no spaces.
+pub fn validate_email(raw: &str) -> Result<String> {
+    let e = raw.trim().to_lowercase();
+    let bad = || {
+        Error::InvalidEmail(format!(
+            "\u{201c}{}\u{201d} is not a valid email address.",
+            raw.trim()
+        ))
+    };
+    if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = e.split_once('@').ok_or_else(bad)?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(bad());
+    }
+    Ok(e)
+}
+
+impl Tokendesk {
+    fn users_ctx(&self, c: &Connection, s: &Session) -> Result<Ctx> {
+        let ctx = self.ctx(c, s)?;
+        ctx.require(Action::ManageUsers)?;
+        Ok(ctx)
+    }
+
+    /// Users are listed to those who manage users or see everyone's tokens (owner filters).
+    pub fn list_users(&self, s: &Session) -> Result<Vec<User>> {
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s)?;
+            if !(ctx.can(Action::ManageUsers) || ctx.can(Action::ListAll)) {
+                ctx.require(Action::ManageUsers)?;
+            }
+            user_store::list(c)
+        })
+    }
+
+    pub fn list_roles(&self, s: &Session) -> Result<Vec<Role>> {
+        self.store.read(|c| {
+            self.ctx(c, s)?;
+            user_store::roles(c)
+        })
+    }
+
+    fn check_role_exists(c: &Connection, role: &str) -> Result<Role> {
+        user_store::role(c, role)?
+            .ok_or_else(|| Error::InvalidInput(format!("There is no role \u{201c}{role}\u{201d}.")))
+    }
+
+    fn check_email_free(c: &Connection, email: &str, except: Option<&str>) -> Result<()> {
+        match user_store::get_by_email(c, email)? {
+            Some(u) if Some(u.id.as_str()) != except => Err(Error::EmailTaken(email.to_string())),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn create_user(&self, s: &Session, new: NewUser) -> Result<User> {
+        let display_name = validate::name(&new.display_name)?;
+        let email = match new
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(e) => Some(validate_email(e)?),
+            None if new.kind == UserKind::Human => {
+                return Err(Error::InvalidEmail(
+                    "A person needs an email address to sign in.".into(),
+                ))
+            }
+            None => None,
+        };
+        let pw = new.password.map(SecretString::from);
+        if let Some(pw) = &pw {
+            if new.kind == UserKind::Service {
+                return Err(Error::InvalidPassword(
+                    "A service user cannot sign in, so it has no password.".into(),
+                ));
+            }
+            password::check_rules(pw)?;
+        }
+        // Hash before taking the database lock: Argon2 is slow on purpose.
+        let pw_hash = pw.as_ref().map(password::hash).transpose()?;
+        self.store.with_tx(|tx| {
+            self.users_ctx(tx, s)?;
+            Self::check_role_exists(tx, &new.role)?;
+            if let Some(e) = &email {
+                Self::check_email_free(tx, e, None)?;
+            }
+            let user = User {
+                id: uuid::Uuid::now_v7().to_string(),
+                display_name,
+                email,
+                kind: new.kind,
+                role: new.role.clone(),
+                status: UserStatus::Active,
+                created_at: self.now(),
+                has_password: pw_hash.is_some(),
+            };
+            user_store::insert(tx, &user, pw_hash.as_deref())?;
+            let details = json!({ "name": user.display_name, "email": user.email, "kind": user.kind, "role": user.role });
+            self.audit(tx, s, "user.created", Some(&user.id), details)?;
+            Ok(user)
+        })
+    }
+
+    pub fn update_user(&self, s: &Session, id: &str, up: UserUpdate) -> Result<User> {
+        let name = up.display_name.as_deref().map(validate::name).transpose()?;
+        let email = up
+            .email
+            .as_deref()
+            .map(|e| e.trim())
+            .map(|e| {
+                if e.is_empty() {
+                    Ok(None)
+                } else {
+                    validate_email(e).map(Some)
+                }
+            })
+            .transpose()?;
+        self.store.with_tx(|tx| {
+            let ctx = self.users_ctx(tx, s)?;
+            let user = user_store::get(tx, id)?.filter(|u| u.status != UserStatus::Removed).ok_or_else(|| user_not_found(id))?;
+            let role = up.role.clone().unwrap_or_else(|| user.role.clone());
+            if role != user.role {
+                let new_role = Self::check_role_exists(tx, &role)?;
+                if user.role == OWNER_ROLE && user.status == UserStatus::Active && user_store::active_owner_count(tx)? <= 1 {
+                    return Err(Error::LastOwner(format!("{} is the last owner; make someone else an owner first.", user.display_name)));
+                }
+                if id == ctx.actor.id && ctx.perms.manage_settings && !new_role.permissions.manage_settings {
+                    return Err(Error::SelfLockout("This would take away your own permission to change settings.".into()));
+                }
+            }
+            let email = match email.clone() {
+                Some(e) => e,
+                None => user.email.clone(),
+            };
+            if email.is_none() && user.kind == UserKind::Human && user.email.is_some() {
+                return Err(Error::InvalidEmail("A person needs an email address to sign in.".into()));
+            }
+            if let Some(e) = &email {
+                Self::check_email_free(tx, e, Some(id))?;
+            }
+            let name = name.clone().unwrap_or_else(|| user.display_name.clone());
+            user_store::update(tx, id, &name, email.as_deref(), &role)?;
+            let details = json!({
+                "name": [user.display_name, name], "email": [user.email, email], "role": [user.role, role],
+            });
+            self.audit(tx, s, "user.updated", Some(id), details)?;
+            user_store::get(tx, id)?.ok_or_else(|| user_not_found(id))
+        })
+    }
+
+    /// The checks shared by disable and remove: not yourself, not the last owner.
+    fn check_can_deactivate(tx: &Connection, ctx: &Ctx, user: &User, verb: &str) -> Result<()> {
+        if user.id == ctx.actor.id {
+            return Err(Error::SelfLockout(format!("You cannot {verb} yourself.")));
+        }
+        if user.role == OWNER_ROLE
+            && user.status == UserStatus::Active
+            && user_store::active_owner_count(tx)? <= 1
+        {
+            return Err(Error::LastOwner(format!(
+                "{} is the last owner and cannot be {verb}d.",
+                user.display_name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Disable (`active = false`) or re-enable a user. A disabled user's tokens stop verifying
+    /// at once, and work again when the user is re-enabled.
+    pub fn set_user_active(&self, s: &Session, id: &str, active: bool) -> Result<User> {
+        self.store.with_tx(|tx| {
+            let ctx = self.users_ctx(tx, s)?;
+            let user = user_store::get(tx, id)?
+                .filter(|u| u.status != UserStatus::Removed)
+                .ok_or_else(|| user_not_found(id))?;
+            if !active {
+                Self::check_can_deactivate(tx, &ctx, &user, "disable")?;
+            }
+            if (user.status == UserStatus::Active) == active {
+                return Ok(user);
+            }
+            user_store::set_status(tx, id, active)?;
+            self.audit(
+                tx,
+                s,
+                if active {
+                    "user.enabled"
+                } else {
+                    "user.disabled"
+                },
+                Some(id),
+                json!({ "name": user.display_name }),
+            )?;
+            user_store::get(tx, id)?.ok_or_else(|| user_not_found(id))
+        })
+    }
+
+    /// Removes a user for good: their tokens stop verifying, their password and email are
+    /// dropped, and the row stays so the audit history keeps its names.
+    pub fn remove_user(&self, s: &Session, id: &str) -> Result<User> {
+        self.store.with_tx(|tx| {
+            let ctx = self.users_ctx(tx, s)?;
+            let user = user_store::get(tx, id)?
+                .filter(|u| u.status != UserStatus::Removed)
+                .ok_or_else(|| user_not_found(id))?;
+            Self::check_can_deactivate(tx, &ctx, &user, "remove")?;
+            user_store::mark_removed(tx, id, self.now())?;
+            self.audit(
+                tx,
+                s,
+                "user.removed",
+                Some(id),
+                json!({ "name": user.display_name, "email": user.email }),
+            )?;
+            user_store::get(tx, id)?.ok_or_else(|| user_not_found(id))
+        })
+    }
+
+    /// An admin sets (or resets) a person's password.
+    pub fn set_password(&self, s: &Session, id: &str, pw: &SecretString) -> Result<User> {
+        password::check_rules(pw)?;
+        let hash = password::hash(pw)?;
+        self.store.with_tx(|tx| {
+            self.users_ctx(tx, s)?;
+            let user = user_store::get(tx, id)?
+                .filter(|u| u.status != UserStatus::Removed)
+                .ok_or_else(|| user_not_found(id))?;
+            if user.kind == UserKind::Service {
+                return Err(Error::InvalidPassword(
+                    "A service user cannot sign in, so it has no password.".into(),
+                ));
+            }
+            user_store::set_password_hash(tx, id, &hash)?;
+            self.audit(
+                tx,
+                s,
+                "user.password_set",
+                Some(id),
+                json!({ "name": user.display_name }),
+            )?;
+            user_store::get(tx, id)?.ok_or_else(|| user_not_found(id))
+        })
+    }
+
+    /// The signed-in person changes their own password (the current one is required if set).
+    pub fn change_own_password(
+        &self,
+        s: &Session,
+        current: Option<&SecretString>,
+        new: &SecretString,
+    ) -> Result<()> {
+        password::check_rules(new)?;
+        let existing = self.store.read(|c| {
+            self.ctx(c, s)?;
+            user_store::password_hash(c, &s.actor_id)
+        })?;
+        if let Some(h) = existing {
+            if !current.is_some_and(|pw| password::verify(pw, &h)) {
+                return Err(Error::InvalidCredentials);
+            }
+        }
+        let hash = password::hash(new)?;
+        self.store.with_tx(|tx| {
+            self.ctx(tx, s)?;
+            user_store::set_password_hash(tx, &s.actor_id, &hash)?;
+            self.audit(tx, s, "user.password_changed", Some(&s.actor_id), json!({}))
+        })
+    }
+
+    /// Changes a role's permissions. The Owner role always has every permission.
+    pub fn update_role(&self, s: &Session, id: &str, perms: Permissions) -> Result<Role> {
+        self.store.with_tx(|tx| {
+            let ctx = self.ctx(tx, s)?;
+            ctx.require(Action::ManageSettings)?;
+            let role = Self::check_role_exists(tx, id)?;
+            if id == OWNER_ROLE {
+                return Err(Error::LastOwner(
+                    "The Owner role always has every permission.".into(),
+                ));
+            }
+            if ctx.actor.role == id && !perms.manage_settings {
+                return Err(Error::SelfLockout(
+                    "This would take away your own permission to change settings.".into(),
+                ));
+            }
+            user_store::update_role(tx, id, &perms)?;
+            self.audit(
+                tx,
+                s,
+                "role.updated",
+                Some(id),
+                json!({ "role": role.name, "from": role.permissions, "to": perms }),
+            )?;
+            Self::check_role_exists(tx, id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_email;
+
+    #[test]
+    fn email_rules() {
+        assert_eq!(
+            validate_email("  Ada@Example.ORG ").unwrap(),
+            "ada@example.org"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "ada@@example.org",
+            "a da@example.org",
+            "ada@example..org",
+            "ada@.example.org",
+            "ada@example.org.",
+            "ada@exa_mple.org",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad:?}");
+        }
+    }
+}
