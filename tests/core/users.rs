@@ -525,3 +525,288 @@ fn settings_are_validated_and_never_touch_existing_tokens() {
         "settings persist"
     );
 }
+
+#[test]
+fn all_authorizations_filters_by_owner_kind_expiry_and_use() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let ada = person(&td, &owner, "Ada", "member");
+    let bot = td
+        .create_user(
+            &owner,
+            NewUser {
+                display_name: "CI bot".into(),
+                email: None,
+                kind: UserKind::Service,
+                role: "member".into(),
+                password: None,
+            },
+        )
+        .unwrap();
+    let one_day = |name: &str| CreateTokenRequest {
+        expiry: ExpiryChoice::Preset {
+            preset: ExpiryPreset::OneDay,
+        },
+        ..req(name)
+    };
+    let mine = td.create_token(&owner, req("mine")).unwrap().meta; // 30 days
+    let adas = td
+        .create_token(
+            &owner,
+            CreateTokenRequest {
+                for_user: Some(ada.id.clone()),
+                ..one_day("ada's")
+            },
+        )
+        .unwrap()
+        .meta;
+    let bots = td
+        .create_token(&owner, req_for("bot's", &bot))
+        .unwrap()
+        .meta;
+    assert_eq!(bots.kind, TokenKind::Service);
+    let imp = td.start_impersonation(&owner, &ada.id).unwrap();
+    let imps = td.create_token(&imp, one_day("support")).unwrap().meta;
+    td.store()
+        .with_tx(|tx| {
+            tx.execute(
+                "UPDATE tokens SET last_used_at = ?1 WHERE id = ?2",
+                rusqlite::params![T0 + 9 * DAY, mine.id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    env.clock.advance(10 * DAY);
+    let find = |q: ListQuery| -> Vec<String> {
+        let mut names: Vec<String> = td
+            .list_tokens(
+                &owner,
+                &ListQuery {
+                    scope: ListScope::All,
+                    ..q
+                },
+            )
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        find(ListQuery::default()),
+        ["ada's", "bot's", "mine", "support"]
+    );
+    assert_eq!(
+        find(ListQuery {
+            owner_id: Some(ada.id.clone()),
+            ..Default::default()
+        }),
+        ["ada's", "support"]
+    );
+    assert_eq!(
+        find(ListQuery {
+            kind: Some(TokenKind::Impersonation),
+            ..Default::default()
+        }),
+        ["support"]
+    );
+    assert_eq!(
+        find(ListQuery {
+            kind: Some(TokenKind::Service),
+            ..Default::default()
+        }),
+        ["bot's"]
+    );
+    // After 10 days the 1-day tokens are expired; the 30-day ones expire within 20 days.
+    assert_eq!(
+        find(ListQuery {
+            expiring_within_days: Some(21),
+            ..Default::default()
+        }),
+        ["bot's", "mine"]
+    );
+    assert!(find(ListQuery {
+        expiring_within_days: Some(19),
+        ..Default::default()
+    })
+    .is_empty());
+    assert_eq!(
+        find(ListQuery {
+            status: Some(TokenStatus::Expired),
+            ..Default::default()
+        }),
+        ["ada's", "support"]
+    );
+    // "mine" was used a day ago; the others were never used since creation 10 days ago.
+    assert_eq!(
+        find(ListQuery {
+            unused_for_days: Some(5),
+            ..Default::default()
+        }),
+        ["ada's", "bot's", "support"]
+    );
+    assert!(find(ListQuery {
+        unused_for_days: Some(11),
+        ..Default::default()
+    })
+    .is_empty());
+    let owners: Vec<String> = td
+        .list_tokens(
+            &owner,
+            &ListQuery {
+                scope: ListScope::All,
+                owner_id: Some(bot.id.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|t| t.owner_name)
+        .collect();
+    assert_eq!(owners, ["CI bot"]);
+    let _ = (adas, imps);
+}
+
+#[test]
+fn audit_query_filters_pages_and_exports() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let ada = person(&td, &owner, "Ada", "admin");
+    let ada_s = session_of(&ada);
+    env.clock.advance(DAY);
+    let t = td
+        .create_token(&ada_s, req("=cmd|' /C calc'!A0"))
+        .unwrap()
+        .meta;
+    td.revoke_token(&ada_s, &t.id, Some("done, \"really\""))
+        .unwrap();
+    let q = |q: AuditQuery| td.list_audit(&owner, &q).unwrap();
+    let by_ada = q(AuditQuery {
+        actor_id: Some(ada.id.clone()),
+        ..Default::default()
+    });
+    assert_eq!(
+        by_ada
+            .items
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        ["token.revoked", "token.created"],
+        "newest first"
+    );
+    assert_eq!(
+        q(AuditQuery {
+            action: Some("user.created".into()),
+            ..Default::default()
+        })
+        .items
+        .len(),
+        1
+    );
+    assert_eq!(
+        q(AuditQuery {
+            from: Some(T0 + DAY),
+            ..Default::default()
+        })
+        .items
+        .len(),
+        2
+    );
+    assert_eq!(
+        q(AuditQuery {
+            to: Some(T0 + DAY),
+            ..Default::default()
+        })
+        .items
+        .len(),
+        2,
+        "authority.created and user.created"
+    );
+    assert_eq!(
+        q(AuditQuery {
+            subject_id: Some(owner.actor_id.clone()),
+            ..Default::default()
+        })
+        .items
+        .len(),
+        2
+    );
+    let p1 = q(AuditQuery {
+        limit: 3,
+        ..Default::default()
+    });
+    assert_eq!(p1.items.len(), 3);
+    let p2 = q(AuditQuery {
+        limit: 3,
+        before_seq: p1.next_before,
+        ..Default::default()
+    });
+    assert_eq!(p2.items.len(), 1);
+    assert_eq!(p2.next_before, None);
+    assert_eq!(
+        td.list_audit(
+            &owner,
+            &AuditQuery {
+                limit: 501,
+                ..Default::default()
+            }
+        )
+        .unwrap_err()
+        .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        td.list_audit(
+            &session_of(&person(&td, &owner, "Mo", "member")),
+            &AuditQuery::default()
+        )
+        .unwrap_err()
+        .code(),
+        ErrorCode::PermissionDenied
+    );
+
+    let mut csv = Vec::new();
+    let n = td
+        .export_audit(
+            &owner,
+            &AuditQuery {
+                actor_id: Some(ada.id.clone()),
+                ..Default::default()
+            },
+            ExportFormat::Csv,
+            &mut csv,
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "seq,time,actor_id,subject_id,action,target_id,details,hash"
+    );
+    assert!(
+        lines[1].contains(",token.created,") && lines[2].contains(",token.revoked,"),
+        "oldest first: {csv}"
+    );
+    assert!(
+        lines[1].contains(r#","{""#) && lines[1].contains(r#"""name"":""=cmd|' /C calc'!A0"""#),
+        "details quoted per RFC 4180: {}",
+        lines[1]
+    );
+    let mut json = Vec::new();
+    td.export_audit(
+        &owner,
+        &AuditQuery::default(),
+        ExportFormat::Json,
+        &mut json,
+    )
+    .unwrap();
+    let events: Vec<AuditEvent> = serde_json::from_slice(&json).unwrap();
+    assert_eq!(events.len(), td.audit_events(None).unwrap().len());
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+}

@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::sync::Arc;
-use tokendesk_core::model::{ListQuery, SortDir, SortKey, TokenStatus, Verification};
+use tokendesk_core::model::{ListQuery, ListScope, SortDir, SortKey, TokenStatus, Verification};
 use tokendesk_core::secret::{random_key, ExposeSecret};
 use tokendesk_core::secret_store::MemorySecretStore;
 use tokendesk_core::{token, OpenOptions, SystemClock, Tokendesk};
@@ -112,6 +112,24 @@ fn benches(c: &mut Criterion) {
         limit: 50,
         ..Default::default()
     };
+    let all_scope = ListQuery {
+        scope: ListScope::All,
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list all owners, first page (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&all_scope)).unwrap())
+    });
+    let all_by_name = ListQuery {
+        scope: ListScope::All,
+        sort: SortKey::Name,
+        dir: SortDir::Asc,
+        limit: 50,
+        ..Default::default()
+    };
+    c.bench_function("list all owners, sorted by name (100k)", |b| {
+        b.iter(|| td.list_tokens(&s, black_box(&all_by_name)).unwrap())
+    });
     let every = ListQuery {
         search: Some("seed".into()),
         limit: 50,
