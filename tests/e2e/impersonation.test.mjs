@@ -82,10 +82,28 @@ test("the member does not see the impersonation token made for them", async () =
   await (await $t("switch-submit")).click();
   await (await $t("switch-back")).waitForDisplayed();
   await browser.waitUntil(async () => !(await (await $t("nav-users")).isExisting()), { timeoutMsg: "still an admin view" });
-  assert.match(await browser.$("body").getText(), /Mia Member/);
+  await shot("22-member-view");
+  // textContent: WebKitWebDriver's getText() skips text inside overflow-hidden boxes.
+  assert.match(await browser.execute(() => document.querySelector('[data-testid="signed-in"]').textContent), /Mia Member/);
   assert.equal(await rowIdByText("Support session"), null, "impersonation token hidden from its subject");
   assert.equal(await (await $t("nav-all")).isExisting(), false);
-  await shot("22-member-view");
+
+  // Not only hidden: the command layer itself refuses a member's admin calls.
+  const call = (cmd, args) =>
+    browser.executeAsync((c, a, done) => {
+      window.__TAURI_INTERNALS__.invoke(c, a).then(
+        () => done("ok"),
+        (e) => done(e && e.code ? e.code : String(e)),
+      );
+    }, cmd, args);
+  const newUser = { displayName: "Eve", email: "eve@example.org", kind: "human", role: "owner" };
+  assert.equal(await call("create_user", { user: newUser }), "permission_denied");
+  assert.equal(await call("list_audit", { query: { limit: 0 } }), "permission_denied");
+  assert.equal(await call("list_tokens", { query: { scope: "all", sort: "created", dir: "desc", limit: 0 } }), "permission_denied");
+  assert.equal(await call("get_settings", {}), "ok", "reading settings is allowed");
+  const settings = await browser.executeAsync((done) => window.__TAURI_INTERNALS__.invoke("get_settings").then(done));
+  assert.equal(await call("update_settings", { settings: { ...settings, onlyOwnersCreateTokens: true } }), "permission_denied");
+  assert.equal(await call("update_role", { id: "member", permissions: { apiAccess: true, createTokensForOthers: true, impersonate: true, manageUsers: true, manageSettings: true, viewAudit: true } }), "permission_denied");
 });
 
 test("back as the owner, the token is revoked from All authorizations", async () => {

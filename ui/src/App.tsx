@@ -1,11 +1,44 @@
 import { useEffect, useState } from "react";
-import { appInfo, retryOpen, type ApiError, type AppInfo, type ErrorCode } from "./api";
+import {
+  appInfo,
+  listRoles,
+  retryOpen,
+  stopImpersonation,
+  switchToLocalOwner,
+  type ApiError,
+  type AppInfo,
+  type ErrorCode,
+  type Permissions,
+} from "./api";
+import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
+import { ChangePasswordDialog } from "./components/ChangePasswordDialog";
+import { SettingsPage } from "./components/SettingsPage";
+import { SwitchUserDialog } from "./components/SwitchUserDialog";
+import { UsersPage } from "./components/UsersPage";
 
 type Boot =
   | { state: "loading" }
   | { state: "failed"; error: ApiError; retrying: boolean }
   | { state: "ready"; info: AppInfo };
+
+export type PageId = "own" | "all" | "users" | "audit" | "settings";
+
+interface NavItem {
+  id: PageId;
+  label: string;
+}
+
+/** The pages the session's permissions open; the server still checks every call. */
+export function navItems(p: Permissions): NavItem[] {
+  const items: NavItem[] = [{ id: "own", label: "Authorizations" }];
+  if (p.manageUsers || p.impersonate || p.createTokensForOthers)
+    items.push({ id: "all", label: "All authorizations" });
+  if (p.manageUsers) items.push({ id: "users", label: "Users" });
+  if (p.viewAudit) items.push({ id: "audit", label: "Audit" });
+  if (p.manageSettings) items.push({ id: "settings", label: "Settings" });
+  return items;
+}
 
 /** The heading of the start-up failure screen. Exhaustive: a new code fails the typecheck. */
 function startupHeading(code: ErrorCode): string {
@@ -26,12 +59,251 @@ function startupHeading(code: ErrorCode): string {
     case "not_found":
     case "already_revoked":
     case "token_revoked":
+    case "permission_denied":
+    case "invalid_email":
+    case "email_taken":
+    case "invalid_password":
+    case "invalid_credentials":
+    case "rate_limited":
+    case "last_owner":
+    case "self_lockout":
+    case "user_inactive":
       return "Tokendesk could not start";
   }
 }
 
+type HeaderDialog = "switch" | "password" | null;
+
+/** Role names by id, for the header; falls back to the id if roles cannot be read. */
+function useRoleNames(key: string): Record<string, string> {
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    let current = true;
+    listRoles().then(
+      (roles) => {
+        if (current) setNames(Object.fromEntries(roles.map((r) => [r.id, r.name])));
+      },
+      () => {
+        // Not fatal: the header shows the role id instead.
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [key]);
+  return names;
+}
+
+function Shell({
+  info,
+  onSession,
+  onInfo,
+}: {
+  info: AppInfo;
+  /** A new session began (impersonate, stop, switch): show its Authorizations page. */
+  onSession: (next: AppInfo) => void;
+  /** Settings, roles or users changed: reload app info in place. */
+  onInfo: () => void;
+}) {
+  const { session } = info;
+  const { actor, subject } = session;
+  const [page, setPage] = useState<PageId>("own");
+  const [dialog, setDialog] = useState<HeaderDialog>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const roleNames = useRoleNames(`${actor.id}/${actor.role}`);
+
+  const items = navItems(session.permissions);
+  // A page the session no longer may see (after a switch or a role change) falls back.
+  const shown = items.some((i) => i.id === page) ? page : "own";
+  const roleName = roleNames[actor.role] ?? actor.role;
+
+  async function changeSession(action: () => Promise<AppInfo>) {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      const next = await action();
+      setPage("own");
+      onSession(next);
+    } catch (e) {
+      setError((e as ApiError).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="app">
+      {session.impersonating && (
+        <div
+          className="impersonation-banner"
+          role="region"
+          aria-label="Impersonation"
+          data-testid="impersonation-banner"
+        >
+          <span>
+            Impersonating <strong className="name-text">{subject.displayName}</strong>
+          </span>
+          <span aria-hidden="true">—</span>
+          <button
+            type="button"
+            className="button button-small banner-button"
+            disabled={busy}
+            data-testid="stop-impersonation"
+            onClick={() => void changeSession(stopImpersonation)}
+          >
+            Stop
+          </button>
+        </div>
+      )}
+      <header className="app-header">
+        <div className="brand">
+          <span className="logo" aria-hidden="true" />
+          <span className="app-name">Tokendesk</span>
+          <span className="separator" aria-hidden="true">
+            /
+          </span>
+          <span className="authority" title={info.authorityId}>
+            {info.authorityName}
+          </span>
+        </div>
+        <div className="user-area">
+          <div className="user" title={actor.email ?? undefined} data-testid="signed-in">
+            <span className="avatar" aria-hidden="true">
+              {actor.displayName.trim().charAt(0).toUpperCase()}
+            </span>
+            <span className="visually-hidden">Signed in as </span>
+            <span className="user-name">{actor.displayName}</span>
+            <span className="role-pill" data-testid="signed-in-role">
+              {roleName}
+            </span>
+          </div>
+          <div className="user-actions">
+            <button
+              type="button"
+              className="button button-small"
+              data-testid="switch-user"
+              onClick={() => {
+                setDialog("switch");
+              }}
+            >
+              Switch user…
+            </button>
+            {!session.localOwner && (
+              <button
+                type="button"
+                className="button button-small"
+                disabled={busy}
+                data-testid="switch-back"
+                title="Sign back in as the person signed in to this computer"
+                onClick={() => void changeSession(switchToLocalOwner)}
+              >
+                Back to local owner
+              </button>
+            )}
+            {actor.kind === "human" && (
+              <button
+                type="button"
+                className="button button-small"
+                data-testid="change-password"
+                onClick={() => {
+                  setDialog("password");
+                }}
+              >
+                Change password…
+              </button>
+            )}
+          </div>
+        </div>
+      </header>
+      <nav className="app-nav" aria-label="Main">
+        {items.map((item) => (
+          <button
+            key={item.id}
+            type="button"
+            className="nav-item"
+            aria-current={shown === item.id ? "page" : undefined}
+            data-testid={`nav-${item.id}`}
+            onClick={() => {
+              setPage(item.id);
+            }}
+          >
+            {item.label}
+          </button>
+        ))}
+      </nav>
+      {error && (
+        <div className="alert alert-banner" role="alert" data-testid="session-error">
+          <p>{error}</p>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => {
+              setError(null);
+            }}
+          >
+            Dismiss
+          </button>
+        </div>
+      )}
+      {notice && (
+        <p className="notice" role="status" data-testid="notice">
+          {notice}
+        </p>
+      )}
+
+      {shown === "own" && <Authorizations info={info} />}
+      {shown === "all" && <Authorizations info={info} scope="all" />}
+      {shown === "users" && (
+        <UsersPage
+          info={info}
+          onImpersonated={(next) => {
+            setPage("own");
+            onSession(next);
+          }}
+          onChanged={onInfo}
+        />
+      )}
+      {shown === "audit" && <AuditPage info={info} />}
+      {shown === "settings" && <SettingsPage info={info} onSaved={onInfo} />}
+
+      {dialog === "switch" && (
+        <SwitchUserDialog
+          onCancel={() => {
+            setDialog(null);
+          }}
+          onSwitched={(next) => {
+            setDialog(null);
+            setError(null);
+            setPage("own");
+            onSession(next);
+          }}
+        />
+      )}
+      {dialog === "password" && (
+        <ChangePasswordDialog
+          hasPassword={actor.hasPassword}
+          onCancel={() => {
+            setDialog(null);
+          }}
+          onChanged={() => {
+            setDialog(null);
+            setNotice("Your password was changed.");
+            onInfo();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
 export function App() {
   const [boot, setBoot] = useState<Boot>({ state: "loading" });
+  // Bumped on every session change so each page starts afresh for the new session.
+  const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
     let current = true;
@@ -55,6 +327,16 @@ export function App() {
       setBoot({ state: "ready", info: await retryOpen() });
     } catch (error) {
       setBoot({ state: "failed", error: error as ApiError, retrying: false });
+    }
+  }
+
+  async function reloadInfo() {
+    try {
+      const info = await appInfo();
+      setBoot({ state: "ready", info });
+    } catch {
+      // The page that changed something already showed its result; the next action will
+      // surface a persistent problem.
     }
   }
 
@@ -88,29 +370,15 @@ export function App() {
     );
   }
 
-  const { info } = boot;
   return (
-    <div className="app">
-      <header className="app-header">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <span className="app-name">Tokendesk</span>
-          <span className="separator" aria-hidden="true">
-            /
-          </span>
-          <span className="authority" title={info.authorityId}>
-            {info.authorityName}
-          </span>
-        </div>
-        <div className="user" title={info.user.email ?? undefined}>
-          <span className="avatar" aria-hidden="true">
-            {info.user.displayName.trim().charAt(0).toUpperCase()}
-          </span>
-          <span className="visually-hidden">Signed in as </span>
-          <span className="user-name">{info.user.displayName}</span>
-        </div>
-      </header>
-      <Authorizations info={info} />
-    </div>
+    <Shell
+      key={generation}
+      info={boot.info}
+      onSession={(info) => {
+        setBoot({ state: "ready", info });
+        setGeneration((g) => g + 1);
+      }}
+      onInfo={() => void reloadInfo()}
+    />
   );
 }

@@ -1,7 +1,30 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import { fail } from "../test/fixtures";
-import { copyToken, isApiError, listTokens, renameToken, revokeToken, toApiError } from ".";
+import {
+  changePassword,
+  copyToken,
+  createUser,
+  exportAudit,
+  isApiError,
+  listAudit,
+  listTokens,
+  removeUser,
+  renameToken,
+  revokeToken,
+  setPassword,
+  setUserActive,
+  startImpersonation,
+  stopImpersonation,
+  switchToLocalOwner,
+  switchUser,
+  toApiError,
+  updateRole,
+  updateSettings,
+  updateUser,
+  verifyAuditChain,
+} from ".";
+import { ALL_PERMISSIONS, POLICY } from "../test/fixtures";
 
 describe("isApiError", () => {
   it("accepts the shape Rust sends and nothing else", () => {
@@ -30,15 +53,59 @@ describe("commands", () => {
       if (cmd === "list_tokens") return { items: [], nextCursor: null };
       return null;
     });
-    await listTokens({ sort: "name", dir: "asc", limit: 50 });
+    await listTokens({ scope: "own", sort: "name", dir: "asc", limit: 50 });
     await renameToken("t1", "New");
     await revokeToken("t1", null);
     await copyToken("tkd_secret");
     expect(seen).toEqual([
-      ["list_tokens", { query: { sort: "name", dir: "asc", limit: 50 } }],
+      ["list_tokens", { query: { scope: "own", sort: "name", dir: "asc", limit: 50 } }],
       ["rename_token", { id: "t1", name: "New" }],
       ["revoke_token", { id: "t1", reason: null }],
       ["copy_token", { token: "tkd_secret" }],
+    ]);
+  });
+
+  it("send the user, session and audit arguments Rust expects", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return null;
+    });
+    const settings = { authorityName: "A", tokenPrefix: "tkd", policy: POLICY, onlyOwnersCreateTokens: false };
+    await createUser({ displayName: "Ann", email: "ann@example.com", kind: "human", role: "member" });
+    await updateUser("u2", { role: "admin" });
+    await setUserActive("u2", false);
+    await removeUser("u2");
+    await setPassword("u2", "pw");
+    await changePassword(null, "next");
+    await updateRole("member", ALL_PERMISSIONS);
+    await updateSettings(settings);
+    await startImpersonation("u2");
+    await stopImpersonation();
+    await switchUser("ann@example.com", "pw");
+    await switchToLocalOwner();
+    await listAudit({ limit: 100, action: "token.created" });
+    await verifyAuditChain();
+    await exportAudit("json", { limit: 100 });
+    expect(seen).toEqual([
+      [
+        "create_user",
+        { user: { displayName: "Ann", email: "ann@example.com", kind: "human", role: "member" } },
+      ],
+      ["update_user", { id: "u2", update: { role: "admin" } }],
+      ["set_user_active", { id: "u2", active: false }],
+      ["remove_user", { id: "u2" }],
+      ["set_password", { id: "u2", password: "pw" }],
+      ["change_password", { current: null, new: "next" }],
+      ["update_role", { id: "member", permissions: ALL_PERMISSIONS }],
+      ["update_settings", { settings }],
+      ["start_impersonation", { userId: "u2" }],
+      ["stop_impersonation", {}],
+      ["switch_user", { email: "ann@example.com", password: "pw" }],
+      ["switch_to_local_owner", {}],
+      ["list_audit", { query: { limit: 100, action: "token.created" } }],
+      ["verify_audit_chain", {}],
+      ["export_audit", { format: "json", query: { limit: 100 } }],
     ]);
   });
 

@@ -4,31 +4,55 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { AuditPage } from "./bindings/AuditPage";
+import type { AuditQuery } from "./bindings/AuditQuery";
+import type { ChainReport } from "./bindings/ChainReport";
 import type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
 import type { CreatedToken } from "./bindings/CreatedToken";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { KeyringCopy } from "./bindings/KeyringCopy";
 import type { ListPage } from "./bindings/ListPage";
 import type { ListQuery } from "./bindings/ListQuery";
+import type { NewUser } from "./bindings/NewUser";
+import type { Permissions } from "./bindings/Permissions";
+import type { Role } from "./bindings/Role";
+import type { Settings } from "./bindings/Settings";
 import type { TokenMeta } from "./bindings/TokenMeta";
+import type { User } from "./bindings/User";
+import type { UserUpdate } from "./bindings/UserUpdate";
 
 export type { ApiError } from "./bindings/ApiError";
 export type { AppInfo } from "./bindings/AppInfo";
+export type { AuditEvent } from "./bindings/AuditEvent";
+export type { AuditPage } from "./bindings/AuditPage";
+export type { AuditQuery } from "./bindings/AuditQuery";
+export type { ChainReport } from "./bindings/ChainReport";
 export type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
 export type { CreatedToken } from "./bindings/CreatedToken";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { ExpiryChoice } from "./bindings/ExpiryChoice";
 export type { ExpiryPolicy } from "./bindings/ExpiryPolicy";
 export type { ExpiryPreset } from "./bindings/ExpiryPreset";
+export type { ExportFormat } from "./bindings/ExportFormat";
 export type { KeyringCopy } from "./bindings/KeyringCopy";
 export type { ListPage } from "./bindings/ListPage";
 export type { ListQuery } from "./bindings/ListQuery";
+export type { ListScope } from "./bindings/ListScope";
+export type { NewUser } from "./bindings/NewUser";
+export type { Permissions } from "./bindings/Permissions";
+export type { Role } from "./bindings/Role";
+export type { SessionInfo } from "./bindings/SessionInfo";
+export type { Settings } from "./bindings/Settings";
 export type { SortDir } from "./bindings/SortDir";
 export type { SortKey } from "./bindings/SortKey";
 export type { TokenKind } from "./bindings/TokenKind";
 export type { TokenMeta } from "./bindings/TokenMeta";
 export type { TokenStatus } from "./bindings/TokenStatus";
 export type { User } from "./bindings/User";
+export type { UserKind } from "./bindings/UserKind";
+export type { UserStatus } from "./bindings/UserStatus";
+export type { UserUpdate } from "./bindings/UserUpdate";
 
 // A Record keyed by the generated union: adding a code in Rust fails the typecheck here until
 // it is listed.
@@ -45,6 +69,15 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   database_corrupt: true,
   database: true,
   keyring_unavailable: true,
+  permission_denied: true,
+  invalid_email: true,
+  email_taken: true,
+  invalid_password: true,
+  invalid_credentials: true,
+  rate_limited: true,
+  last_owner: true,
+  self_lockout: true,
+  user_inactive: true,
   internal: true,
 };
 
@@ -101,4 +134,87 @@ export async function copyToken(token: string): Promise<void> {
 
 export function saveTokenToKeyring(id: string, token: string): Promise<KeyringCopy> {
   return call<KeyringCopy>("save_token_to_keyring", { id, token });
+}
+
+// Users and roles
+
+export function listUsers(): Promise<User[]> {
+  return call<User[]>("list_users");
+}
+
+export function createUser(user: NewUser): Promise<User> {
+  return call<User>("create_user", { user });
+}
+
+export function updateUser(id: string, update: UserUpdate): Promise<User> {
+  return call<User>("update_user", { id, update });
+}
+
+export function setUserActive(id: string, active: boolean): Promise<User> {
+  return call<User>("set_user_active", { id, active });
+}
+
+export function removeUser(id: string): Promise<User> {
+  return call<User>("remove_user", { id });
+}
+
+/** An admin sets (or resets) someone's password. */
+export function setPassword(id: string, password: string): Promise<User> {
+  return call<User>("set_password", { id, password });
+}
+
+/** The signed-in actor changes their own password; `current` is null if they have none yet. */
+export async function changePassword(current: string | null, next: string): Promise<void> {
+  await call<null>("change_password", { current, new: next });
+}
+
+export function listRoles(): Promise<Role[]> {
+  return call<Role[]>("list_roles");
+}
+
+export function updateRole(id: string, permissions: Permissions): Promise<Role> {
+  return call<Role>("update_role", { id, permissions });
+}
+
+// Settings
+
+export function getSettings(): Promise<Settings> {
+  return call<Settings>("get_settings");
+}
+
+export function updateSettings(settings: Settings): Promise<Settings> {
+  return call<Settings>("update_settings", { settings });
+}
+
+// Sessions: each returns the new session's AppInfo.
+
+export function startImpersonation(userId: string): Promise<AppInfo> {
+  return call<AppInfo>("start_impersonation", { userId });
+}
+
+export function stopImpersonation(): Promise<AppInfo> {
+  return call<AppInfo>("stop_impersonation");
+}
+
+export function switchUser(email: string, password: string): Promise<AppInfo> {
+  return call<AppInfo>("switch_user", { email, password });
+}
+
+export function switchToLocalOwner(): Promise<AppInfo> {
+  return call<AppInfo>("switch_to_local_owner");
+}
+
+// Audit
+
+export function listAudit(query: AuditQuery): Promise<AuditPage> {
+  return call<AuditPage>("list_audit", { query });
+}
+
+export function verifyAuditChain(): Promise<ChainReport> {
+  return call<ChainReport>("verify_audit_chain");
+}
+
+/** Rust asks where to save (OS dialog) and writes the file: the saved path, or null if cancelled. */
+export function exportAudit(format: ExportFormat, query: AuditQuery): Promise<string | null> {
+  return call<string | null>("export_audit", { format, query });
 }

@@ -6,6 +6,7 @@ import {
   type ExpiryChoice,
   type ExpiryPolicy,
   type ExpiryPreset,
+  type User,
 } from "../api";
 import {
   DAY,
@@ -23,6 +24,10 @@ import { DialogActions } from "./DialogActions";
 
 interface AddDialogProps {
   policy: ExpiryPolicy;
+  /** When given, the token is created for one of these users (`forUser`), chosen in a select. */
+  owners?: User[] | undefined;
+  /** Shown above the form, e.g. that this creates an impersonation token. */
+  note?: string | undefined;
   onCancel: () => void;
   onCreated: (created: CreatedToken) => void;
   returnFocus?: () => HTMLElement | null;
@@ -59,9 +64,10 @@ function presetFrom(value: string): ExpiryPreset | null {
   return Object.hasOwn(PRESET_LABELS, value) ? (value as ExpiryPreset) : null;
 }
 
-export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialogProps) {
+export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFocus }: AddDialogProps) {
   const [now] = useState(() => Date.now());
   const options = expiryOptions(policy);
+  const [ownerId, setOwnerId] = useState("");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [expiry, setExpiry] = useState(() => {
@@ -77,7 +83,16 @@ export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialo
   const [submitting, setSubmitting] = useState(false);
   const [serverError, setServerError] = useState<ApiError | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
-  const ids = { name: useId(), description: useId(), expiry: useId(), custom: useId(), form: useId() };
+  const ownerRef = useRef<HTMLSelectElement>(null);
+  const ids = {
+    owner: useId(),
+    name: useId(),
+    description: useId(),
+    expiry: useId(),
+    custom: useId(),
+    form: useId(),
+  };
+  const ownerProblem = owners && ownerId === "" ? "Choose who the authorization is for." : null;
 
   const maxAt = now + policy.maxLifetimeDays * DAY;
   const customMs = fromDateTimeLocal(customAt);
@@ -106,6 +121,7 @@ export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialo
   const localName = attempted ? nameProblem(name) : null;
   const localDescription = attempted ? textProblem(description, "description", DESCRIPTION_MAX) : null;
   const localExpiry = attempted ? expiryProblem : null;
+  const localOwner = attempted ? ownerProblem : null;
 
   const serverName =
     serverError && (serverError.code === "invalid_name" || serverError.code === "name_taken")
@@ -123,15 +139,20 @@ export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialo
     setAttempted(true);
     setServerError(null);
     const problem =
-      nameProblem(name) ?? textProblem(description, "description", DESCRIPTION_MAX) ?? expiryProblem;
+      ownerProblem ??
+      nameProblem(name) ??
+      textProblem(description, "description", DESCRIPTION_MAX) ??
+      expiryProblem;
     if (problem || !choice) {
-      if (nameProblem(name)) nameRef.current?.focus();
+      if (ownerProblem) ownerRef.current?.focus();
+      else if (nameProblem(name)) nameRef.current?.focus();
       return;
     }
     setSubmitting(true);
     try {
       const desc = description.trim();
       const created = await createToken({
+        ...(owners ? { forUser: ownerId } : {}),
         name: name.trim(),
         ...(desc ? { description: desc } : {}),
         expiry: choice,
@@ -157,11 +178,40 @@ export function AddDialog({ policy, onCancel, onCreated, returnFocus }: AddDialo
     <Modal
       title="Add authorization"
       onClose={onCancel}
-      initialFocus={nameRef}
+      initialFocus={owners ? ownerRef : nameRef}
       returnFocus={returnFocus}
       testId="add-dialog"
     >
       <form id={ids.form} className="form" noValidate onSubmit={(e) => void submit(e)}>
+        {note && (
+          <p className="note" data-testid="add-note">
+            {note}
+          </p>
+        )}
+        {owners && (
+          <div className="field">
+            <label htmlFor={ids.owner}>For</label>
+            <select
+              ref={ownerRef}
+              id={ids.owner}
+              value={ownerId}
+              aria-invalid={localOwner ? true : undefined}
+              aria-describedby={localOwner ? `${ids.owner}-error` : undefined}
+              data-testid="token-owner"
+              onChange={(e) => {
+                setOwnerId(e.target.value);
+              }}
+            >
+              <option value="">Choose a user…</option>
+              {owners.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.email ? `${u.displayName} (${u.email})` : u.displayName}
+                </option>
+              ))}
+            </select>
+            {localOwner && <FieldError id={`${ids.owner}-error`}>{localOwner}</FieldError>}
+          </div>
+        )}
         <div className="field">
           <label htmlFor={ids.name}>Name</label>
           <input

@@ -82,7 +82,9 @@ describe("the authorizations table", () => {
 
     await user.click(screen.getByRole("button", { name: /^Name/ }));
     await waitFor(() => {
-      expect(ipc.last("list_tokens")).toEqual({ query: { sort: "name", dir: "asc", limit: 50 } });
+      expect(ipc.last("list_tokens")).toEqual({
+        query: { scope: "own", sort: "name", dir: "asc", limit: 50 },
+      });
     });
     expect(screen.getByRole("columnheader", { name: /^Name/ })).toHaveAttribute(
       "aria-sort",

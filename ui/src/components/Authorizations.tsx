@@ -1,14 +1,18 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import {
   listTokens,
+  listUsers,
   type AppInfo,
   type CreatedToken,
   type ListPage,
   type ListQuery,
+  type ListScope,
   type SortDir,
   type SortKey,
+  type TokenKind,
   type TokenMeta,
   type TokenStatus,
+  type User,
 } from "../api";
 import { AddDialog } from "./AddDialog";
 import { RenameDialog } from "./RenameDialog";
@@ -23,13 +27,39 @@ const SEARCH_DEBOUNCE_MS = 250;
 interface Nav {
   search: string;
   status: TokenStatus | null;
+  /** The filters of the all-authorizations view. */
+  ownerId: string | null;
+  kind: TokenKind | null;
+  expiringWithinDays: number | null;
+  unusedForDays: number | null;
   sort: SortKey;
   dir: SortDir;
   /** cursors[i] opens page i; the first page has none. */
   cursors: (string | null)[];
 }
 
-const FIRST_PAGE: Nav = { search: "", status: null, sort: "created", dir: "desc", cursors: [null] };
+const FIRST_PAGE: Nav = {
+  search: "",
+  status: null,
+  ownerId: null,
+  kind: null,
+  expiringWithinDays: null,
+  unusedForDays: null,
+  sort: "created",
+  dir: "desc",
+  cursors: [null],
+};
+
+const STATUSES: readonly TokenStatus[] = ["active", "expired", "revoked", "suspended"];
+const KINDS: readonly TokenKind[] = ["personal", "impersonation", "service"];
+
+/** A whole number of days from a number input, or null when empty or not a sensible count. */
+export function daysFrom(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d{1,5}$/.test(t)) return null;
+  const n = Number(t);
+  return n >= 1 ? n : null;
+}
 
 /** The natural first direction when a column is chosen: A→Z, newest first, soonest first. */
 const DEFAULT_DIR: Record<SortKey, SortDir> = {
@@ -59,9 +89,20 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-export function Authorizations({ info }: { info: AppInfo }) {
+interface AuthorizationsProps {
+  info: AppInfo;
+  /** "own": the session subject's tokens; "all": everyone's, with owner filters. */
+  scope?: ListScope;
+}
+
+export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
+  const all = scope === "all";
+  const { session } = info;
   const [nav, setNav] = useState<Nav>(FIRST_PAGE);
   const [searchText, setSearchText] = useState("");
+  const [expiringText, setExpiringText] = useState("");
+  const [unusedText, setUnusedText] = useState("");
+  const [users, setUsers] = useState<User[] | null>(null);
   const [reloads, setReloads] = useState(0);
   const [page, setPage] = useState<ListPage | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -75,14 +116,30 @@ export function Authorizations({ info }: { info: AppInfo }) {
   const cursor = nav.cursors[nav.cursors.length - 1] ?? null;
   const query = useMemo<ListQuery>(
     () => ({
+      scope,
       sort: nav.sort,
       dir: nav.dir,
       limit: PAGE_SIZE,
       ...(nav.search ? { search: nav.search } : {}),
       ...(nav.status ? { status: nav.status } : {}),
+      ...(nav.ownerId !== null ? { ownerId: nav.ownerId } : {}),
+      ...(nav.kind ? { kind: nav.kind } : {}),
+      ...(nav.expiringWithinDays !== null ? { expiringWithinDays: nav.expiringWithinDays } : {}),
+      ...(nav.unusedForDays !== null ? { unusedForDays: nav.unusedForDays } : {}),
       ...(cursor ? { cursor } : {}),
     }),
-    [nav.sort, nav.dir, nav.search, nav.status, cursor],
+    [
+      scope,
+      nav.sort,
+      nav.dir,
+      nav.search,
+      nav.status,
+      nav.ownerId,
+      nav.kind,
+      nav.expiringWithinDays,
+      nav.unusedForDays,
+      cursor,
+    ],
   );
   const key = `${JSON.stringify(query)}#${reloads}`;
   const loading = loadedKey !== key;
@@ -107,17 +164,41 @@ export function Authorizations({ info }: { info: AppInfo }) {
     };
   }, [query, key]);
 
-  // Debounced search: typing settles for a moment before a query goes out.
+  // The owner filter lists everyone; without that permission it is simply not offered.
   useEffect(() => {
-    const wanted = searchText.trim();
-    if (wanted === nav.search) return;
+    if (!all) return;
+    let current = true;
+    listUsers().then(
+      (list) => {
+        if (current) setUsers(list);
+      },
+      () => {
+        if (current) setUsers(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [all]);
+
+  // Debounced text filters: typing settles for a moment before a query goes out.
+  useEffect(() => {
+    const search = searchText.trim();
+    const expiringWithinDays = daysFrom(expiringText);
+    const unusedForDays = daysFrom(unusedText);
+    if (
+      search === nav.search &&
+      expiringWithinDays === nav.expiringWithinDays &&
+      unusedForDays === nav.unusedForDays
+    )
+      return;
     const timer = setTimeout(() => {
-      setNav((n) => ({ ...n, search: wanted, cursors: [null] }));
+      setNav((n) => ({ ...n, search, expiringWithinDays, unusedForDays, cursors: [null] }));
     }, SEARCH_DEBOUNCE_MS);
     return () => {
       clearTimeout(timer);
     };
-  }, [searchText, nav.search]);
+  }, [searchText, expiringText, unusedText, nav.search, nav.expiringWithinDays, nav.unusedForDays]);
 
   function sortBy(sortKey: SortKey) {
     setNav((n) => ({
@@ -145,21 +226,45 @@ export function Authorizations({ info }: { info: AppInfo }) {
     return button ?? headingRef.current;
   }
 
-  const filtered = nav.search !== "" || nav.status !== null || searchText.trim() !== "";
+  const filtered =
+    nav.search !== "" ||
+    nav.status !== null ||
+    nav.ownerId !== null ||
+    nav.kind !== null ||
+    nav.expiringWithinDays !== null ||
+    nav.unusedForDays !== null ||
+    searchText.trim() !== "" ||
+    expiringText.trim() !== "" ||
+    unusedText.trim() !== "";
+  // Creating: your own (or, while impersonating, an impersonation token for the subject);
+  // on the all view, for any user. The server decides either way.
+  const canAdd = all
+    ? session.permissions.createTokensForOthers
+    : session.impersonating
+      ? session.permissions.impersonate
+      : session.canCreateOwn;
+  const owners = (users ?? []).filter((u) => u.status === "active");
   const items = page?.items ?? [];
   const pageIndex = nav.cursors.length - 1;
   const showEmpty = page !== null && !loading && !error && items.length === 0;
   const nextCursor = loading ? null : (page?.nextCursor ?? null);
 
   return (
-    <main className="page">
+    <main
+      className="page"
+      data-testid={all ? "all-authorizations-page" : "authorizations-page"}
+    >
       <div className="page-header">
         <div>
           <h1 ref={headingRef} tabIndex={-1}>
-            Authorizations
+            {all ? "All authorizations" : "Authorizations"}
           </h1>
           <p className="muted">
-            API bearer tokens issued by {info.authorityName}. Revoke any that are no longer in use.
+            {all
+              ? `Every API bearer token issued by ${info.authorityName}, whoever holds it.`
+              : session.impersonating
+                ? `${info.user.displayName}'s authorizations. Tokens you add here are impersonation tokens: they act as ${info.user.displayName}, who cannot see them.`
+                : `API bearer tokens issued by ${info.authorityName}. Revoke any that are no longer in use.`}
           </p>
         </div>
       </div>
@@ -191,8 +296,7 @@ export function Authorizations({ info }: { info: AppInfo }) {
           data-testid="status-filter"
           onChange={(e) => {
             const value = e.target.value;
-            const status: TokenStatus | null =
-              value === "active" || value === "expired" || value === "revoked" ? value : null;
+            const status = STATUSES.find((s) => s === value) ?? null;
             setNav((n) => ({ ...n, status, cursors: [null] }));
           }}
         >
@@ -200,20 +304,99 @@ export function Authorizations({ info }: { info: AppInfo }) {
           <option value="active">Active</option>
           <option value="expired">Expired</option>
           <option value="revoked">Revoked</option>
+          <option value="suspended">Suspended</option>
         </select>
         <div className="toolbar-spacer" />
-        <button
-          ref={addButtonRef}
-          type="button"
-          className="button button-primary"
-          data-testid="add-authorization"
-          onClick={() => {
-            setDialog({ kind: "add" });
-          }}
-        >
-          Add authorization
-        </button>
+        {canAdd && (
+          <button
+            ref={addButtonRef}
+            type="button"
+            className="button button-primary"
+            data-testid={all ? "add-for-user" : "add-authorization"}
+            onClick={() => {
+              setDialog({ kind: "add" });
+            }}
+          >
+            {all ? "Add for a user" : "Add authorization"}
+          </button>
+        )}
       </div>
+
+      {all && (
+        <div className="toolbar toolbar-filters" aria-label="Filters" role="group">
+          {users !== null && (
+            <div className="filter">
+              <label htmlFor="owner-filter">Owner</label>
+              <select
+                id="owner-filter"
+                value={nav.ownerId ?? ""}
+                data-testid="owner-filter"
+                onChange={(e) => {
+                  const ownerId = e.target.value === "" ? null : e.target.value;
+                  setNav((n) => ({ ...n, ownerId, cursors: [null] }));
+                }}
+              >
+                <option value="">Anyone</option>
+                {users.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.status === "active" ? u.displayName : `${u.displayName} (${u.status})`}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          <div className="filter">
+            <label htmlFor="kind-filter">Kind</label>
+            <select
+              id="kind-filter"
+              value={nav.kind ?? ""}
+              data-testid="kind-filter"
+              onChange={(e) => {
+                const value = e.target.value;
+                const kind = KINDS.find((k) => k === value) ?? null;
+                setNav((n) => ({ ...n, kind, cursors: [null] }));
+              }}
+            >
+              <option value="">Any kind</option>
+              <option value="personal">Personal</option>
+              <option value="impersonation">Impersonation</option>
+              <option value="service">Service</option>
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="expiring-filter">Expiring within (days)</label>
+            <input
+              id="expiring-filter"
+              type="number"
+              min={1}
+              step={1}
+              inputMode="numeric"
+              placeholder="Any"
+              value={expiringText}
+              data-testid="expiring-filter"
+              onChange={(e) => {
+                setExpiringText(e.target.value);
+              }}
+            />
+          </div>
+          <div className="filter">
+            <label htmlFor="unused-filter">Not used for (days)</label>
+            <input
+              id="unused-filter"
+              type="number"
+              min={1}
+              step={1}
+              inputMode="numeric"
+              placeholder="Any"
+              value={unusedText}
+              data-testid="unused-filter"
+              onChange={(e) => {
+                setUnusedText(e.target.value);
+              }}
+            />
+          </div>
+        </div>
+      )}
 
       {error && (
         <div className="alert" role="alert" data-testid="error-alert">
@@ -224,28 +407,36 @@ export function Authorizations({ info }: { info: AppInfo }) {
         </div>
       )}
 
-      {showEmpty && !filtered && pageIndex === 0 ? (
+      {showEmpty && !filtered && pageIndex === 0 && !all ? (
         <div className="empty" data-testid="empty-state">
           <h2>No authorizations yet</h2>
           <p className="muted">
             An authorization is a bearer token that lets a script, a service or a tool call the
-            API as you. Create one for each thing that needs access, so you can revoke them one
-            by one.
+            API as {session.impersonating ? info.user.displayName : "you"}. Create one for each
+            thing that needs access, so you can revoke them one by one.
           </p>
-          <button
-            type="button"
-            className="button button-primary button-large"
-            data-testid="empty-add-authorization"
-            onClick={() => {
-              setDialog({ kind: "add" });
-            }}
-          >
-            Add authorization
-          </button>
+          {canAdd && (
+            <button
+              type="button"
+              className="button button-primary button-large"
+              data-testid="empty-add-authorization"
+              onClick={() => {
+                setDialog({ kind: "add" });
+              }}
+            >
+              Add authorization
+            </button>
+          )}
         </div>
       ) : showEmpty ? (
         <div className="empty empty-small" data-testid="no-results">
-          <p>{pageIndex === 0 ? "No authorizations match" : "This page is empty."}</p>
+          <p>
+            {pageIndex > 0
+              ? "This page is empty."
+              : filtered
+                ? "No authorizations match"
+                : "No one has an authorization yet."}
+          </p>
         </div>
       ) : (
         page !== null && (
@@ -255,6 +446,7 @@ export function Authorizations({ info }: { info: AppInfo }) {
             sort={nav.sort}
             dir={nav.dir}
             busy={loading}
+            showOwner={all}
             onSort={sortBy}
             onRename={(token) => {
               setDialog({ kind: "rename", token });
@@ -311,6 +503,12 @@ export function Authorizations({ info }: { info: AppInfo }) {
       {dialog?.kind === "add" && (
         <AddDialog
           policy={info.policy}
+          owners={all ? owners : undefined}
+          note={
+            !all && session.impersonating
+              ? `This creates an impersonation token for ${info.user.displayName}. It is marked as one everywhere, and only admins who can impersonate see it.`
+              : undefined
+          }
           onCancel={() => {
             setDialog(null);
           }}
@@ -329,7 +527,7 @@ export function Authorizations({ info }: { info: AppInfo }) {
             // Dropping the dialog state drops the only copy of the token the UI held.
             setDialog(null);
           }}
-          returnFocus={() => addButtonRef.current}
+          returnFocus={() => addButtonRef.current ?? headingRef.current}
         />
       )}
       {dialog?.kind === "rename" && (

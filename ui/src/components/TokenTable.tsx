@@ -5,6 +5,11 @@ const STATUS_LABELS: Record<TokenStatus, string> = {
   active: "Active",
   expired: "Expired",
   revoked: "Revoked",
+  suspended: "Suspended",
+};
+
+const STATUS_TITLES: Partial<Record<TokenStatus, string>> = {
+  suspended: "Its owner is disabled or removed; it works again only if the owner is re-enabled.",
 };
 
 interface Column {
@@ -15,6 +20,7 @@ interface Column {
 
 const COLUMNS: Column[] = [
   { key: "name", label: "Name", className: "col-name" },
+  { key: null, label: "Owner", className: "col-owner" },
   { key: "created", label: "Created" },
   { key: "expires", label: "Expires" },
   { key: "status", label: "Status" },
@@ -29,6 +35,8 @@ interface TokenTableProps {
   sort: SortKey;
   dir: SortDir;
   busy: boolean;
+  /** Adds an Owner column (the all-authorizations view). */
+  showOwner?: boolean;
   onSort: (key: SortKey) => void;
   onRename: (token: TokenMeta) => void;
   onRevoke: (token: TokenMeta) => void;
@@ -55,17 +63,19 @@ export function TokenTable({
   sort,
   dir,
   busy,
+  showOwner = false,
   onSort,
   onRename,
   onRevoke,
   registerRow,
 }: TokenTableProps) {
+  const columns = showOwner ? COLUMNS : COLUMNS.filter((c) => c.label !== "Owner");
   return (
     <div className="table-wrap">
       <table className="tokens" aria-busy={busy} aria-label="Authorizations">
         <thead>
           <tr>
-            {COLUMNS.map((c) => {
+            {columns.map((c) => {
               if (c.key === null)
                 return (
                   <th key={c.label} scope="col" className={c.className}>
@@ -124,6 +134,14 @@ export function TokenTable({
                   )}
                 </div>
               </td>
+              {showOwner && (
+                <td className="col-owner" data-testid="owner-cell">
+                  <div className="owner-name">{t.ownerName}</div>
+                  {t.createdBy !== t.ownerId && (
+                    <div className="token-meta">created by {t.createdByName}</div>
+                  )}
+                </td>
+              )}
               <td className="nowrap">
                 <When at={t.createdAt} now={now} relative={false} />
               </td>
@@ -138,7 +156,7 @@ export function TokenTable({
                 <span
                   className={`badge badge-${t.status}`}
                   data-testid="status-badge"
-                  title={revokedTitle(t)}
+                  title={revokedTitle(t) ?? STATUS_TITLES[t.status]}
                 >
                   {STATUS_LABELS[t.status]}
                 </span>
@@ -152,7 +170,7 @@ export function TokenTable({
               </td>
               <td>
                 {t.kind === "impersonation" && (
-                  <span className="pill pill-impersonation" data-testid="tag-impersonation">
+                  <span className="pill pill-impersonation" data-testid="impersonation-tag">
                     Impersonation
                   </span>
                 )}

@@ -67,3 +67,20 @@ export function fromDateTimeLocal(value: string): number | null {
   const ms = date.getTime();
   return Number.isNaN(ms) ? null : ms;
 }
+
+/** The local midnight starting a `<input type="date">` value (`yyyy-MM-dd`); null if none. */
+export function fromDateInput(value: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d] = m;
+  const ms = new Date(Number(y), Number(mo) - 1, Number(d)).getTime();
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** The local midnight ending that day: an exclusive upper bound that includes the whole day. */
+export function endOfDateInput(value: string): number | null {
+  const start = fromDateInput(value);
+  if (start === null) return null;
+  const d = new Date(start);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+}

@@ -20,3 +20,22 @@ export function textProblem(raw: string, what: string, max: number): string | nu
   if (length(raw.trim()) > max) return `The ${what} has at most ${max} characters.`;
   return null;
 }
+
+// core/src/password.rs
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1_024;
+
+export function passwordProblem(pw: string): string | null {
+  const n = length(pw);
+  if (n < PASSWORD_MIN) return `A password has at least ${PASSWORD_MIN} characters.`;
+  if (n > PASSWORD_MAX) return `A password has at most ${PASSWORD_MAX} characters.`;
+  return null;
+}
+
+/** A quick check only; the server's rules (core/src/service/users.rs) decide. */
+export function emailProblem(raw: string): string | null {
+  const e = raw.trim();
+  if (e === "") return "An email address is required.";
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) return `“${e}” is not a valid email address.`;
+  return null;
+}

@@ -1,5 +1,16 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { ApiError, AppInfo, ErrorCode, ExpiryPolicy, ListPage, TokenMeta } from "../api";
+import type {
+  ApiError,
+  AppInfo,
+  ErrorCode,
+  ExpiryPolicy,
+  ListPage,
+  Permissions,
+  Role,
+  SessionInfo,
+  TokenMeta,
+  User,
+} from "../api";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -12,20 +23,95 @@ export const POLICY: ExpiryPolicy = {
   defaultChoice: { kind: "preset", preset: "thirty_days" },
 };
 
-export function appInfo(policy: Partial<ExpiryPolicy> = {}): AppInfo {
+export const ALL_PERMISSIONS: Permissions = {
+  apiAccess: true,
+  createTokensForOthers: true,
+  impersonate: true,
+  manageUsers: true,
+  manageSettings: true,
+  viewAudit: true,
+};
+
+export const MEMBER_PERMISSIONS: Permissions = {
+  apiAccess: true,
+  createTokensForOthers: false,
+  impersonate: false,
+  manageUsers: false,
+  manageSettings: false,
+  viewAudit: false,
+};
+
+export function user(over: Partial<User> = {}): User {
+  return {
+    id: "u1",
+    displayName: "Ada Lovelace",
+    email: "ada@example.com",
+    kind: "human",
+    role: "owner",
+    status: "active",
+    createdAt: Date.now() - 100 * DAY,
+    hasPassword: false,
+    ...over,
+  };
+}
+
+export const ADA = user();
+export const GRACE = user({
+  id: "u2",
+  displayName: "Grace Hopper",
+  email: "grace@example.com",
+  role: "member",
+  hasPassword: true,
+});
+export const BILLING = user({
+  id: "u3",
+  displayName: "Billing sync",
+  email: null,
+  kind: "service",
+  role: "member",
+});
+
+export const ROLES: Role[] = [
+  { id: "owner", name: "Owner", builtin: true, permissions: ALL_PERMISSIONS },
+  {
+    id: "admin",
+    name: "Admin",
+    builtin: true,
+    permissions: { ...ALL_PERMISSIONS, manageSettings: false },
+  },
+  { id: "member", name: "Member", builtin: true, permissions: MEMBER_PERMISSIONS },
+  {
+    id: "no_api",
+    name: "No API access",
+    builtin: true,
+    permissions: { ...MEMBER_PERMISSIONS, apiAccess: false },
+  },
+];
+
+/** The local owner with every permission, unless `session` says otherwise. */
+export function session(over: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    actor: ADA,
+    subject: ADA,
+    impersonating: false,
+    permissions: ALL_PERMISSIONS,
+    canCreateOwn: true,
+    localOwner: true,
+    ...over,
+  };
+}
+
+export function appInfo(
+  policy: Partial<ExpiryPolicy> = {},
+  sessionOver: Partial<SessionInfo> = {},
+): AppInfo {
+  const s = session(sessionOver);
   return {
     authorityId: "auth-1",
     authorityName: "Acme Staging",
     tokenPrefix: "tkd_",
-    user: {
-      id: "u1",
-      displayName: "Ada Lovelace",
-      email: "ada@example.com",
-      kind: "human",
-      role: "owner",
-      status: "active",
-      createdAt: Date.now() - 100 * DAY,
-    },
+    user: s.subject,
+    session: s,
     policy: { ...POLICY, ...policy },
     dataDir: "/tmp/tokendesk",
     now: Date.now(),
@@ -52,6 +138,8 @@ export function token(over: Partial<TokenMeta> = {}): TokenMeta {
     useCount: 0,
     displayHint: `tkd_…${String(seq).padStart(4, "0")}`,
     status: "active",
+    ownerName: "Ada Lovelace",
+    createdByName: "Ada Lovelace",
     ...over,
   };
 }
@@ -76,6 +164,8 @@ export function backend(handlers: Record<string, Handler> = {}) {
   const defaults: Record<string, Handler> = {
     app_info: () => appInfo(),
     list_tokens: () => page([]),
+    list_roles: () => ROLES,
+    list_users: () => [ADA, GRACE, BILLING],
   };
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;

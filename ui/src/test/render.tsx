@@ -10,9 +10,15 @@ const LOADED = ["token-row", "empty-state", "no-results", "error-alert"]
 export async function renderApp() {
   const user = userEvent.setup();
   const view = render(<App />);
-  await screen.findByTestId("add-authorization");
+  await screen.findByTestId("authorizations-page");
   await waitFor(() => {
     if (!document.querySelector(LOADED)) throw new Error("the listing has not loaded");
   });
   return { user, ...view };
+}
+
+/** The main navigation's entries, in order. */
+export function navLabels(): string[] {
+  const nav = screen.getByRole("navigation", { name: "Main" });
+  return Array.from(nav.querySelectorAll("button")).map((b) => b.textContent);
 }

@@ -1,0 +1,414 @@
+import { useId, useRef, useState, type SyntheticEvent } from "react";
+import {
+  createUser,
+  removeUser,
+  setPassword,
+  updateUser,
+  type ApiError,
+  type NewUser,
+  type Role,
+  type User,
+  type UserKind,
+  type UserUpdate,
+} from "../api";
+import { emailProblem, nameProblem, passwordProblem } from "../lib/validate";
+import { DialogActions } from "./DialogActions";
+import { FieldError } from "./FieldError";
+import { Modal } from "./Modal";
+
+type Field = "name" | "email" | "password" | "confirm";
+type Problems = Partial<Record<Field | "other", string>>;
+
+/** Where a server error belongs in a user form; anything else goes to the dialog's alert. */
+function fieldOf(code: ApiError["code"]): Field | "other" {
+  switch (code) {
+    case "invalid_name":
+      return "name";
+    case "invalid_email":
+    case "email_taken":
+      return "email";
+    case "invalid_password":
+      return "password";
+    default:
+      return "other";
+  }
+}
+
+function DialogAlert({ children }: { children: string }) {
+  return (
+    <div className="alert" role="alert" data-testid="dialog-alert">
+      <p>{children}</p>
+    </div>
+  );
+}
+
+interface UserDialogProps {
+  roles: Role[];
+  /** Absent: add a new user. */
+  user?: User | undefined;
+  onCancel: () => void;
+  onSaved: (user: User) => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+/** Add a user, or edit one's name, email and role. */
+export function UserDialog({ roles, user, onCancel, onSaved, returnFocus }: UserDialogProps) {
+  const editing = user !== undefined;
+  const [name, setName] = useState(user?.displayName ?? "");
+  const [email, setEmail] = useState(user?.email ?? "");
+  const [kind, setKind] = useState<UserKind>(user?.kind ?? "human");
+  const [role, setRole] = useState(
+    user?.role ?? roles.find((r) => r.id === "member")?.id ?? roles[0]?.id ?? "",
+  );
+  const [problems, setProblems] = useState<Problems>({});
+  const [submitting, setSubmitting] = useState(false);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const emailRef = useRef<HTMLInputElement>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const ids = { name: useId(), email: useId(), kind: useId(), role: useId(), password: useId() };
+  // A person needs an email to sign in; one added before emails were required may lack it.
+  const emailRequired = kind === "human" && (!editing || user.email !== null);
+  const refs = { name: nameRef, email: emailRef, password: passwordRef, confirm: passwordRef };
+
+  function focus(field: Field | "other") {
+    if (field !== "other") refs[field].current?.focus();
+  }
+
+  function clearPassword() {
+    if (passwordRef.current) passwordRef.current.value = "";
+  }
+
+  async function submit(e: SyntheticEvent) {
+    e.preventDefault();
+    if (submitting) return;
+    const password = passwordRef.current?.value ?? "";
+    const trimmedEmail = email.trim();
+    const local: Problems = {};
+    const badName = nameProblem(name);
+    if (badName) local.name = badName;
+    if (emailRequired || trimmedEmail !== "") {
+      const badEmail = emailProblem(trimmedEmail);
+      if (badEmail) local.email = badEmail;
+    }
+    if (!editing && kind === "human" && password !== "") {
+      const badPassword = passwordProblem(password);
+      if (badPassword) local.password = badPassword;
+    }
+    if (role === "") local.other = "Choose a role.";
+    const first = (["name", "email", "password"] as const).find((f) => local[f]);
+    if (first || local.other) {
+      setProblems(local);
+      if (first) focus(first);
+      return;
+    }
+    setProblems({});
+    setSubmitting(true);
+    try {
+      if (editing) {
+        const update: UserUpdate = {};
+        if (name.trim() !== user.displayName) update.displayName = name.trim();
+        if (trimmedEmail !== (user.email ?? "")) update.email = trimmedEmail;
+        if (role !== user.role) update.role = role;
+        onSaved(Object.keys(update).length === 0 ? user : await updateUser(user.id, update));
+      } else {
+        const created: NewUser = {
+          displayName: name.trim(),
+          kind,
+          role,
+          ...(trimmedEmail !== "" ? { email: trimmedEmail } : {}),
+          ...(kind === "human" && password !== "" ? { password } : {}),
+        };
+        clearPassword();
+        onSaved(await createUser(created));
+      }
+    } catch (err) {
+      const error = err as ApiError;
+      clearPassword();
+      const field = fieldOf(error.code);
+      setProblems({ [field]: error.message });
+      setSubmitting(false);
+      focus(field);
+    }
+  }
+
+  return (
+    <Modal
+      title={editing ? `Edit “${user.displayName}”` : "Add user"}
+      onClose={onCancel}
+      initialFocus={nameRef}
+      returnFocus={returnFocus}
+      testId="user-dialog"
+    >
+      <form className="form" noValidate onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={ids.name}>Display name</label>
+          <input
+            ref={nameRef}
+            id={ids.name}
+            type="text"
+            autoComplete="off"
+            value={name}
+            aria-invalid={problems.name ? true : undefined}
+            aria-describedby={problems.name ? `${ids.name}-error` : undefined}
+            data-testid="user-name"
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+          />
+          {problems.name && <FieldError id={`${ids.name}-error`}>{problems.name}</FieldError>}
+        </div>
+
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={ids.kind}>Kind</label>
+            {editing ? (
+              <output id={ids.kind} className="readonly">
+                {kind === "human" ? "Person" : "Service"}
+              </output>
+            ) : (
+              <select
+                id={ids.kind}
+                value={kind}
+                data-testid="user-kind"
+                onChange={(e) => {
+                  setKind(e.target.value === "service" ? "service" : "human");
+                }}
+              >
+                <option value="human">Person</option>
+                <option value="service">Service</option>
+              </select>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={ids.role}>Role</label>
+            <select
+              id={ids.role}
+              value={role}
+              data-testid="user-role"
+              onChange={(e) => {
+                setRole(e.target.value);
+              }}
+            >
+              {roles.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+
+        <div className="field">
+          <label htmlFor={ids.email}>
+            Email{" "}
+            {!emailRequired && <span className="optional">(optional)</span>}
+          </label>
+          <input
+            ref={emailRef}
+            id={ids.email}
+            type="email"
+            autoComplete="off"
+            spellCheck={false}
+            value={email}
+            aria-invalid={problems.email ? true : undefined}
+            aria-describedby={problems.email ? `${ids.email}-error` : undefined}
+            data-testid="user-email"
+            onChange={(e) => {
+              setEmail(e.target.value);
+              if (problems.email) setProblems((p) => ({ ...p, email: undefined }));
+            }}
+          />
+          {problems.email && <FieldError id={`${ids.email}-error`}>{problems.email}</FieldError>}
+        </div>
+
+        {!editing && kind === "human" && (
+          <div className="field">
+            <label htmlFor={ids.password}>
+              Initial password <span className="optional">(optional)</span>
+            </label>
+            <input
+              ref={passwordRef}
+              id={ids.password}
+              type="password"
+              autoComplete="new-password"
+              aria-invalid={problems.password ? true : undefined}
+              aria-describedby={problems.password ? `${ids.password}-error` : `${ids.password}-hint`}
+              data-testid="user-password"
+            />
+            {problems.password ? (
+              <FieldError id={`${ids.password}-error`}>{problems.password}</FieldError>
+            ) : (
+              <p id={`${ids.password}-hint`} className="hint">
+                At least 8 characters. Without one, they cannot sign in with Switch user until
+                a password is set.
+              </p>
+            )}
+          </div>
+        )}
+
+        {problems.other && <DialogAlert>{problems.other}</DialogAlert>}
+
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label={editing ? "Save" : "Add user"}
+          busyLabel={editing ? "Saving…" : "Adding…"}
+          testId="user-submit"
+        />
+      </form>
+    </Modal>
+  );
+}
+
+interface RemoveUserDialogProps {
+  user: User;
+  onCancel: () => void;
+  onRemoved: (user: User) => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+export function RemoveUserDialog({ user, onCancel, onRemoved, returnFocus }: RemoveUserDialogProps) {
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: SyntheticEvent) {
+    e.preventDefault();
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      onRemoved(await removeUser(user.id));
+    } catch (err) {
+      setError((err as ApiError).message);
+      setSubmitting(false);
+    }
+  }
+
+  return (
+    <Modal
+      title={`Remove “${user.displayName}”?`}
+      onClose={onCancel}
+      returnFocus={returnFocus}
+      size="small"
+      testId="remove-user-dialog"
+    >
+      <form className="form" noValidate onSubmit={(e) => void submit(e)}>
+        <p className="danger-text">
+          Their tokens stop working immediately; the audit history is kept.
+        </p>
+        {error && <DialogAlert>{error}</DialogAlert>}
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label="Remove"
+          busyLabel="Removing…"
+          testId="remove-confirm"
+          danger
+        />
+      </form>
+    </Modal>
+  );
+}
+
+interface SetPasswordDialogProps {
+  user: User;
+  onCancel: () => void;
+  onSet: (user: User) => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+/** An admin sets or resets a person's password; it lives only in the inputs. */
+export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPasswordDialogProps) {
+  const [problems, setProblems] = useState<Problems>({});
+  const [submitting, setSubmitting] = useState(false);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const confirmRef = useRef<HTMLInputElement>(null);
+  const ids = { password: useId(), confirm: useId() };
+
+  function clear() {
+    if (passwordRef.current) passwordRef.current.value = "";
+    if (confirmRef.current) confirmRef.current.value = "";
+  }
+
+  async function submit(e: SyntheticEvent) {
+    e.preventDefault();
+    if (submitting) return;
+    const password = passwordRef.current?.value ?? "";
+    const confirm = confirmRef.current?.value ?? "";
+    const weak = passwordProblem(password);
+    if (weak || confirm !== password) {
+      setProblems(weak ? { password: weak } : { confirm: "The passwords do not match." });
+      (weak ? passwordRef : confirmRef).current?.focus();
+      return;
+    }
+    setProblems({});
+    setSubmitting(true);
+    try {
+      const updated = await setPassword(user.id, password);
+      clear();
+      onSet(updated);
+    } catch (err) {
+      const error = err as ApiError;
+      clear();
+      setSubmitting(false);
+      setProblems(error.code === "invalid_password" ? { password: error.message } : { other: error.message });
+      passwordRef.current?.focus();
+    }
+  }
+
+  return (
+    <Modal
+      title={`Set a password for “${user.displayName}”`}
+      onClose={onCancel}
+      returnFocus={returnFocus}
+      size="small"
+      testId="set-password-dialog"
+    >
+      <form className="form" noValidate onSubmit={(e) => void submit(e)}>
+        <p className="muted">
+          {user.hasPassword
+            ? "This replaces their current password. Tell them the new one in person."
+            : "With a password they can sign in with Switch user."}
+        </p>
+        <div className="field">
+          <label htmlFor={ids.password}>New password</label>
+          <input
+            ref={passwordRef}
+            id={ids.password}
+            type="password"
+            autoComplete="new-password"
+            aria-invalid={problems.password ? true : undefined}
+            aria-describedby={problems.password ? `${ids.password}-error` : undefined}
+            data-testid="set-password-input"
+          />
+          {problems.password && (
+            <FieldError id={`${ids.password}-error`}>{problems.password}</FieldError>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor={ids.confirm}>Confirm</label>
+          <input
+            ref={confirmRef}
+            id={ids.confirm}
+            type="password"
+            autoComplete="new-password"
+            aria-invalid={problems.confirm ? true : undefined}
+            aria-describedby={problems.confirm ? `${ids.confirm}-error` : undefined}
+            data-testid="set-password-confirm"
+          />
+          {problems.confirm && (
+            <FieldError id={`${ids.confirm}-error`}>{problems.confirm}</FieldError>
+          )}
+        </div>
+        {problems.other && <DialogAlert>{problems.other}</DialogAlert>}
+        <DialogActions
+          onCancel={onCancel}
+          submitting={submitting}
+          label="Set password"
+          busyLabel="Saving…"
+          testId="set-password-submit"
+        />
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,335 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { NewUser, User } from "../api";
+import { ADA, BILLING, GRACE, appInfo, backend, fail, user as makeUser } from "../test/fixtures";
+import { renderApp } from "../test/render";
+
+function userRow(email: string): HTMLElement {
+  const row = screen
+    .getAllByTestId("user-row")
+    .find((r) => r.dataset.email === email);
+  if (!row) throw new Error(`no row for ${email}`);
+  return row;
+}
+
+async function openUsers(handlers: Parameters<typeof backend>[0] = {}) {
+  const ipc = backend(handlers);
+  const view = await renderApp();
+  await view.user.click(screen.getByTestId("nav-users"));
+  await screen.findByTestId("users-page");
+  await screen.findAllByTestId("user-row");
+  return { ipc, ...view };
+}
+
+describe("the users table", () => {
+  it("lists each user with kind, role name, status and password", async () => {
+    const disabled = makeUser({ id: "u4", displayName: "Linus", email: "linus@example.com", status: "disabled" });
+    await openUsers({ list_users: () => [ADA, GRACE, BILLING, disabled] });
+    const rows = screen.getAllByTestId("user-row");
+    expect(rows.map((r) => r.dataset.userId)).toEqual(["u1", "u2", "u3", "u4"]);
+
+    const grace = userRow("grace@example.com");
+    expect(grace).toHaveTextContent("Grace Hopper");
+    expect(grace).toHaveTextContent("Member");
+    expect(within(grace).getByTestId("user-status")).toHaveTextContent("Active");
+    expect(within(grace).getByTestId("user-has-password")).toHaveTextContent("Set");
+
+    const ada = userRow("ada@example.com");
+    expect(ada).toHaveTextContent("Owner");
+    expect(ada).toHaveTextContent("(you)");
+    expect(within(ada).getByTestId("user-has-password")).toHaveTextContent("Not set");
+
+    const billing = userRow("");
+    expect(within(billing).getByText("Service")).toBeInTheDocument();
+    expect(within(billing).queryByTestId("set-password-button")).not.toBeInTheDocument();
+
+    expect(within(userRow("linus@example.com")).getByTestId("user-status")).toHaveTextContent(
+      "Disabled",
+    );
+  });
+
+  it("offers Impersonate only for other, active users", async () => {
+    const disabled = makeUser({ id: "u4", email: "linus@example.com", status: "disabled" });
+    await openUsers({ list_users: () => [ADA, GRACE, disabled] });
+    expect(within(userRow("grace@example.com")).getByTestId("impersonate-button")).toBeInTheDocument();
+    expect(within(userRow("ada@example.com")).queryByTestId("impersonate-button")).toBeNull();
+    expect(within(userRow("linus@example.com")).queryByTestId("impersonate-button")).toBeNull();
+  });
+
+  it("offers no Impersonate while already impersonating", async () => {
+    await openUsers({ app_info: () => appInfo({}, { subject: GRACE, impersonating: true }) });
+    expect(screen.queryByTestId("impersonate-button")).not.toBeInTheDocument();
+  });
+
+  it("offers no Impersonate without the permission", async () => {
+    await openUsers({
+      app_info: () =>
+        appInfo(
+          {},
+          {
+            permissions: {
+              apiAccess: true,
+              createTokensForOthers: false,
+              impersonate: false,
+              manageUsers: true,
+              manageSettings: false,
+              viewAudit: false,
+            },
+          },
+        ),
+    });
+    expect(screen.queryByTestId("impersonate-button")).not.toBeInTheDocument();
+  });
+});
+
+describe("adding a user", () => {
+  it("sends the NewUser and shows the new row", async () => {
+    const { ipc, user } = await openUsers({
+      create_user: ({ user: u }) => {
+        const n = u as NewUser;
+        return makeUser({
+          id: "u9",
+          displayName: n.displayName,
+          email: n.email ?? null,
+          role: n.role,
+          hasPassword: n.password !== undefined,
+        });
+      },
+    });
+    await user.click(screen.getByTestId("add-user"));
+    expect(screen.getByRole("dialog", { name: "Add user" })).toBeInTheDocument();
+    expect(screen.getByTestId("user-name")).toHaveFocus();
+    await user.type(screen.getByTestId("user-name"), "  Katherine Johnson ");
+    await user.type(screen.getByTestId("user-email"), "katherine@example.com");
+    await user.selectOptions(screen.getByTestId("user-kind"), "human");
+    await user.selectOptions(screen.getByTestId("user-role"), "Admin");
+    await user.type(screen.getByTestId("user-password"), "orbital mechanics");
+    await user.click(screen.getByTestId("user-submit"));
+
+    expect(ipc.last("create_user")).toEqual({
+      user: {
+        displayName: "Katherine Johnson",
+        email: "katherine@example.com",
+        kind: "human",
+        role: "admin",
+        password: "orbital mechanics",
+      },
+    });
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    expect(userRow("katherine@example.com")).toHaveTextContent("Admin");
+  });
+
+  it("adds a service without email or password", async () => {
+    const { ipc, user } = await openUsers({
+      create_user: () => makeUser({ id: "u9", kind: "service", email: null }),
+    });
+    await user.click(screen.getByTestId("add-user"));
+    await user.selectOptions(screen.getByTestId("user-kind"), "service");
+    expect(screen.queryByTestId("user-password")).not.toBeInTheDocument();
+    expect(screen.getByTestId("user-role")).toHaveValue("member");
+    await user.type(screen.getByTestId("user-name"), "Nightly export{Enter}");
+    await waitFor(() => {
+      expect(ipc.last("create_user")).toEqual({
+        user: { displayName: "Nightly export", kind: "service", role: "member" },
+      });
+    });
+  });
+
+  it("shows email_taken next to the email and clears the password", async () => {
+    const message = "Another user already has the email address ada@example.com.";
+    const { user } = await openUsers({
+      create_user: () => {
+        fail("email_taken", message);
+      },
+    });
+    await user.click(screen.getByTestId("add-user"));
+    await user.type(screen.getByTestId("user-name"), "Ada Two");
+    await user.type(screen.getByTestId("user-email"), "ada@example.com");
+    await user.type(screen.getByTestId("user-password"), "a long password");
+    await user.click(screen.getByTestId("user-submit"));
+
+    const error = await screen.findByTestId("field-error");
+    expect(error).toHaveTextContent(message);
+    // Next to the email: inside the email's field, described by it.
+    const email = screen.getByTestId("user-email");
+    expect(email.closest(".field")).toContainElement(error);
+    expect(email).toHaveAttribute("aria-invalid", "true");
+    expect(email).toHaveFocus();
+    expect(screen.getByTestId("user-password")).toHaveValue("");
+    expect(screen.getByRole("dialog", { name: "Add user" })).toBeInTheDocument();
+  });
+
+  it("shows invalid_password next to the password", async () => {
+    const { user } = await openUsers({
+      create_user: () => {
+        fail("invalid_password", "That password is on a list of leaked passwords.");
+      },
+    });
+    await user.click(screen.getByTestId("add-user"));
+    await user.type(screen.getByTestId("user-name"), "Ann");
+    await user.type(screen.getByTestId("user-email"), "ann@example.com");
+    await user.type(screen.getByTestId("user-password"), "password1{Enter}");
+    const error = await screen.findByTestId("field-error");
+    expect(screen.getByTestId("user-password").closest(".field")).toContainElement(error);
+  });
+
+  it("checks the email and password before calling the server", async () => {
+    const { ipc, user } = await openUsers();
+    await user.click(screen.getByTestId("add-user"));
+    await user.type(screen.getByTestId("user-name"), "Ann");
+    await user.type(screen.getByTestId("user-password"), "short");
+    await user.click(screen.getByTestId("user-submit"));
+    const errors = screen.getAllByTestId("field-error").map((e) => e.textContent);
+    expect(errors).toEqual([
+      "An email address is required.",
+      "A password has at least 8 characters.",
+    ]);
+    expect(ipc.of("create_user")).toHaveLength(0);
+  });
+});
+
+describe("editing a user", () => {
+  it("sends only what changed and shows permission errors in an alert", async () => {
+    let fails = true;
+    const { ipc, user } = await openUsers({
+      update_user: ({ id, update }) => {
+        if (fails) fail("last_owner", "Ada Lovelace is the last owner; make someone else an owner first.");
+        return { ...ADA, id: id as string, ...(update as Partial<User>) };
+      },
+    });
+    await user.click(within(userRow("ada@example.com")).getByTestId("edit-user-button"));
+    expect(screen.getByTestId("user-name")).toHaveValue("Ada Lovelace");
+    expect(screen.getByTestId("user-role")).toHaveValue("owner");
+    expect(screen.queryByTestId("user-password")).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByTestId("user-role"), "member");
+    await user.click(screen.getByTestId("user-submit"));
+    expect(ipc.last("update_user")).toEqual({ id: "u1", update: { role: "member" } });
+    expect(await screen.findByTestId("dialog-alert")).toHaveTextContent("is the last owner");
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
+
+    fails = false;
+    await user.clear(screen.getByTestId("user-name"));
+    await user.type(screen.getByTestId("user-name"), "Countess Lovelace");
+    await user.click(screen.getByTestId("user-submit"));
+    expect(ipc.last("update_user")).toEqual({
+      id: "u1",
+      update: { displayName: "Countess Lovelace", role: "member" },
+    });
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    expect(userRow("ada@example.com")).toHaveTextContent("Countess Lovelace");
+  });
+});
+
+describe("row actions", () => {
+  it("disable and enable call set_user_active", async () => {
+    const { ipc, user } = await openUsers({
+      set_user_active: ({ id, active }) => ({ ...GRACE, id: id as string, status: active ? "active" : "disabled" }),
+    });
+    await user.click(within(userRow("grace@example.com")).getByTestId("disable-button"));
+    expect(ipc.last("set_user_active")).toEqual({ id: "u2", active: false });
+    await waitFor(() => {
+      expect(within(userRow("grace@example.com")).getByTestId("user-status")).toHaveTextContent(
+        "Disabled",
+      );
+    });
+
+    await user.click(within(userRow("grace@example.com")).getByTestId("enable-button"));
+    expect(ipc.last("set_user_active")).toEqual({ id: "u2", active: true });
+    await waitFor(() => {
+      expect(within(userRow("grace@example.com")).getByTestId("user-status")).toHaveTextContent(
+        "Active",
+      );
+    });
+  });
+
+  it("shows last_owner and self_lockout in an alert", async () => {
+    const { user } = await openUsers({
+      set_user_active: () => {
+        fail("self_lockout", "You cannot disable yourself.");
+      },
+    });
+    await user.click(within(userRow("ada@example.com")).getByTestId("disable-button"));
+    expect(await screen.findByTestId("users-alert")).toHaveTextContent("You cannot disable yourself.");
+    expect(within(userRow("ada@example.com")).getByTestId("user-status")).toHaveTextContent("Active");
+  });
+
+  it("remove asks first, then calls remove_user", async () => {
+    const { ipc, user } = await openUsers({
+      remove_user: ({ id }) => ({ ...GRACE, id: id as string, status: "removed", email: "grace@example.com" }),
+    });
+    await user.click(within(userRow("grace@example.com")).getByTestId("remove-button"));
+    const dialog = screen.getByRole("dialog", { name: "Remove “Grace Hopper”?" });
+    expect(dialog).toHaveTextContent(
+      "Their tokens stop working immediately; the audit history is kept.",
+    );
+    expect(ipc.of("remove_user")).toHaveLength(0);
+
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(ipc.of("remove_user")).toHaveLength(0);
+
+    await user.click(within(userRow("grace@example.com")).getByTestId("remove-button"));
+    await user.click(screen.getByTestId("remove-confirm"));
+    expect(ipc.last("remove_user")).toEqual({ id: "u2" });
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    const row = userRow("grace@example.com");
+    expect(within(row).getByTestId("user-status")).toHaveTextContent("Removed");
+    expect(within(row).queryByTestId("remove-button")).not.toBeInTheDocument();
+  });
+
+  it("shows a refused remove inside the confirm dialog", async () => {
+    const { user } = await openUsers({
+      remove_user: () => {
+        fail("last_owner", "Ada Lovelace is the last owner and cannot be removed.");
+      },
+    });
+    await user.click(within(userRow("ada@example.com")).getByTestId("remove-button"));
+    await user.click(screen.getByTestId("remove-confirm"));
+    expect(await screen.findByTestId("dialog-alert")).toHaveTextContent("is the last owner");
+  });
+
+  it("sets a password for a person", async () => {
+    const { ipc, user } = await openUsers({
+      set_password: ({ id }) => ({ ...GRACE, id: id as string, hasPassword: true }),
+    });
+    await user.click(within(userRow("grace@example.com")).getByTestId("set-password-button"));
+    await user.type(screen.getByTestId("set-password-input"), "temporary pass");
+    await user.type(screen.getByTestId("set-password-confirm"), "temporary pass{Enter}");
+    await waitFor(() => {
+      expect(ipc.last("set_password")).toEqual({ id: "u2", password: "temporary pass" });
+    });
+  });
+
+  it("impersonate calls start_impersonation and shows the subject's authorizations", async () => {
+    const ipc = backend({
+      start_impersonation: () => appInfo({}, { subject: GRACE, impersonating: true }),
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("nav-users"));
+    await screen.findAllByTestId("user-row");
+    await user.click(within(userRow("grace@example.com")).getByTestId("impersonate-button"));
+
+    expect(ipc.last("start_impersonation")).toEqual({ userId: "u2" });
+    expect(await screen.findByTestId("impersonation-banner")).toHaveTextContent(
+      "Impersonating Grace Hopper",
+    );
+    expect(screen.getByTestId("authorizations-page")).toBeInTheDocument();
+    expect(screen.queryByTestId("users-page")).not.toBeInTheDocument();
+  });
+
+  it("shows a refused impersonation in an alert", async () => {
+    const { user } = await openUsers({
+      start_impersonation: () => {
+        fail("user_inactive", "Grace Hopper is disabled or removed and cannot be impersonated.");
+      },
+    });
+    await user.click(within(userRow("grace@example.com")).getByTestId("impersonate-button"));
+    expect(await screen.findByTestId("users-alert")).toHaveTextContent("cannot be impersonated");
+    expect(screen.queryByTestId("impersonation-banner")).not.toBeInTheDocument();
+  });
+});
