@@ -24,6 +24,7 @@ if [ "$mode" = test ]; then
   need_cmd xvfb-run xvfb
   need_cmd WebKitWebDriver webkit2gtk-driver
   need_cmd xclip xclip
+  need_cmd xdotool xdotool
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -26,7 +26,8 @@ async function rowByName(name) {
 
 function clipboard() {
   try {
-    return execFileSync("xclip", ["-o", "-selection", "clipboard"], { timeout: 5000 }).toString();
+    // stderr ignored: xclip complains when the clipboard is empty, which is what we wait for.
+    return execFileSync("xclip", ["-o", "-selection", "clipboard"], { timeout: 5000, stdio: ["ignore", "pipe", "ignore"] }).toString();
   } catch {
     return "";
   }

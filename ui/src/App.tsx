@@ -10,10 +10,12 @@ import {
   type ErrorCode,
   type Permissions,
 } from "./api";
+import { Alert } from "./components/Alert";
 import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
 import { ChangePasswordDialog } from "./components/ChangePasswordDialog";
 import { SettingsPage } from "./components/SettingsPage";
+import { SmallButton } from "./components/SmallButton";
 import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
 
@@ -119,6 +121,10 @@ function Shell({
   const shown = items.some((i) => i.id === page) ? page : "own";
   const roleName = roleNames[actor.role] ?? actor.role;
 
+  function closeDialog() {
+    setDialog(null);
+  }
+
   async function changeSession(action: () => Promise<AppInfo>) {
     if (busy) return;
     setBusy(true);
@@ -148,15 +154,14 @@ function Shell({
             Impersonating <strong className="name-text">{subject.displayName}</strong>
           </span>
           <span aria-hidden="true">—</span>
-          <button
-            type="button"
-            className="button button-small banner-button"
+          <SmallButton
+            className="banner-button"
             disabled={busy}
             data-testid="stop-impersonation"
             onClick={() => void changeSession(stopImpersonation)}
           >
             Stop
-          </button>
+          </SmallButton>
         </div>
       )}
       <header className="app-header">
@@ -182,39 +187,33 @@ function Shell({
             </span>
           </div>
           <div className="user-actions">
-            <button
-              type="button"
-              className="button button-small"
+            <SmallButton
               data-testid="switch-user"
               onClick={() => {
                 setDialog("switch");
               }}
             >
               Switch user…
-            </button>
+            </SmallButton>
             {!session.localOwner && (
-              <button
-                type="button"
-                className="button button-small"
+              <SmallButton
                 disabled={busy}
                 data-testid="switch-back"
                 title="Sign back in as the person signed in to this computer"
                 onClick={() => void changeSession(switchToLocalOwner)}
               >
                 Back to local owner
-              </button>
+              </SmallButton>
             )}
             {actor.kind === "human" && (
-              <button
-                type="button"
-                className="button button-small"
+              <SmallButton
                 data-testid="change-password"
                 onClick={() => {
                   setDialog("password");
                 }}
               >
                 Change password…
-              </button>
+              </SmallButton>
             )}
           </div>
         </div>
@@ -236,18 +235,15 @@ function Shell({
         ))}
       </nav>
       {error && (
-        <div className="alert alert-banner" role="alert" data-testid="session-error">
-          <p>{error}</p>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              setError(null);
-            }}
-          >
-            Dismiss
-          </button>
-        </div>
+        <Alert
+          testId="session-error"
+          banner
+          onDismiss={() => {
+            setError(null);
+          }}
+        >
+          {error}
+        </Alert>
       )}
       {notice && (
         <p className="notice" role="status" data-testid="notice">
@@ -272,9 +268,7 @@ function Shell({
 
       {dialog === "switch" && (
         <SwitchUserDialog
-          onCancel={() => {
-            setDialog(null);
-          }}
+          onCancel={closeDialog}
           onSwitched={(next) => {
             setDialog(null);
             setError(null);
@@ -286,9 +280,7 @@ function Shell({
       {dialog === "password" && (
         <ChangePasswordDialog
           hasPassword={actor.hasPassword}
-          onCancel={() => {
-            setDialog(null);
-          }}
+          onCancel={closeDialog}
           onChanged={() => {
             setDialog(null);
             setNotice("Your password was changed.");

@@ -244,7 +244,7 @@ pub struct Role {
     pub permissions: Permissions,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[derive(Clone, Deserialize, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NewUser {
@@ -257,6 +257,19 @@ pub struct NewUser {
     #[serde(default)]
     #[ts(optional)]
     pub password: Option<String>,
+}
+
+/// Debug without the initial password.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("display_name", &self.display_name)
+            .field("email", &self.email)
+            .field("kind", &self.kind)
+            .field("role", &self.role)
+            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
 }
 
 /// Changes to a user; absent fields stay as they are.

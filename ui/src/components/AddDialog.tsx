@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type SyntheticEvent, type KeyboardEvent } from "react";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   createToken,
   type ApiError,
@@ -12,14 +12,17 @@ import {
   DAY,
   PRESET_DURATIONS,
   PRESET_LABELS,
+  choiceValue,
   formatDateTime,
   formatRelative,
   fromDateTimeLocal,
   toDateTimeLocal,
 } from "../lib/format";
+import { submitOnCtrlEnter } from "../lib/keys";
 import { DESCRIPTION_MAX, nameProblem, textProblem } from "../lib/validate";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { TextField } from "./TextField";
 import { DialogActions } from "./DialogActions";
 
 interface AddDialogProps {
@@ -36,17 +39,6 @@ interface AddDialogProps {
 interface ExpiryOption {
   value: string;
   label: string;
-}
-
-function choiceValue(choice: ExpiryChoice): string {
-  switch (choice.kind) {
-    case "preset":
-      return choice.preset;
-    case "custom":
-      return "custom";
-    case "never":
-      return "never";
-  }
 }
 
 function expiryOptions(policy: ExpiryPolicy): ExpiryOption[] {
@@ -86,7 +78,6 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
   const ownerRef = useRef<HTMLSelectElement>(null);
   const ids = {
     owner: useId(),
-    name: useId(),
     description: useId(),
     expiry: useId(),
     custom: useId(),
@@ -167,13 +158,6 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
     }
   }
 
-  function onTextareaKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      void submit();
-    }
-  }
-
   return (
     <Modal
       title="Add authorization"
@@ -212,32 +196,22 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
             {localOwner && <FieldError id={`${ids.owner}-error`}>{localOwner}</FieldError>}
           </div>
         )}
-        <div className="field">
-          <label htmlFor={ids.name}>Name</label>
-          <input
-            ref={nameRef}
-            id={ids.name}
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            value={name}
-            required
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? `${ids.name}-error` : `${ids.name}-hint`}
-            data-testid="token-name"
-            onChange={(e) => {
-              setName(e.target.value);
-              if (serverName) setServerError(null);
-            }}
-          />
-          {nameError ? (
-            <FieldError id={`${ids.name}-error`}>{nameError}</FieldError>
-          ) : (
-            <p id={`${ids.name}-hint`} className="hint">
-              What uses this token, e.g. “CI deploy”. Up to 100 characters.
-            </p>
-          )}
-        </div>
+        <TextField
+          ref={nameRef}
+          label="Name"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          value={name}
+          required
+          error={nameError}
+          hint="What uses this token, e.g. “CI deploy”. Up to 100 characters."
+          data-testid="token-name"
+          onChange={(e) => {
+            setName(e.target.value);
+            if (serverName) setServerError(null);
+          }}
+        />
 
         <div className="field">
           <label htmlFor={ids.description}>
@@ -253,7 +227,9 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
             onChange={(e) => {
               setDescription(e.target.value);
             }}
-            onKeyDown={onTextareaKeyDown}
+            onKeyDown={(e) => {
+              submitOnCtrlEnter(e, () => void submit());
+            }}
           />
           {localDescription && (
             <FieldError id={`${ids.description}-error`}>{localDescription}</FieldError>

@@ -13,6 +13,11 @@ import {
   type User,
 } from "../api";
 import { endOfDateInput, formatDateTime, fromDateInput } from "../lib/format";
+import { Alert } from "./Alert";
+import { DataTable } from "./DataTable";
+import { Filter, SelectFilter } from "./Filter";
+import { Loading } from "./Loading";
+import { PageHeader } from "./PageHeader";
 
 export const AUDIT_PAGE_SIZE = 100;
 
@@ -36,6 +41,8 @@ export const AUDIT_ACTIONS = [
   "role.updated",
   "settings.changed",
 ] as const;
+
+const ACTION_OPTIONS = AUDIT_ACTIONS.map((a) => ({ value: a, label: a }));
 
 interface Filters {
   actorId: string;
@@ -62,6 +69,15 @@ export function auditQuery(f: Filters): AuditQuery {
     ...(to !== null ? { to } : {}),
   };
 }
+
+const AUDIT_COLUMNS = [
+  { label: "Time" },
+  { label: "Actor" },
+  { label: "Subject" },
+  { label: "Action" },
+  { label: "Target" },
+  { label: "Details", className: "col-details" },
+];
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return "—";
@@ -174,6 +190,10 @@ export function AuditPage({ info }: { info: AppInfo }) {
     setFilters((f) => ({ ...f, [field]: value }));
   }
 
+  function reload() {
+    setReloads((r) => r + 1);
+  }
+
   async function loadMore() {
     if (nextBefore === null || loadingMore) return;
     setLoadingMore(true);
@@ -217,84 +237,94 @@ export function AuditPage({ info }: { info: AppInfo }) {
     }
   }
 
-  function whoFilter(field: "actorId" | "subjectId", id: string, label: string) {
+  function exportButton(format: ExportFormat, label: string) {
     return (
-      <div className="filter">
-        <label htmlFor={id}>{label}</label>
-        {users ? (
-          <select
-            id={id}
-            value={filters[field]}
-            data-testid={`audit-${field === "actorId" ? "actor" : "subject"}`}
-            onChange={(e) => {
-              set(field, e.target.value);
-            }}
-          >
-            <option value="">Anyone</option>
-            {users.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.displayName}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <input
-            id={id}
-            type="text"
-            placeholder="User id"
-            autoComplete="off"
-            spellCheck={false}
-            value={filters[field]}
-            data-testid={`audit-${field === "actorId" ? "actor" : "subject"}`}
-            onChange={(e) => {
-              set(field, e.target.value);
-            }}
-          />
-        )}
-      </div>
+      <button
+        type="button"
+        className="button"
+        disabled={exporting !== null}
+        data-testid={`export-${format}`}
+        onClick={() => void exportAs(format)}
+      >
+        {exporting === format ? "Exporting…" : label}
+      </button>
+    );
+  }
+
+  function whoFilter(field: "actorId" | "subjectId", id: string, label: string) {
+    const testId = `audit-${field === "actorId" ? "actor" : "subject"}`;
+    if (users)
+      return (
+        <SelectFilter
+          id={id}
+          label={label}
+          testId={testId}
+          value={filters[field]}
+          anyLabel="Anyone"
+          options={users.map((u) => ({ value: u.id, label: u.displayName }))}
+          onChange={(value) => {
+            set(field, value);
+          }}
+        />
+      );
+    return (
+      <Filter id={id} label={label}>
+        <input
+          id={id}
+          type="text"
+          placeholder="User id"
+          autoComplete="off"
+          spellCheck={false}
+          value={filters[field]}
+          data-testid={testId}
+          onChange={(e) => {
+            set(field, e.target.value);
+          }}
+        />
+      </Filter>
+    );
+  }
+
+  function dateFilter(field: "from" | "to", id: string, label: string) {
+    return (
+      <Filter id={id} label={label}>
+        <input
+          id={id}
+          type="date"
+          value={filters[field]}
+          // Neither end of the range may pass the other.
+          min={field === "to" ? filters.from || undefined : undefined}
+          max={field === "from" ? filters.to || undefined : undefined}
+          data-testid={`audit-${field}`}
+          onChange={(e) => {
+            set(field, e.target.value);
+          }}
+        />
+      </Filter>
     );
   }
 
   return (
     <main className="page" data-testid="audit-page">
-      <div className="page-header">
-        <div>
-          <h1 tabIndex={-1}>Audit</h1>
-          <p className="muted">
-            Every change, newest first. Each event is chained to the one before it, so an edit to
-            the history shows up when the chain is verified.
-          </p>
-        </div>
-        <div className="header-actions">
-          <button
-            type="button"
-            className="button"
-            disabled={verifying}
-            data-testid="verify-chain"
-            onClick={() => void verify()}
-          >
-            {verifying ? "Verifying…" : "Verify chain"}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={exporting !== null}
-            data-testid="export-csv"
-            onClick={() => void exportAs("csv")}
-          >
-            {exporting === "csv" ? "Exporting…" : "Export CSV"}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={exporting !== null}
-            data-testid="export-json"
-            onClick={() => void exportAs("json")}
-          >
-            {exporting === "json" ? "Exporting…" : "Export JSON"}
-          </button>
-        </div>
-      </div>
+      <PageHeader
+        title="Audit"
+        description="Every change, newest first. Each event is chained to the one before it, so an edit to the history shows up when the chain is verified."
+        actions={
+          <div className="header-actions">
+            <button
+              type="button"
+              className="button"
+              disabled={verifying}
+              data-testid="verify-chain"
+              onClick={() => void verify()}
+            >
+              {verifying ? "Verifying…" : "Verify chain"}
+            </button>
+            {exportButton("csv", "Export CSV")}
+            {exportButton("json", "Export JSON")}
+          </div>
+        }
+      />
 
       {chain && (
         <p
@@ -312,134 +342,74 @@ export function AuditPage({ info }: { info: AppInfo }) {
         </p>
       )}
       {actionError && (
-        <div className="alert" role="alert" data-testid="audit-alert">
-          <p>{actionError}</p>
-        </div>
+        <Alert testId="audit-alert">{actionError}</Alert>
       )}
 
       <div className="toolbar toolbar-filters" role="group" aria-label="Filters">
         {whoFilter("actorId", ids.actor, "Actor")}
         {whoFilter("subjectId", ids.subject, "Subject")}
-        <div className="filter">
-          <label htmlFor={ids.action}>Action</label>
-          <select
-            id={ids.action}
-            value={filters.action}
-            data-testid="audit-action"
-            onChange={(e) => {
-              set("action", e.target.value);
-            }}
-          >
-            <option value="">Any action</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor={ids.from}>From</label>
-          <input
-            id={ids.from}
-            type="date"
-            value={filters.from}
-            max={filters.to || undefined}
-            data-testid="audit-from"
-            onChange={(e) => {
-              set("from", e.target.value);
-            }}
-          />
-        </div>
-        <div className="filter">
-          <label htmlFor={ids.to}>To</label>
-          <input
-            id={ids.to}
-            type="date"
-            value={filters.to}
-            min={filters.from || undefined}
-            data-testid="audit-to"
-            onChange={(e) => {
-              set("to", e.target.value);
-            }}
-          />
-        </div>
+        <SelectFilter
+          id={ids.action}
+          label="Action"
+          testId="audit-action"
+          value={filters.action}
+          anyLabel="Any action"
+          options={ACTION_OPTIONS}
+          onChange={(value) => {
+            set("action", value);
+          }}
+        />
+        {dateFilter("from", ids.from, "From")}
+        {dateFilter("to", ids.to, "To")}
       </div>
 
       {error && (
-        <div className="alert" role="alert" data-testid="error-alert">
-          <p>{error}</p>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              setReloads((r) => r + 1);
-            }}
-          >
-            Try again
-          </button>
-        </div>
+        <Alert testId="error-alert" onRetry={reload}>
+          {error}
+        </Alert>
       )}
 
       {loadedKey === null && !error ? (
-        <p className="muted loading" role="status">
-          Loading…
-        </p>
+        <Loading />
       ) : items.length === 0 && !loading && !error ? (
         <div className="empty empty-small" data-testid="no-results">
           <p>No events match.</p>
         </div>
       ) : (
         items.length > 0 && (
-          <div className="table-wrap">
-            <table className="tokens audit" aria-label="Audit events" aria-busy={loading}>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col" className="col-details">
-                    Details
-                  </th>
+          <DataTable label="Audit events" className="audit" columns={AUDIT_COLUMNS} busy={loading}>
+            {items.map((e) => {
+              const details = formatDetails(e.details);
+              return (
+                <tr key={e.seq} data-testid="audit-row" data-seq={e.seq}>
+                  <td className="nowrap">
+                    <time dateTime={new Date(e.at).toISOString()}>{formatDateTime(e.at)}</time>
+                  </td>
+                  <td data-testid="audit-actor-cell">
+                    <Who id={e.actorId} users={byId} />
+                  </td>
+                  <td data-testid="audit-subject-cell">
+                    <Who id={e.subjectId} users={byId} />
+                  </td>
+                  <td className="nowrap">
+                    <code>{e.action}</code>
+                  </td>
+                  <td>
+                    {e.targetId === null ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      <Who id={e.targetId} users={byId} />
+                    )}
+                  </td>
+                  <td className="col-details">
+                    <div className="details" title={details}>
+                      {details}
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((e) => {
-                  const details = formatDetails(e.details);
-                  return (
-                    <tr key={e.seq} data-testid="audit-row" data-seq={e.seq}>
-                      <td className="nowrap">
-                        <time dateTime={new Date(e.at).toISOString()}>{formatDateTime(e.at)}</time>
-                      </td>
-                      <td data-testid="audit-actor-cell">
-                        <Who id={e.actorId} users={byId} />
-                      </td>
-                      <td data-testid="audit-subject-cell">
-                        <Who id={e.subjectId} users={byId} />
-                      </td>
-                      <td className="nowrap">
-                        <code>{e.action}</code>
-                      </td>
-                      <td>
-                        {e.targetId === null ? (
-                          <span className="muted">—</span>
-                        ) : (
-                          <Who id={e.targetId} users={byId} />
-                        )}
-                      </td>
-                      <td className="col-details">
-                        <div className="details" title={details}>
-                          {details}
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )
       )}
 

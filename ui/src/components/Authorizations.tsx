@@ -15,10 +15,15 @@ import {
   type User,
 } from "../api";
 import { AddDialog } from "./AddDialog";
+import { Alert } from "./Alert";
+import { Filter, SelectFilter } from "./Filter";
+import { Loading } from "./Loading";
+import { PageHeader } from "./PageHeader";
 import { RenameDialog } from "./RenameDialog";
 import { RevealDialog } from "./RevealDialog";
 import { RevokeDialog } from "./RevokeDialog";
 import { TokenTable } from "./TokenTable";
+import { useRowFocus } from "./useRowFocus";
 
 export const PAGE_SIZE = 50;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -52,6 +57,11 @@ const FIRST_PAGE: Nav = {
 
 const STATUSES: readonly TokenStatus[] = ["active", "expired", "revoked", "suspended"];
 const KINDS: readonly TokenKind[] = ["personal", "impersonation", "service"];
+const KIND_OPTIONS: readonly { value: TokenKind; label: string }[] = [
+  { value: "personal", label: "Personal" },
+  { value: "impersonation", label: "Impersonation" },
+  { value: "service", label: "Service" },
+];
 
 /** A whole number of days from a number input, or null when empty or not a sensible count. */
 export function daysFrom(text: string): number | null {
@@ -59,6 +69,36 @@ export function daysFrom(text: string): number | null {
   if (!/^\d{1,5}$/.test(t)) return null;
   const n = Number(t);
   return n >= 1 ? n : null;
+}
+
+interface DaysFilterProps {
+  /** Both the input's id and its test id, with "-filter" appended. */
+  name: string;
+  label: string;
+  value: string;
+  onChange: (text: string) => void;
+}
+
+/** A number of days, read with `daysFrom` once typing settles. */
+function DaysFilter({ name, label, value, onChange }: DaysFilterProps) {
+  const id = `${name}-filter`;
+  return (
+    <Filter id={id} label={label}>
+      <input
+        id={id}
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        placeholder="Any"
+        value={value}
+        data-testid={id}
+        onChange={(e) => {
+          onChange(e.target.value);
+        }}
+      />
+    </Filter>
+  );
 }
 
 /** The natural first direction when a column is chosen: A→Z, newest first, soonest first. */
@@ -109,8 +149,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   const [loadedKey, setLoadedKey] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const addButtonRef = useRef<HTMLButtonElement>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const rows = useRef(new Map<string, HTMLTableRowElement>());
+  const { headingRef, registerRow, rowButton } = useRowFocus();
   const now = useNow(30_000);
 
   const cursor = nav.cursors[nav.cursors.length - 1] ?? null;
@@ -209,6 +248,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
     }));
   }
 
+  function closeDialog() {
+    setDialog(null);
+  }
+
+  /** A dialog that changed a row closes and shows the change. */
+  function closeWith(changed: TokenMeta) {
+    setDialog(null);
+    patchRow(changed);
+  }
+
   function reload() {
     setReloads((r) => r + 1);
   }
@@ -219,11 +268,6 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       p ? { ...p, items: p.items.map((t) => (t.id === meta.id ? meta : t)) } : p,
     );
     reload();
-  }
-
-  function rowButton(id: string, testId: string): HTMLElement | null {
-    const button = rows.current.get(id)?.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
-    return button ?? headingRef.current;
   }
 
   const filtered =
@@ -254,20 +298,17 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       className="page"
       data-testid={all ? "all-authorizations-page" : "authorizations-page"}
     >
-      <div className="page-header">
-        <div>
-          <h1 ref={headingRef} tabIndex={-1}>
-            {all ? "All authorizations" : "Authorizations"}
-          </h1>
-          <p className="muted">
-            {all
-              ? `Every API bearer token issued by ${info.authorityName}, whoever holds it.`
-              : session.impersonating
-                ? `${info.user.displayName}'s authorizations. Tokens you add here are impersonation tokens: they act as ${info.user.displayName}, who cannot see them.`
-                : `API bearer tokens issued by ${info.authorityName}. Revoke any that are no longer in use.`}
-          </p>
-        </div>
-      </div>
+      <PageHeader
+        title={all ? "All authorizations" : "Authorizations"}
+        description={
+          all
+            ? `Every API bearer token issued by ${info.authorityName}, whoever holds it.`
+            : session.impersonating
+              ? `${info.user.displayName}'s authorizations. Tokens you add here are impersonation tokens: they act as ${info.user.displayName}, who cannot see them.`
+              : `API bearer tokens issued by ${info.authorityName}. Revoke any that are no longer in use.`
+        }
+        headingRef={headingRef}
+      />
 
       <div className="toolbar" role="search">
         <label className="visually-hidden" htmlFor="search">
@@ -325,86 +366,53 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       {all && (
         <div className="toolbar toolbar-filters" aria-label="Filters" role="group">
           {users !== null && (
-            <div className="filter">
-              <label htmlFor="owner-filter">Owner</label>
-              <select
-                id="owner-filter"
-                value={nav.ownerId ?? ""}
-                data-testid="owner-filter"
-                onChange={(e) => {
-                  const ownerId = e.target.value === "" ? null : e.target.value;
-                  setNav((n) => ({ ...n, ownerId, cursors: [null] }));
-                }}
-              >
-                <option value="">Anyone</option>
-                {users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.status === "active" ? u.displayName : `${u.displayName} (${u.status})`}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectFilter
+              id="owner-filter"
+              label="Owner"
+              testId="owner-filter"
+              value={nav.ownerId ?? ""}
+              anyLabel="Anyone"
+              options={users.map((u) => ({
+                value: u.id,
+                label: u.status === "active" ? u.displayName : `${u.displayName} (${u.status})`,
+              }))}
+              onChange={(value) => {
+                const ownerId = value === "" ? null : value;
+                setNav((n) => ({ ...n, ownerId, cursors: [null] }));
+              }}
+            />
           )}
-          <div className="filter">
-            <label htmlFor="kind-filter">Kind</label>
-            <select
-              id="kind-filter"
-              value={nav.kind ?? ""}
-              data-testid="kind-filter"
-              onChange={(e) => {
-                const value = e.target.value;
-                const kind = KINDS.find((k) => k === value) ?? null;
-                setNav((n) => ({ ...n, kind, cursors: [null] }));
-              }}
-            >
-              <option value="">Any kind</option>
-              <option value="personal">Personal</option>
-              <option value="impersonation">Impersonation</option>
-              <option value="service">Service</option>
-            </select>
-          </div>
-          <div className="filter">
-            <label htmlFor="expiring-filter">Expiring within (days)</label>
-            <input
-              id="expiring-filter"
-              type="number"
-              min={1}
-              step={1}
-              inputMode="numeric"
-              placeholder="Any"
-              value={expiringText}
-              data-testid="expiring-filter"
-              onChange={(e) => {
-                setExpiringText(e.target.value);
-              }}
-            />
-          </div>
-          <div className="filter">
-            <label htmlFor="unused-filter">Not used for (days)</label>
-            <input
-              id="unused-filter"
-              type="number"
-              min={1}
-              step={1}
-              inputMode="numeric"
-              placeholder="Any"
-              value={unusedText}
-              data-testid="unused-filter"
-              onChange={(e) => {
-                setUnusedText(e.target.value);
-              }}
-            />
-          </div>
+          <SelectFilter
+            id="kind-filter"
+            label="Kind"
+            testId="kind-filter"
+            value={nav.kind ?? ""}
+            anyLabel="Any kind"
+            options={KIND_OPTIONS}
+            onChange={(value) => {
+              const kind = KINDS.find((k) => k === value) ?? null;
+              setNav((n) => ({ ...n, kind, cursors: [null] }));
+            }}
+          />
+          <DaysFilter
+            name="expiring"
+            label="Expiring within (days)"
+            value={expiringText}
+            onChange={setExpiringText}
+          />
+          <DaysFilter
+            name="unused"
+            label="Not used for (days)"
+            value={unusedText}
+            onChange={setUnusedText}
+          />
         </div>
       )}
 
       {error && (
-        <div className="alert" role="alert" data-testid="error-alert">
-          <p>{error}</p>
-          <button type="button" className="button button-small" onClick={reload}>
-            Try again
-          </button>
-        </div>
+        <Alert testId="error-alert" onRetry={reload}>
+          {error}
+        </Alert>
       )}
 
       {showEmpty && !filtered && pageIndex === 0 && !all ? (
@@ -454,19 +462,12 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             onRevoke={(token) => {
               setDialog({ kind: "revoke", token });
             }}
-            registerRow={(id, row) => {
-              if (row) rows.current.set(id, row);
-              else rows.current.delete(id);
-            }}
+            registerRow={registerRow}
           />
         )
       )}
 
-      {page === null && !error && (
-        <p className="muted loading" role="status">
-          Loading…
-        </p>
-      )}
+      {page === null && !error && <Loading />}
 
       {(pageIndex > 0 || nextCursor !== null) && (
         <nav className="pager" aria-label="Pages">
@@ -509,9 +510,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
               ? `This creates an impersonation token for ${info.user.displayName}. It is marked as one everywhere, and only admins who can impersonate see it.`
               : undefined
           }
-          onCancel={() => {
-            setDialog(null);
-          }}
+          onCancel={closeDialog}
           onCreated={(created) => {
             setDialog({ kind: "reveal", created });
             // The new token sorts first by default; show the first page of the listing.
@@ -533,26 +532,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       {dialog?.kind === "rename" && (
         <RenameDialog
           token={dialog.token}
-          onCancel={() => {
-            setDialog(null);
-          }}
-          onRenamed={(meta) => {
-            setDialog(null);
-            patchRow(meta);
-          }}
+          onCancel={closeDialog}
+          onRenamed={closeWith}
           returnFocus={() => rowButton(dialog.token.id, "rename-button")}
         />
       )}
       {dialog?.kind === "revoke" && (
         <RevokeDialog
           token={dialog.token}
-          onCancel={() => {
-            setDialog(null);
-          }}
-          onRevoked={(meta) => {
-            setDialog(null);
-            patchRow(meta);
-          }}
+          onCancel={closeDialog}
+          onRevoked={closeWith}
           returnFocus={() => rowButton(dialog.token.id, "revoke-button")}
         />
       )}

@@ -1,9 +1,11 @@
-import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { useRef, useState, type SyntheticEvent } from "react";
 import { changePassword, type ApiError } from "../api";
-import { passwordProblem } from "../lib/validate";
+import { newPasswordProblems } from "../lib/validate";
+import { Alert } from "./Alert";
 import { DialogActions } from "./DialogActions";
-import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { NewPasswordFields } from "./NewPasswordFields";
+import { PasswordField } from "./TextField";
 
 interface ChangePasswordDialogProps {
   /** Whether the signed-in person has a password now; if so, it must be given. */
@@ -12,7 +14,7 @@ interface ChangePasswordDialogProps {
   onChanged: () => void;
 }
 
-type Problems = Partial<Record<"current" | "next" | "confirm" | "other", string>>;
+type Problems = Partial<Record<"current" | "password" | "confirm" | "other", string>>;
 
 /** Passwords stay in the input elements only and are cleared after every attempt. */
 export function ChangePasswordDialog({ hasPassword, onCancel, onChanged }: ChangePasswordDialogProps) {
@@ -21,7 +23,6 @@ export function ChangePasswordDialog({ hasPassword, onCancel, onChanged }: Chang
   const currentRef = useRef<HTMLInputElement>(null);
   const nextRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
-  const ids = { current: useId(), next: useId(), confirm: useId() };
 
   function clear() {
     for (const ref of [currentRef, nextRef, confirmRef]) {
@@ -37,12 +38,10 @@ export function ChangePasswordDialog({ hasPassword, onCancel, onChanged }: Chang
     const confirm = confirmRef.current?.value ?? "";
     const local: Problems = {};
     if (current === "") local.current = "Enter your current password.";
-    const weak = passwordProblem(next);
-    if (weak) local.next = weak;
-    else if (confirm !== next) local.confirm = "The passwords do not match.";
+    Object.assign(local, newPasswordProblems(next, confirm));
     if (Object.keys(local).length > 0) {
       setProblems(local);
-      (local.current ? currentRef : local.next ? nextRef : confirmRef).current?.focus();
+      (local.current ? currentRef : local.password ? nextRef : confirmRef).current?.focus();
       return;
     }
     setProblems({});
@@ -59,7 +58,7 @@ export function ChangePasswordDialog({ hasPassword, onCancel, onChanged }: Chang
         setProblems({ current: error.message });
         currentRef.current?.focus();
       } else if (error.code === "invalid_password") {
-        setProblems({ next: error.message });
+        setProblems({ password: error.message });
         nextRef.current?.focus();
       } else {
         setProblems({ other: error.message });
@@ -76,61 +75,23 @@ export function ChangePasswordDialog({ hasPassword, onCancel, onChanged }: Chang
     >
       <form className="form" noValidate onSubmit={(e) => void submit(e)}>
         {hasPassword && (
-          <div className="field">
-            <label htmlFor={ids.current}>Current password</label>
-            <input
-              ref={currentRef}
-              id={ids.current}
-              type="password"
-              autoComplete="current-password"
-              aria-invalid={problems.current ? true : undefined}
-              aria-describedby={problems.current ? `${ids.current}-error` : undefined}
-              data-testid="current-password"
-            />
-            {problems.current && (
-              <FieldError id={`${ids.current}-error`}>{problems.current}</FieldError>
-            )}
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor={ids.next}>New password</label>
-          <input
-            ref={nextRef}
-            id={ids.next}
-            type="password"
-            autoComplete="new-password"
-            aria-invalid={problems.next ? true : undefined}
-            aria-describedby={problems.next ? `${ids.next}-error` : `${ids.next}-hint`}
-            data-testid="new-password"
+          <PasswordField
+            ref={currentRef}
+            label="Current password"
+            autoComplete="current-password"
+            error={problems.current}
+            data-testid="current-password"
           />
-          {problems.next ? (
-            <FieldError id={`${ids.next}-error`}>{problems.next}</FieldError>
-          ) : (
-            <p id={`${ids.next}-hint`} className="hint">
-              At least 8 characters.
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.confirm}>Confirm new password</label>
-          <input
-            ref={confirmRef}
-            id={ids.confirm}
-            type="password"
-            autoComplete="new-password"
-            aria-invalid={problems.confirm ? true : undefined}
-            aria-describedby={problems.confirm ? `${ids.confirm}-error` : undefined}
-            data-testid="confirm-password"
-          />
-          {problems.confirm && (
-            <FieldError id={`${ids.confirm}-error`}>{problems.confirm}</FieldError>
-          )}
-        </div>
-        {problems.other && (
-          <div className="alert" role="alert" data-testid="dialog-alert">
-            <p>{problems.other}</p>
-          </div>
         )}
+        <NewPasswordFields
+          passwordRef={nextRef}
+          confirmRef={confirmRef}
+          problems={problems}
+          confirmLabel="Confirm new password"
+          hint="At least 8 characters."
+          testIds={["new-password", "confirm-password"]}
+        />
+        {problems.other && <Alert testId="dialog-alert">{problems.other}</Alert>}
         <DialogActions
           onCancel={onCancel}
           submitting={submitting}

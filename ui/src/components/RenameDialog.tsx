@@ -1,8 +1,8 @@
-import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { useRef, useState, type SyntheticEvent } from "react";
 import { renameToken, type ApiError, type TokenMeta } from "../api";
 import { nameProblem } from "../lib/validate";
-import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { TextField } from "./TextField";
 import { DialogActions } from "./DialogActions";
 
 interface RenameDialogProps {
@@ -18,7 +18,6 @@ export function RenameDialog({ token, onCancel, onRenamed, returnFocus }: Rename
   const [submitting, setSubmitting] = useState(false);
   const [serverError, setServerError] = useState<ApiError | null>(null);
   const inputRef = useRef<HTMLInputElement>(null);
-  const id = useId();
 
   const error = (attempted ? nameProblem(name) : null) ?? serverError?.message ?? null;
 
@@ -51,28 +50,23 @@ export function RenameDialog({ token, onCancel, onRenamed, returnFocus }: Rename
       testId="rename-dialog"
     >
       <form className="form" noValidate onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor={id}>Name</label>
-          <input
-            ref={inputRef}
-            id={id}
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            value={name}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${id}-error` : undefined}
-            data-testid="rename-input"
-            onChange={(e) => {
-              setName(e.target.value);
-              setServerError(null);
-            }}
-            onFocus={(e) => {
-              e.currentTarget.select();
-            }}
-          />
-          {error && <FieldError id={`${id}-error`}>{error}</FieldError>}
-        </div>
+        <TextField
+          ref={inputRef}
+          label="Name"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          value={name}
+          error={error}
+          data-testid="rename-input"
+          onChange={(e) => {
+            setName(e.target.value);
+            setServerError(null);
+          }}
+          onFocus={(e) => {
+            e.currentTarget.select();
+          }}
+        />
         <DialogActions
           onCancel={onCancel}
           submitting={submitting}

@@ -1,5 +1,6 @@
-import { useId, useRef, useState, type SyntheticEvent, type KeyboardEvent } from "react";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
 import { revokeToken, type TokenMeta } from "../api";
+import { submitOnCtrlEnter } from "../lib/keys";
 import { REASON_MAX, textProblem } from "../lib/validate";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
@@ -38,13 +39,6 @@ export function RevokeDialog({ token, onCancel, onRevoked, returnFocus }: Revoke
     }
   }
 
-  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      void submit();
-    }
-  }
-
   return (
     <Modal
       title={`Revoke “${token.name}”?`}
@@ -73,7 +67,9 @@ export function RevokeDialog({ token, onCancel, onRevoked, returnFocus }: Revoke
             onChange={(e) => {
               setReason(e.target.value);
             }}
-            onKeyDown={onKeyDown}
+            onKeyDown={(e) => {
+              submitOnCtrlEnter(e, () => void submit());
+            }}
           />
         </div>
         {error && <FieldError id={`${id}-error`}>{error}</FieldError>}

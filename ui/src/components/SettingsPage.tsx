@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type SyntheticEvent } from "react";
+import { useEffect, useId, useState, type ReactNode, type SyntheticEvent } from "react";
 import {
   getSettings,
   listRoles,
@@ -12,9 +12,15 @@ import {
   type Role,
   type Settings,
 } from "../api";
-import { PRESET_LABELS } from "../lib/format";
+import { PRESET_LABELS, choiceValue } from "../lib/format";
 import { nameProblem } from "../lib/validate";
+import { Alert } from "./Alert";
+import { DataTable } from "./DataTable";
 import { FieldError } from "./FieldError";
+import { Loading } from "./Loading";
+import { PageHeader } from "./PageHeader";
+import { SmallButton } from "./SmallButton";
+import { TextField } from "./TextField";
 
 const ALL_PRESETS = Object.keys(PRESET_LABELS) as ExpiryPreset[];
 
@@ -29,23 +35,43 @@ export const PERMISSION_LABELS: Record<keyof Permissions, string> = {
 
 const PERMISSION_KEYS = Object.keys(PERMISSION_LABELS) as (keyof Permissions)[];
 
-const OWNER_ROLE = "owner";
+const ROLE_COLUMNS = [
+  { label: "Role" },
+  ...PERMISSION_KEYS.map((k) => ({ label: PERMISSION_LABELS[k], className: "col-check" })),
+  { label: "Actions", className: "col-actions", hidden: true },
+];
 
-function choiceValue(choice: ExpiryChoice): string {
-  switch (choice.kind) {
-    case "preset":
-      return choice.preset;
-    case "never":
-      return "never";
-    case "custom":
-      return "custom";
-  }
-}
+const OWNER_ROLE = "owner";
 
 function choiceFrom(value: string): ExpiryChoice | null {
   if (value === "never") return { kind: "never" };
   const preset = ALL_PRESETS.find((p) => p === value);
   return preset ? { kind: "preset", preset } : null;
+}
+
+interface CheckProps {
+  id?: string;
+  checked: boolean;
+  testId: string;
+  onChange: (checked: boolean) => void;
+  children: ReactNode;
+}
+
+function Check({ id, checked, testId, onChange, children }: CheckProps) {
+  return (
+    <label className="check">
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        data-testid={testId}
+        onChange={(e) => {
+          onChange(e.target.checked);
+        }}
+      />
+      {children}
+    </label>
+  );
 }
 
 type Problems = Partial<Record<"name" | "maxDays" | "default" | "other", string>>;
@@ -59,10 +85,8 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
   const [saved, setSaved] = useState(false);
   const ids = {
     name: useId(),
-    prefix: useId(),
     owners: useId(),
     custom: useId(),
-    maxDays: useId(),
     never: useId(),
     default: useId(),
   };
@@ -85,18 +109,10 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
   }, []);
 
   if (loadError) {
-    return (
-      <div className="alert" role="alert" data-testid="error-alert">
-        <p>{loadError}</p>
-      </div>
-    );
+    return <Alert testId="error-alert">{loadError}</Alert>;
   }
   if (!draft) {
-    return (
-      <p className="muted loading" role="status">
-        Loading…
-      </p>
-    );
+    return <Loading />;
   }
 
   const { policy } = draft;
@@ -166,53 +182,40 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
         <h2 id={`${ids.name}-section`} className="section-heading">
           Authority
         </h2>
-        <div className="field">
-          <label htmlFor={ids.name}>Display name</label>
-          <input
-            id={ids.name}
-            type="text"
-            autoComplete="off"
-            value={draft.authorityName}
-            aria-invalid={problems.name ? true : undefined}
-            aria-describedby={problems.name ? `${ids.name}-error` : undefined}
-            data-testid="settings-name"
-            onChange={(e) => {
-              edit({ authorityName: e.target.value });
-            }}
-          />
-          {problems.name && <FieldError id={`${ids.name}-error`}>{problems.name}</FieldError>}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.prefix}>Token prefix</label>
-          <input
-            id={ids.prefix}
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            className="mono input-short"
-            value={draft.tokenPrefix}
-            aria-describedby={`${ids.prefix}-hint`}
-            data-testid="settings-prefix"
-            onChange={(e) => {
-              edit({ tokenPrefix: e.target.value });
-            }}
-          />
-          <p id={`${ids.prefix}-hint`} className="hint">
-            Applies to new tokens only.
-          </p>
-        </div>
-        <label className="check">
-          <input
-            id={ids.owners}
-            type="checkbox"
-            checked={draft.onlyOwnersCreateTokens}
-            data-testid="settings-owners-only"
-            onChange={(e) => {
-              edit({ onlyOwnersCreateTokens: e.target.checked });
-            }}
-          />
+        <TextField
+          label="Display name"
+          type="text"
+          autoComplete="off"
+          value={draft.authorityName}
+          error={problems.name}
+          data-testid="settings-name"
+          onChange={(e) => {
+            edit({ authorityName: e.target.value });
+          }}
+        />
+        <TextField
+          label="Token prefix"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          className="mono input-short"
+          value={draft.tokenPrefix}
+          hint="Applies to new tokens only."
+          data-testid="settings-prefix"
+          onChange={(e) => {
+            edit({ tokenPrefix: e.target.value });
+          }}
+        />
+        <Check
+          id={ids.owners}
+          checked={draft.onlyOwnersCreateTokens}
+          testId="settings-owners-only"
+          onChange={(on) => {
+            edit({ onlyOwnersCreateTokens: on });
+          }}
+        >
           Only owners can create tokens
-        </label>
+        </Check>
       </section>
 
       <section className="settings-section" aria-labelledby={`${ids.default}-section`}>
@@ -222,65 +225,53 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
         <fieldset className="checks">
           <legend>Presets offered</legend>
           {ALL_PRESETS.map((p) => (
-            <label key={p} className="check">
-              <input
-                type="checkbox"
-                checked={policy.presets.includes(p)}
-                data-testid={`preset-${p}`}
-                onChange={(e) => {
-                  togglePreset(p, e.target.checked);
-                }}
-              />
+            <Check
+              key={p}
+              checked={policy.presets.includes(p)}
+              testId={`preset-${p}`}
+              onChange={(on) => {
+                togglePreset(p, on);
+              }}
+            >
               {PRESET_LABELS[p]}
-            </label>
+            </Check>
           ))}
         </fieldset>
-        <label className="check">
-          <input
-            id={ids.custom}
-            type="checkbox"
-            checked={policy.allowCustom}
-            data-testid="settings-allow-custom"
-            onChange={(e) => {
-              editPolicy({ allowCustom: e.target.checked });
-            }}
-          />
+        <Check
+          id={ids.custom}
+          checked={policy.allowCustom}
+          testId="settings-allow-custom"
+          onChange={(on) => {
+            editPolicy({ allowCustom: on });
+          }}
+        >
           Allow custom dates
-        </label>
-        <div className="field">
-          <label htmlFor={ids.maxDays}>Maximum lifetime (days)</label>
-          <input
-            id={ids.maxDays}
-            type="number"
-            min={1}
-            step={1}
-            inputMode="numeric"
-            className="input-short"
-            value={maxDays}
-            aria-invalid={problems.maxDays ? true : undefined}
-            aria-describedby={problems.maxDays ? `${ids.maxDays}-error` : undefined}
-            data-testid="settings-max-days"
-            onChange={(e) => {
-              setMaxDays(e.target.value);
-              setSaved(false);
-            }}
-          />
-          {problems.maxDays && (
-            <FieldError id={`${ids.maxDays}-error`}>{problems.maxDays}</FieldError>
-          )}
-        </div>
-        <label className="check">
-          <input
-            id={ids.never}
-            type="checkbox"
-            checked={policy.allowNever}
-            data-testid="settings-allow-never"
-            onChange={(e) => {
-              editPolicy({ allowNever: e.target.checked });
-            }}
-          />
+        </Check>
+        <TextField
+          label="Maximum lifetime (days)"
+          type="number"
+          min={1}
+          step={1}
+          inputMode="numeric"
+          className="input-short"
+          value={maxDays}
+          error={problems.maxDays}
+          data-testid="settings-max-days"
+          onChange={(e) => {
+            setMaxDays(e.target.value);
+            setSaved(false);
+          }}
+        />
+        <Check
+          id={ids.never}
+          checked={policy.allowNever}
+          testId="settings-allow-never"
+          onChange={(on) => {
+            editPolicy({ allowNever: on });
+          }}
+        >
           Allow tokens that never expire
-        </label>
+        </Check>
         <div className="field">
           <label htmlFor={ids.default}>Default choice</label>
           <select
@@ -310,9 +301,7 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
       </section>
 
       {problems.other && (
-        <div className="alert" role="alert" data-testid="settings-error">
-          <p>{problems.other}</p>
-        </div>
+        <Alert testId="settings-error">{problems.other}</Alert>
       )}
       <div className="form-actions">
         {saved && (
@@ -390,85 +379,58 @@ function RolesMatrix({ onSaved }: { onSaved: () => void }) {
         What each role may do. A change applies at once to everyone holding the role.
       </p>
       {error && (
-        <div className="alert" role="alert" data-testid="roles-error">
-          <p>{error}</p>
-        </div>
+        <Alert testId="roles-error">{error}</Alert>
       )}
-      {roles === null && !error && (
-        <p className="muted loading" role="status">
-          Loading…
-        </p>
-      )}
+      {roles === null && !error && <Loading />}
       {roles !== null && (
-        <div className="table-wrap">
-          <table className="tokens roles" aria-label="Role permissions">
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                {PERMISSION_KEYS.map((k) => (
-                  <th key={k} scope="col" className="col-check">
-                    {PERMISSION_LABELS[k]}
-                  </th>
-                ))}
-                <th scope="col" className="col-actions">
-                  <span className="visually-hidden">Actions</span>
+        <DataTable label="Role permissions" className="roles" columns={ROLE_COLUMNS}>
+          {roles.map((role) => {
+            const owner = role.id === OWNER_ROLE;
+            const perms = drafts[role.id] ?? role.permissions;
+            const dirty = drafts[role.id] !== undefined;
+            return (
+              <tr key={role.id} data-testid="role-row" data-role-id={role.id}>
+                <th scope="row" className="role-name">
+                  <div>{role.name}</div>
+                  {owner && <div className="hint">always has every permission</div>}
                 </th>
+                {PERMISSION_KEYS.map((k) => (
+                  <td key={k} className="col-check">
+                    <input
+                      type="checkbox"
+                      checked={owner || perms[k]}
+                      disabled={owner || savingId === role.id}
+                      aria-label={`${PERMISSION_LABELS[k]} for ${role.name}`}
+                      data-testid={`perm-${k}`}
+                      onChange={(e) => {
+                        toggle(role, k, e.target.checked);
+                      }}
+                    />
+                  </td>
+                ))}
+                <td className="col-actions">
+                  {!owner && (
+                    <div className="row-actions">
+                      {savedId === role.id && (
+                        <span className="saved" role="status">
+                          Saved
+                        </span>
+                      )}
+                      <SmallButton
+                        disabled={!dirty || savingId !== null}
+                        aria-label={`Save ${role.name}`}
+                        data-testid="role-save"
+                        onClick={() => void save(role)}
+                      >
+                        {savingId === role.id ? "Saving…" : "Save"}
+                      </SmallButton>
+                    </div>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {roles.map((role) => {
-                const owner = role.id === OWNER_ROLE;
-                const perms = drafts[role.id] ?? role.permissions;
-                const dirty = drafts[role.id] !== undefined;
-                return (
-                  <tr key={role.id} data-testid="role-row" data-role-id={role.id}>
-                    <th scope="row" className="role-name">
-                      <div>{role.name}</div>
-                      {owner && (
-                        <div className="hint">always has every permission</div>
-                      )}
-                    </th>
-                    {PERMISSION_KEYS.map((k) => (
-                      <td key={k} className="col-check">
-                        <input
-                          type="checkbox"
-                          checked={owner || perms[k]}
-                          disabled={owner || savingId === role.id}
-                          aria-label={`${PERMISSION_LABELS[k]} for ${role.name}`}
-                          data-testid={`perm-${k}`}
-                          onChange={(e) => {
-                            toggle(role, k, e.target.checked);
-                          }}
-                        />
-                      </td>
-                    ))}
-                    <td className="col-actions">
-                      {!owner && (
-                        <div className="row-actions">
-                          {savedId === role.id && (
-                            <span className="saved" role="status">
-                              Saved
-                            </span>
-                          )}
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={!dirty || savingId !== null}
-                            aria-label={`Save ${role.name}`}
-                            data-testid="role-save"
-                            onClick={() => void save(role)}
-                          >
-                            {savingId === role.id ? "Saving…" : "Save"}
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </section>
   );
@@ -477,12 +439,10 @@ function RolesMatrix({ onSaved }: { onSaved: () => void }) {
 export function SettingsPage({ info, onSaved }: { info: AppInfo; onSaved: () => void }) {
   return (
     <main className="page page-narrow" data-testid="settings-page">
-      <div className="page-header">
-        <div>
-          <h1 tabIndex={-1}>Settings</h1>
-          <p className="muted">How {info.authorityName} issues tokens, and who may do what.</p>
-        </div>
-      </div>
+      <PageHeader
+        title="Settings"
+        description={<>How {info.authorityName} issues tokens, and who may do what.</>}
+      />
       <SettingsForm onSaved={onSaved} />
       <RolesMatrix onSaved={onSaved} />
     </main>

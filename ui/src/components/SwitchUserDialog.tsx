@@ -3,6 +3,7 @@ import { switchUser, type ApiError, type AppInfo } from "../api";
 import { DialogActions } from "./DialogActions";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { PasswordField } from "./TextField";
 
 interface SwitchUserDialogProps {
   onCancel: () => void;
@@ -19,7 +20,7 @@ export function SwitchUserDialog({ onCancel, onSwitched }: SwitchUserDialogProps
   const [submitting, setSubmitting] = useState(false);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
-  const ids = { email: useId(), password: useId(), error: useId() };
+  const ids = { email: useId(), error: useId() };
 
   async function submit(e: SyntheticEvent) {
     e.preventDefault();
@@ -82,18 +83,14 @@ export function SwitchUserDialog({ onCancel, onSwitched }: SwitchUserDialogProps
             }}
           />
         </div>
-        <div className="field">
-          <label htmlFor={ids.password}>Password</label>
-          <input
-            ref={passwordRef}
-            id={ids.password}
-            type="password"
-            autoComplete="current-password"
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? ids.error : undefined}
-            data-testid="switch-password"
-          />
-        </div>
+        <PasswordField
+          ref={passwordRef}
+          label="Password"
+          autoComplete="current-password"
+          error={problem}
+          errorId={ids.error}
+          data-testid="switch-password"
+        />
         {problem && <FieldError id={ids.error}>{problem}</FieldError>}
         <DialogActions
           onCancel={onCancel}

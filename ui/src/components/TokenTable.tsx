@@ -1,5 +1,7 @@
 import type { SortDir, SortKey, TokenMeta, TokenStatus } from "../api";
 import { formatDate, formatDateTime, formatRelative } from "../lib/format";
+import { RowActions } from "./RowActions";
+import { SmallButton } from "./SmallButton";
 
 const STATUS_LABELS: Record<TokenStatus, string> = {
   active: "Active",
@@ -181,36 +183,27 @@ export function TokenTable({
                 )}
               </td>
               <td className="col-actions">
-                {t.status === "revoked" ? (
-                  <span className="muted" aria-label="No actions">
-                    —
-                  </span>
-                ) : (
-                  <div className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Rename ${t.name}`}
-                      data-testid="rename-button"
-                      onClick={() => {
-                        onRename(t);
-                      }}
-                    >
-                      Rename
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small button-danger-outline"
-                      aria-label={`Revoke ${t.name}`}
-                      data-testid="revoke-button"
-                      onClick={() => {
-                        onRevoke(t);
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  </div>
-                )}
+                <RowActions closed={t.status === "revoked"}>
+                  <SmallButton
+                    aria-label={`Rename ${t.name}`}
+                    data-testid="rename-button"
+                    onClick={() => {
+                      onRename(t);
+                    }}
+                  >
+                    Rename
+                  </SmallButton>
+                  <SmallButton
+                    className="button-danger-outline"
+                    aria-label={`Revoke ${t.name}`}
+                    data-testid="revoke-button"
+                    onClick={() => {
+                      onRevoke(t);
+                    }}
+                  >
+                    Revoke
+                  </SmallButton>
+                </RowActions>
               </td>
             </tr>
           ))}

@@ -11,10 +11,12 @@ import {
   type UserKind,
   type UserUpdate,
 } from "../api";
-import { emailProblem, nameProblem, passwordProblem } from "../lib/validate";
+import { emailProblem, nameProblem, newPasswordProblems, passwordProblem } from "../lib/validate";
+import { Alert } from "./Alert";
 import { DialogActions } from "./DialogActions";
-import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { NewPasswordFields } from "./NewPasswordFields";
+import { PasswordField, TextField } from "./TextField";
 
 type Field = "name" | "email" | "password" | "confirm";
 type Problems = Partial<Record<Field | "other", string>>;
@@ -32,14 +34,6 @@ function fieldOf(code: ApiError["code"]): Field | "other" {
     default:
       return "other";
   }
-}
-
-function DialogAlert({ children }: { children: string }) {
-  return (
-    <div className="alert" role="alert" data-testid="dialog-alert">
-      <p>{children}</p>
-    </div>
-  );
 }
 
 interface UserDialogProps {
@@ -65,7 +59,7 @@ export function UserDialog({ roles, user, onCancel, onSaved, returnFocus }: User
   const nameRef = useRef<HTMLInputElement>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
-  const ids = { name: useId(), email: useId(), kind: useId(), role: useId(), password: useId() };
+  const ids = { kind: useId(), role: useId() };
   // A person needs an email to sign in; one added before emails were required may lack it.
   const emailRequired = kind === "human" && (!editing || user.email !== null);
   const refs = { name: nameRef, email: emailRef, password: passwordRef, confirm: passwordRef };
@@ -140,23 +134,18 @@ export function UserDialog({ roles, user, onCancel, onSaved, returnFocus }: User
       testId="user-dialog"
     >
       <form className="form" noValidate onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor={ids.name}>Display name</label>
-          <input
-            ref={nameRef}
-            id={ids.name}
-            type="text"
-            autoComplete="off"
-            value={name}
-            aria-invalid={problems.name ? true : undefined}
-            aria-describedby={problems.name ? `${ids.name}-error` : undefined}
-            data-testid="user-name"
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-          />
-          {problems.name && <FieldError id={`${ids.name}-error`}>{problems.name}</FieldError>}
-        </div>
+        <TextField
+          ref={nameRef}
+          label="Display name"
+          type="text"
+          autoComplete="off"
+          value={name}
+          error={problems.name}
+          data-testid="user-name"
+          onChange={(e) => {
+            setName(e.target.value);
+          }}
+        />
 
         <div className="field-row">
           <div className="field">
@@ -198,55 +187,41 @@ export function UserDialog({ roles, user, onCancel, onSaved, returnFocus }: User
           </div>
         </div>
 
-        <div className="field">
-          <label htmlFor={ids.email}>
-            Email{" "}
-            {!emailRequired && <span className="optional">(optional)</span>}
-          </label>
-          <input
-            ref={emailRef}
-            id={ids.email}
-            type="email"
-            autoComplete="off"
-            spellCheck={false}
-            value={email}
-            aria-invalid={problems.email ? true : undefined}
-            aria-describedby={problems.email ? `${ids.email}-error` : undefined}
-            data-testid="user-email"
-            onChange={(e) => {
-              setEmail(e.target.value);
-              if (problems.email) setProblems((p) => ({ ...p, email: undefined }));
-            }}
-          />
-          {problems.email && <FieldError id={`${ids.email}-error`}>{problems.email}</FieldError>}
-        </div>
+        <TextField
+          ref={emailRef}
+          label={
+            <>
+              Email{" "}
+              {!emailRequired && <span className="optional">(optional)</span>}
+            </>
+          }
+          type="email"
+          autoComplete="off"
+          spellCheck={false}
+          value={email}
+          error={problems.email}
+          data-testid="user-email"
+          onChange={(e) => {
+            setEmail(e.target.value);
+            if (problems.email) setProblems((p) => ({ ...p, email: undefined }));
+          }}
+        />
 
         {!editing && kind === "human" && (
-          <div className="field">
-            <label htmlFor={ids.password}>
-              Initial password <span className="optional">(optional)</span>
-            </label>
-            <input
-              ref={passwordRef}
-              id={ids.password}
-              type="password"
-              autoComplete="new-password"
-              aria-invalid={problems.password ? true : undefined}
-              aria-describedby={problems.password ? `${ids.password}-error` : `${ids.password}-hint`}
-              data-testid="user-password"
-            />
-            {problems.password ? (
-              <FieldError id={`${ids.password}-error`}>{problems.password}</FieldError>
-            ) : (
-              <p id={`${ids.password}-hint`} className="hint">
-                At least 8 characters. Without one, they cannot sign in with Switch user until
-                a password is set.
-              </p>
-            )}
-          </div>
+          <PasswordField
+            ref={passwordRef}
+            label={
+              <>
+                Initial password <span className="optional">(optional)</span>
+              </>
+            }
+            error={problems.password}
+            hint="At least 8 characters. Without one, they cannot sign in with Switch user until a password is set."
+            data-testid="user-password"
+          />
         )}
 
-        {problems.other && <DialogAlert>{problems.other}</DialogAlert>}
+        {problems.other && <Alert testId="dialog-alert">{problems.other}</Alert>}
 
         <DialogActions
           onCancel={onCancel}
@@ -296,7 +271,7 @@ export function RemoveUserDialog({ user, onCancel, onRemoved, returnFocus }: Rem
         <p className="danger-text">
           Their tokens stop working immediately; the audit history is kept.
         </p>
-        {error && <DialogAlert>{error}</DialogAlert>}
+        {error && <Alert testId="dialog-alert">{error}</Alert>}
         <DialogActions
           onCancel={onCancel}
           submitting={submitting}
@@ -323,7 +298,6 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
   const [submitting, setSubmitting] = useState(false);
   const passwordRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
-  const ids = { password: useId(), confirm: useId() };
 
   function clear() {
     if (passwordRef.current) passwordRef.current.value = "";
@@ -335,10 +309,10 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
     if (submitting) return;
     const password = passwordRef.current?.value ?? "";
     const confirm = confirmRef.current?.value ?? "";
-    const weak = passwordProblem(password);
-    if (weak || confirm !== password) {
-      setProblems(weak ? { password: weak } : { confirm: "The passwords do not match." });
-      (weak ? passwordRef : confirmRef).current?.focus();
+    const local = newPasswordProblems(password, confirm);
+    if (local.password || local.confirm) {
+      setProblems(local);
+      (local.password ? passwordRef : confirmRef).current?.focus();
       return;
     }
     setProblems({});
@@ -370,37 +344,14 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
             ? "This replaces their current password. Tell them the new one in person."
             : "With a password they can sign in with Switch user."}
         </p>
-        <div className="field">
-          <label htmlFor={ids.password}>New password</label>
-          <input
-            ref={passwordRef}
-            id={ids.password}
-            type="password"
-            autoComplete="new-password"
-            aria-invalid={problems.password ? true : undefined}
-            aria-describedby={problems.password ? `${ids.password}-error` : undefined}
-            data-testid="set-password-input"
-          />
-          {problems.password && (
-            <FieldError id={`${ids.password}-error`}>{problems.password}</FieldError>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.confirm}>Confirm</label>
-          <input
-            ref={confirmRef}
-            id={ids.confirm}
-            type="password"
-            autoComplete="new-password"
-            aria-invalid={problems.confirm ? true : undefined}
-            aria-describedby={problems.confirm ? `${ids.confirm}-error` : undefined}
-            data-testid="set-password-confirm"
-          />
-          {problems.confirm && (
-            <FieldError id={`${ids.confirm}-error`}>{problems.confirm}</FieldError>
-          )}
-        </div>
-        {problems.other && <DialogAlert>{problems.other}</DialogAlert>}
+        <NewPasswordFields
+          passwordRef={passwordRef}
+          confirmRef={confirmRef}
+          problems={problems}
+          confirmLabel="Confirm"
+          testIds={["set-password-input", "set-password-confirm"]}
+        />
+        {problems.other && <Alert testId="dialog-alert">{problems.other}</Alert>}
         <DialogActions
           onCancel={onCancel}
           submitting={submitting}

@@ -10,6 +10,13 @@ import {
   type User,
   type UserStatus,
 } from "../api";
+import { Alert } from "./Alert";
+import { DataTable } from "./DataTable";
+import { Loading } from "./Loading";
+import { PageHeader } from "./PageHeader";
+import { RowActions } from "./RowActions";
+import { SmallButton } from "./SmallButton";
+import { useRowFocus } from "./useRowFocus";
 import { RemoveUserDialog, SetPasswordDialog, UserDialog } from "./UserDialogs";
 
 const STATUS_LABELS: Record<UserStatus, string> = {
@@ -17,6 +24,16 @@ const STATUS_LABELS: Record<UserStatus, string> = {
   disabled: "Disabled",
   removed: "Removed",
 };
+
+const USER_COLUMNS = [
+  { label: "Name", className: "col-name" },
+  { label: "Email" },
+  { label: "Kind" },
+  { label: "Role" },
+  { label: "Status" },
+  { label: "Password" },
+  { label: "Actions", className: "col-actions" },
+];
 
 type Dialog =
   | { kind: "add" }
@@ -42,8 +59,7 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [reloads, setReloads] = useState(0);
   const addRef = useRef<HTMLButtonElement>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const rows = useRef(new Map<string, HTMLTableRowElement>());
+  const { headingRef, registerRow, rowButton } = useRowFocus();
 
   useEffect(() => {
     let current = true;
@@ -75,9 +91,18 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
     if (updated.id === session.actor.id || updated.id === session.subject.id) onChanged();
   }
 
-  function rowButton(id: string, testId: string): HTMLElement | null {
-    const button = rows.current.get(id)?.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
-    return button ?? headingRef.current;
+  function closeDialog() {
+    setDialog(null);
+  }
+
+  /** A dialog that changed a row closes and shows the change. */
+  function closeWith(changed: User) {
+    setDialog(null);
+    replace(changed);
+  }
+
+  function reload() {
+    setReloads((r) => r + 1);
   }
 
   async function act(user: User, action: () => Promise<void>) {
@@ -107,227 +132,167 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
 
   return (
     <main className="page" data-testid="users-page">
-      <div className="page-header">
-        <div>
-          <h1 ref={headingRef} tabIndex={-1}>
-            Users
-          </h1>
-          <p className="muted">
-            People and services that can hold authorizations. Disabling someone suspends their
-            tokens until they are enabled again.
-          </p>
-        </div>
-        <button
-          ref={addRef}
-          type="button"
-          className="button button-primary"
-          disabled={users === null}
-          data-testid="add-user"
-          onClick={() => {
-            setDialog({ kind: "add" });
-          }}
-        >
-          Add user
-        </button>
-      </div>
+      <PageHeader
+        title="Users"
+        description="People and services that can hold authorizations. Disabling someone suspends their tokens until they are enabled again."
+        headingRef={headingRef}
+        actions={
+          <button
+            ref={addRef}
+            type="button"
+            className="button button-primary"
+            disabled={users === null}
+            data-testid="add-user"
+            onClick={() => {
+              setDialog({ kind: "add" });
+            }}
+          >
+            Add user
+          </button>
+        }
+      />
 
       {loadError && (
-        <div className="alert" role="alert" data-testid="error-alert">
-          <p>{loadError}</p>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              setReloads((r) => r + 1);
-            }}
-          >
-            Try again
-          </button>
-        </div>
+        <Alert testId="error-alert" onRetry={reload}>
+          {loadError}
+        </Alert>
       )}
       {actionError && (
-        <div className="alert" role="alert" data-testid="users-alert">
-          <p>{actionError}</p>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              setActionError(null);
-            }}
-          >
-            Dismiss
-          </button>
-        </div>
+        <Alert
+          testId="users-alert"
+          onDismiss={() => {
+            setActionError(null);
+          }}
+        >
+          {actionError}
+        </Alert>
       )}
 
-      {users === null && !loadError && (
-        <p className="muted loading" role="status">
-          Loading…
-        </p>
-      )}
+      {users === null && !loadError && <Loading />}
 
       {users !== null && (
-        <div className="table-wrap">
-          <table className="tokens users" aria-label="Users">
-            <thead>
-              <tr>
-                <th scope="col" className="col-name">
-                  Name
-                </th>
-                <th scope="col">Email</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Password</th>
-                <th scope="col" className="col-actions">
-                  Actions
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => {
-                const self = u.id === session.actor.id;
-                const busy = busyId === u.id;
-                return (
-                  <tr
-                    key={u.id}
-                    ref={(row) => {
-                      if (row) rows.current.set(u.id, row);
-                      else rows.current.delete(u.id);
-                    }}
-                    className={`row-user-${u.status}`}
-                    data-testid="user-row"
-                    data-user-id={u.id}
-                    data-email={u.email ?? ""}
-                    data-status={u.status}
+        <DataTable label="Users" className="users" columns={USER_COLUMNS}>
+          {users.map((u) => {
+            const self = u.id === session.actor.id;
+            const busy = busyId === u.id;
+            return (
+              <tr
+                key={u.id}
+                ref={(row) => {
+                  registerRow(u.id, row);
+                }}
+                className={`row-user-${u.status}`}
+                data-testid="user-row"
+                data-user-id={u.id}
+                data-email={u.email ?? ""}
+                data-status={u.status}
+              >
+                <td className="col-name">
+                  <div className="token-name">
+                    {u.displayName}
+                    {self && <span className="muted you"> (you)</span>}
+                  </div>
+                </td>
+                <td className="cell-email">
+                  {u.email ?? <span className="muted">—</span>}
+                </td>
+                <td>
+                  {u.kind === "service" ? (
+                    <span className="pill pill-service">Service</span>
+                  ) : (
+                    "Person"
+                  )}
+                </td>
+                <td className="nowrap">{roleName(u.role)}</td>
+                <td>
+                  <span
+                    className={`badge badge-user-${u.status}`}
+                    data-testid="user-status"
                   >
-                    <td className="col-name">
-                      <div className="token-name">
-                        {u.displayName}
-                        {self && <span className="muted you"> (you)</span>}
-                      </div>
-                    </td>
-                    <td className="cell-email">
-                      {u.email ?? <span className="muted">—</span>}
-                    </td>
-                    <td>
-                      {u.kind === "service" ? (
-                        <span className="pill pill-service">Service</span>
-                      ) : (
-                        "Person"
-                      )}
-                    </td>
-                    <td className="nowrap">{roleName(u.role)}</td>
-                    <td>
-                      <span
-                        className={`badge badge-user-${u.status}`}
-                        data-testid="user-status"
+                    {STATUS_LABELS[u.status]}
+                  </span>
+                </td>
+                <td data-testid="user-has-password">
+                  {u.kind === "service" ? (
+                    <span className="muted">—</span>
+                  ) : u.hasPassword ? (
+                    "Set"
+                  ) : (
+                    <span className="muted">Not set</span>
+                  )}
+                </td>
+                <td className="col-actions">
+                  <RowActions closed={u.status === "removed"}>
+                    <SmallButton
+                      aria-label={`Edit ${u.displayName}`}
+                      data-testid="edit-user-button"
+                      onClick={() => {
+                        setDialog({ kind: "edit", user: u });
+                      }}
+                    >
+                      Edit
+                    </SmallButton>
+                    {u.kind === "human" && (
+                      <SmallButton
+                        aria-label={`Set a password for ${u.displayName}`}
+                        data-testid="set-password-button"
+                        onClick={() => {
+                          setDialog({ kind: "password", user: u });
+                        }}
                       >
-                        {STATUS_LABELS[u.status]}
-                      </span>
-                    </td>
-                    <td data-testid="user-has-password">
-                      {u.kind === "service" ? (
-                        <span className="muted">—</span>
-                      ) : u.hasPassword ? (
-                        "Set"
-                      ) : (
-                        <span className="muted">Not set</span>
-                      )}
-                    </td>
-                    <td className="col-actions">
-                      {u.status === "removed" ? (
-                        <span className="muted" aria-label="No actions">
-                          —
-                        </span>
-                      ) : (
-                        <div className="row-actions">
-                          <button
-                            type="button"
-                            className="button button-small"
-                            aria-label={`Edit ${u.displayName}`}
-                            data-testid="edit-user-button"
-                            onClick={() => {
-                              setDialog({ kind: "edit", user: u });
-                            }}
-                          >
-                            Edit
-                          </button>
-                          {u.kind === "human" && (
-                            <button
-                              type="button"
-                              className="button button-small"
-                              aria-label={`Set a password for ${u.displayName}`}
-                              data-testid="set-password-button"
-                              onClick={() => {
-                                setDialog({ kind: "password", user: u });
-                              }}
-                            >
-                              Set password
-                            </button>
-                          )}
-                          {session.permissions.impersonate &&
-                            !session.impersonating &&
-                            u.status === "active" &&
-                            !self && (
-                            <button
-                              type="button"
-                              className="button button-small button-impersonate"
-                              aria-label={`Impersonate ${u.displayName}`}
-                              disabled={busy}
-                              data-testid="impersonate-button"
-                              onClick={() => {
-                                impersonate(u);
-                              }}
-                            >
-                              Impersonate
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            className="button button-small"
-                            aria-label={`${u.status === "active" ? "Disable" : "Enable"} ${u.displayName}`}
-                            disabled={busy}
-                            data-testid={u.status === "active" ? "disable-button" : "enable-button"}
-                            onClick={() => {
-                              toggleActive(u);
-                            }}
-                          >
-                            {u.status === "active" ? "Disable" : "Enable"}
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-small button-danger-outline"
-                            aria-label={`Remove ${u.displayName}`}
-                            data-testid="remove-button"
-                            onClick={() => {
-                              setDialog({ kind: "remove", user: u });
-                            }}
-                          >
-                            Remove
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                        Set password
+                      </SmallButton>
+                    )}
+                    {session.permissions.impersonate &&
+                      !session.impersonating &&
+                      u.status === "active" &&
+                      !self && (
+                      <SmallButton
+                        className="button-impersonate"
+                        aria-label={`Impersonate ${u.displayName}`}
+                        disabled={busy}
+                        data-testid="impersonate-button"
+                        onClick={() => {
+                          impersonate(u);
+                        }}
+                      >
+                        Impersonate
+                      </SmallButton>
+                    )}
+                    <SmallButton
+                      aria-label={`${u.status === "active" ? "Disable" : "Enable"} ${u.displayName}`}
+                      disabled={busy}
+                      data-testid={u.status === "active" ? "disable-button" : "enable-button"}
+                      onClick={() => {
+                        toggleActive(u);
+                      }}
+                    >
+                      {u.status === "active" ? "Disable" : "Enable"}
+                    </SmallButton>
+                    <SmallButton
+                      className="button-danger-outline"
+                      aria-label={`Remove ${u.displayName}`}
+                      data-testid="remove-button"
+                      onClick={() => {
+                        setDialog({ kind: "remove", user: u });
+                      }}
+                    >
+                      Remove
+                    </SmallButton>
+                  </RowActions>
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
 
       {(dialog?.kind === "add" || dialog?.kind === "edit") && (
         <UserDialog
           roles={roles}
           user={dialog.kind === "edit" ? dialog.user : undefined}
-          onCancel={() => {
-            setDialog(null);
-          }}
-          onSaved={(saved) => {
-            setDialog(null);
-            replace(saved);
-          }}
+          onCancel={closeDialog}
+          onSaved={closeWith}
           returnFocus={() =>
             dialog.kind === "edit" ? rowButton(dialog.user.id, "edit-user-button") : addRef.current
           }
@@ -336,26 +301,16 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
       {dialog?.kind === "remove" && (
         <RemoveUserDialog
           user={dialog.user}
-          onCancel={() => {
-            setDialog(null);
-          }}
-          onRemoved={(removed) => {
-            setDialog(null);
-            replace(removed);
-          }}
+          onCancel={closeDialog}
+          onRemoved={closeWith}
           returnFocus={() => rowButton(dialog.user.id, "remove-button")}
         />
       )}
       {dialog?.kind === "password" && (
         <SetPasswordDialog
           user={dialog.user}
-          onCancel={() => {
-            setDialog(null);
-          }}
-          onSet={(updated) => {
-            setDialog(null);
-            replace(updated);
-          }}
+          onCancel={closeDialog}
+          onSet={closeWith}
           returnFocus={() => rowButton(dialog.user.id, "set-password-button")}
         />
       )}

@@ -1,4 +1,4 @@
-import type { ExpiryPreset } from "../api";
+import type { ExpiryChoice, ExpiryPreset } from "../api";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -38,6 +38,18 @@ export const PRESET_LABELS: Record<ExpiryPreset, string> = {
   ninety_days: "90 days",
   one_year: "1 year",
 };
+
+/** The value an expiry choice has in the expiry selects: the preset, "custom" or "never". */
+export function choiceValue(choice: ExpiryChoice): string {
+  switch (choice.kind) {
+    case "preset":
+      return choice.preset;
+    case "custom":
+      return "custom";
+    case "never":
+      return "never";
+  }
+}
 
 export const PRESET_DURATIONS: Record<ExpiryPreset, number> = {
   one_hour: HOUR,

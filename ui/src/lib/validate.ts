@@ -39,3 +39,14 @@ export function emailProblem(raw: string): string | null {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) return `“${e}” is not a valid email address.`;
   return null;
 }
+
+/** A new password typed twice: its first problem, under the input it belongs to. */
+export function newPasswordProblems(
+  password: string,
+  confirm: string,
+): { password?: string; confirm?: string } {
+  const weak = passwordProblem(password);
+  if (weak) return { password: weak };
+  if (confirm !== password) return { confirm: "The passwords do not match." };
+  return {};
+}

@@ -320,9 +320,7 @@ impl Tokendesk {
                 actor.display_name
             )));
         }
-        let perms = user_store::role(conn, &actor.role)?
-            .map(|r| r.permissions)
-            .unwrap_or_default();
+        let perms = user_store::permissions_of(conn, &actor.role)?;
         let subject = if s.subject_id == s.actor_id {
             actor.clone()
         } else {
@@ -420,9 +418,7 @@ impl Tokendesk {
                     owner.display_name
                 )));
             }
-            let owner_perms = user_store::role(tx, &owner.role)?
-                .map(|r| r.permissions)
-                .unwrap_or_default();
+            let owner_perms = user_store::permissions_of(tx, &owner.role)?;
             if !owner_perms.api_access {
                 return Err(Error::PermissionDenied(format!(
                     "{}'s role has no API access, so they cannot hold tokens.",

@@ -174,3 +174,36 @@ impl Tokendesk {
 
 /// A valid Argon2id hash of a random string, verified against when no user matches.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Yl+Gp4L6vQGmB2+OrS2wE3Tn6H9zAUdqDPm4QJv5e4s";
+
+#[cfg(test)]
+mod tests {
+    use super::DUMMY_HASH;
+    use argon2::password_hash::PasswordHash;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash_with_default_cost() {
+        let h = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(h.algorithm.as_str(), "argon2id");
+        assert_eq!(
+            h.params.get_str("m"),
+            Some("19456"),
+            "same cost as real hashes"
+        );
+    }
+
+    #[test]
+    fn new_user_debug_hides_the_password() {
+        let u = crate::model::NewUser {
+            display_name: "Ada".into(),
+            email: None,
+            kind: crate::model::UserKind::Human,
+            role: "member".into(),
+            password: Some("hunter2 hunter2".into()),
+        };
+        let printed = format!("{u:?}");
+        assert!(
+            !printed.contains("hunter2") && printed.contains("REDACTED"),
+            "{printed}"
+        );
+    }
+}

@@ -193,6 +193,13 @@ pub fn role(conn: &Connection, id: &str) -> Result<Option<Role>> {
         .optional()?)
 }
 
+/// A role's permissions; none for an unknown role id (a user can never gain by a bad role).
+pub fn permissions_of(conn: &Connection, role_id: &str) -> Result<Permissions> {
+    Ok(role(conn, role_id)?
+        .map(|r| r.permissions)
+        .unwrap_or_default())
+}
+
 pub fn update_role(conn: &Connection, id: &str, p: &Permissions) -> Result<()> {
     conn.execute(
         "UPDATE roles SET api_access = ?2, create_tokens_for_others = ?3, impersonate = ?4,
