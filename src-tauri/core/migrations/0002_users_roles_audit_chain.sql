@@ -38,5 +38,10 @@ CREATE INDEX audit_by_actor ON audit_events(actor_id, seq);
 CREATE INDEX audit_by_subject ON audit_events(subject_id, seq);
 CREATE INDEX audit_by_at ON audit_events(at);
 
--- "All authorizations" across owners, newest first.
+-- "All authorizations" across owners: the same sort keys as the per-owner indexes, without it.
 CREATE INDEX tokens_all_by_created ON tokens(created_at, id);
+CREATE INDEX tokens_all_by_name    ON tokens(name, id);
+CREATE INDEX tokens_all_by_expires ON tokens(coalesce(expires_at, 9223372036854775807), id);
+CREATE INDEX tokens_all_by_used    ON tokens(coalesce(last_used_at, 0), id);
+CREATE INDEX tokens_all_by_status  ON tokens(revoked_at IS NOT NULL,
+                                            -coalesce(expires_at, 9223372036854775807), id);
