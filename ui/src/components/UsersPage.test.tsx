@@ -249,12 +249,21 @@ describe("row actions", () => {
   it("shows last_owner and self_lockout in an alert", async () => {
     const { user } = await openUsers({
       set_user_active: () => {
-        fail("self_lockout", "You cannot disable yourself.");
+        fail("last_owner", "Grace Hopper is the last owner and cannot be disabled.");
       },
     });
-    await user.click(within(userRow("ada@example.com")).getByTestId("disable-button"));
-    expect(await screen.findByTestId("users-alert")).toHaveTextContent("You cannot disable yourself.");
-    expect(within(userRow("ada@example.com")).getByTestId("user-status")).toHaveTextContent("Active");
+    await user.click(within(userRow("grace@example.com")).getByTestId("disable-button"));
+    expect(await screen.findByTestId("users-alert")).toHaveTextContent("is the last owner and cannot be disabled.");
+    expect(within(userRow("grace@example.com")).getByTestId("user-status")).toHaveTextContent("Active");
+  });
+
+  it("does not offer disabling or removing yourself", async () => {
+    await openUsers();
+    const own = userRow("ada@example.com");
+    expect(within(own).queryByTestId("disable-button")).toBeNull();
+    expect(within(own).queryByTestId("remove-button")).toBeNull();
+    expect(within(own).getByTestId("edit-user-button")).toBeInTheDocument();
+    expect(within(userRow("grace@example.com")).getByTestId("remove-button")).toBeInTheDocument();
   });
 
   it("remove asks first, then calls remove_user", async () => {
@@ -285,10 +294,10 @@ describe("row actions", () => {
   it("shows a refused remove inside the confirm dialog", async () => {
     const { user } = await openUsers({
       remove_user: () => {
-        fail("last_owner", "Ada Lovelace is the last owner and cannot be removed.");
+        fail("last_owner", "Grace Hopper is the last owner and cannot be removed.");
       },
     });
-    await user.click(within(userRow("ada@example.com")).getByTestId("remove-button"));
+    await user.click(within(userRow("grace@example.com")).getByTestId("remove-button"));
     await user.click(screen.getByTestId("remove-confirm"));
     expect(await screen.findByTestId("dialog-alert")).toHaveTextContent("is the last owner");
   });

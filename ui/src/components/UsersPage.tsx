@@ -259,26 +259,31 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                         Impersonate
                       </SmallButton>
                     )}
-                    <SmallButton
-                      aria-label={`${u.status === "active" ? "Disable" : "Enable"} ${u.displayName}`}
-                      disabled={busy}
-                      data-testid={u.status === "active" ? "disable-button" : "enable-button"}
-                      onClick={() => {
-                        toggleActive(u);
-                      }}
-                    >
-                      {u.status === "active" ? "Disable" : "Enable"}
-                    </SmallButton>
-                    <SmallButton
-                      className="button-danger-outline"
-                      aria-label={`Remove ${u.displayName}`}
-                      data-testid="remove-button"
-                      onClick={() => {
-                        setDialog({ kind: "remove", user: u });
-                      }}
-                    >
-                      Remove
-                    </SmallButton>
+                    {/* The core never lets you disable or remove yourself: don't offer it. */}
+                    {!self && (
+                      <>
+                        <SmallButton
+                          aria-label={`${u.status === "active" ? "Disable" : "Enable"} ${u.displayName}`}
+                          disabled={busy}
+                          data-testid={u.status === "active" ? "disable-button" : "enable-button"}
+                          onClick={() => {
+                            toggleActive(u);
+                          }}
+                        >
+                          {u.status === "active" ? "Disable" : "Enable"}
+                        </SmallButton>
+                        <SmallButton
+                          className="button-danger-outline"
+                          aria-label={`Remove ${u.displayName}`}
+                          data-testid="remove-button"
+                          onClick={() => {
+                            setDialog({ kind: "remove", user: u });
+                          }}
+                        >
+                          Remove
+                        </SmallButton>
+                      </>
+                    )}
                   </RowActions>
                 </td>
               </tr>
