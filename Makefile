@@ -12,7 +12,7 @@ run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core check-bindings check-layers test-keyring test-ui build clippy test-e2e
+test: setup-test lint test-core check-bindings check-layers test-ui build test-keyring clippy test-e2e
 	@echo "make test: all checks and tests passed"
 
 setup-run:
@@ -57,8 +57,9 @@ check-layers:
 	  echo "tokendesk-core depends on tauri" >&2; exit 1; fi
 	@echo "tokendesk-core has no tauri dependency"
 
-test-keyring:
+test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
+	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli -- --include-ignored
 
 test-ui:
 	npm --prefix ui test

@@ -1,5 +1,6 @@
 //! The desktop app: Tauri set-up, plugins and the command table over tokendesk-core.
 
+pub mod cli;
 mod clipboard;
 mod commands;
 mod export;
@@ -8,18 +9,17 @@ mod state;
 use std::path::PathBuf;
 use tauri::Manager;
 
-/// `TOKENDESK_DATA_DIR` overrides the platform app-data directory (tests use temp dirs).
-fn data_dir(app: &tauri::App) -> PathBuf {
-    match std::env::var_os("TOKENDESK_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => app
-            .path()
+/// `--data-dir` / `TOKENDESK_DATA_DIR` (parsed by the CLI) override the platform app-data
+/// directory; tests use temp dirs.
+fn data_dir(app: &tauri::App, chosen: Option<PathBuf>) -> PathBuf {
+    chosen.unwrap_or_else(|| {
+        app.path()
             .app_data_dir()
-            .expect("the platform has an app-data directory"),
-    }
+            .expect("the platform has an app-data directory")
+    })
 }
 
-pub fn run() {
+pub fn run(chosen_data_dir: Option<PathBuf>) {
     tauri::Builder::default()
         // First, so a second launch only focuses the running window.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -42,8 +42,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
-            let state = state::AppState::open(data_dir(app));
+        .setup(move |app| {
+            let state = state::AppState::open(data_dir(app, chosen_data_dir.clone()));
             app.manage(state);
             Ok(())
         })

@@ -4,6 +4,7 @@
 pub mod clipboard;
 pub mod clock;
 pub mod error;
+pub mod http;
 pub mod model;
 pub mod password;
 pub mod permissions;

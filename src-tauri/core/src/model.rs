@@ -436,3 +436,32 @@ pub struct KeyringCopy {
     pub account: String,
     pub lookup_command: String,
 }
+
+/// RFC 8693 actor claim: who really acted (the admin behind an impersonation token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Act {
+    pub sub: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: TokenKind,
+    pub created_at: Millis,
+    pub expires_at: Option<Millis>,
+}
+
+/// `GET /api/users/me`: who a token acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Me {
+    pub user: User,
+    pub token: TokenInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub act: Option<Act>,
+}

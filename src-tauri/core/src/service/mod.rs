@@ -599,6 +599,25 @@ impl Tokendesk {
         })
     }
 
+    /// Who a verified token acts as, for `GET /api/users/me`.
+    pub fn me(&self, t: &TokenMeta) -> Result<Me> {
+        let user = self
+            .store
+            .read(|c| user_store::get(c, &t.owner_id))?
+            .ok_or_else(|| user_not_found(&t.owner_id))?;
+        let act = (t.kind == TokenKind::Impersonation).then(|| Act {
+            sub: t.created_by.clone(),
+        });
+        let token = TokenInfo {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            kind: t.kind,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+        };
+        Ok(Me { user, token, act })
+    }
+
     /// Saves the person's own copy of a token they just created into their keyring. The token
     /// must be the one with this id (checked by hash), so nothing else can be written this way.
     pub fn save_token_copy(

@@ -1,0 +1,167 @@
+//! RFC 6750 bearer authentication: reading the credential from exactly one Authorization
+//! header, and the error answers (400 invalid_request, 401 invalid_token, 403 insufficient_scope).
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub const REALM: &str = "tokendesk";
+
+/// Why a request is not authenticated, mapped to its RFC 6750 answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// No credential at all: 401 with a bare challenge (RFC 6750 §3.1, no error code).
+    Missing,
+    /// The request itself is wrong: 400 invalid_request.
+    InvalidRequest(&'static str),
+    /// The credential is not an active token: 401 invalid_token.
+    InvalidToken(&'static str),
+    /// 403 insufficient_scope (issue 4: scopes).
+    InsufficientScope(&'static str),
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let (status, error, description) = match self {
+            AuthError::Missing => {
+                let challenge = format!("Bearer realm=\"{REALM}\"");
+                let body = json!({ "error": "unauthorized", "error_description": "Send a token: Authorization: Bearer <token>." });
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, challenge)],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            AuthError::InvalidRequest(d) => (StatusCode::BAD_REQUEST, "invalid_request", d),
+            AuthError::InvalidToken(d) => (StatusCode::UNAUTHORIZED, "invalid_token", d),
+            AuthError::InsufficientScope(d) => (StatusCode::FORBIDDEN, "insufficient_scope", d),
+        };
+        let challenge = format!(
+            "Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\""
+        );
+        let challenge = HeaderValue::from_str(&challenge)
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        let body = json!({ "error": error, "error_description": description });
+        (status, [(header::WWW_AUTHENTICATE, challenge)], Json(body)).into_response()
+    }
+}
+
+/// The token68 characters of RFC 7235 §2.1, which is what a bearer credential may contain.
+fn is_token68(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._~+/".contains(&c))
+}
+
+/// The credential from the request's single Authorization header. `schemes` are the accepted
+/// scheme names besides `Bearer` (for clients that send another word), compared
+/// case-insensitively as RFC 7235 requires.
+pub fn credential<'a>(
+    headers: &'a HeaderMap,
+    query: Option<&str>,
+    schemes: &[String],
+) -> Result<&'a str, AuthError> {
+    if query.is_some_and(|q| {
+        q.split('&')
+            .any(|kv| kv.split('=').next() == Some("access_token"))
+    }) {
+        return Err(AuthError::InvalidRequest(
+            "Tokens in the query string are refused; send an Authorization header.",
+        ));
+    }
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(AuthError::Missing);
+    };
+    if values.next().is_some() {
+        return Err(AuthError::InvalidRequest(
+            "Send exactly one Authorization header.",
+        ));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| AuthError::InvalidRequest("The Authorization header must be ASCII."))?;
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let accepted = scheme.eq_ignore_ascii_case("Bearer")
+        || schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme));
+    if !accepted {
+        return Err(AuthError::InvalidRequest(
+            "Use the Bearer scheme: Authorization: Bearer <token>.",
+        ));
+    }
+    let token = rest.trim_matches(' ');
+    if token.is_empty() {
+        return Err(AuthError::InvalidRequest("The bearer token is empty."));
+    }
+    if !is_token68(token) {
+        return Err(AuthError::InvalidRequest(
+            "The bearer token contains characters a token cannot have.",
+        ));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&[u8]]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::AUTHORIZATION, HeaderValue::from_bytes(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn reads_one_bearer_credential() {
+        assert_eq!(
+            credential(&headers(&[b"Bearer tkd_abc"]), None, &[]),
+            Ok("tkd_abc")
+        );
+        assert_eq!(
+            credential(&headers(&[b"bearer tkd_abc"]), None, &[]),
+            Ok("tkd_abc")
+        );
+        let extra = vec!["SalureToken".to_string()];
+        assert_eq!(
+            credential(&headers(&[b"SalureToken tkd_abc"]), None, &extra),
+            Ok("tkd_abc")
+        );
+    }
+
+    #[test]
+    fn each_malformed_request_is_invalid_request() {
+        let bad = |h: HeaderMap, q: Option<&str>| {
+            matches!(credential(&h, q, &[]), Err(AuthError::InvalidRequest(_)))
+        };
+        assert_eq!(
+            credential(&HeaderMap::new(), None, &[]),
+            Err(AuthError::Missing)
+        );
+        assert!(
+            bad(headers(&[b"Bearer a", b"Bearer b"]), None),
+            "two headers"
+        );
+        assert!(bad(headers(&[b"Bearer "]), None), "empty token");
+        assert!(bad(headers(&[b"Bearer"]), None), "no token");
+        assert!(bad(headers(&[b"Basic dXNlcjpwYXNz"]), None), "wrong scheme");
+        assert!(
+            bad(headers(&[b"SalureToken tkd_abc"]), None),
+            "extra scheme not configured"
+        );
+        assert!(bad(headers(&[b"Bearer tkd_\xc3\xa9"]), None), "non-ASCII");
+        assert!(bad(headers(&[b"Bearer a b"]), None), "a space inside");
+        assert!(
+            bad(
+                headers(&[b"Bearer tkd_abc"]),
+                Some("x=1&access_token=tkd_abc")
+            ),
+            "query string"
+        );
+    }
+}

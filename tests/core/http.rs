@@ -1,0 +1,279 @@
+//! The verification service over real HTTP on 127.0.0.1 (random port), with reqwest: every
+//! RFC 6750 error case, `/api/users/me` with and without impersonation, and the limits.
+
+mod common;
+
+use common::{person, req, req_for, Env};
+use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::StatusCode;
+use std::sync::Arc;
+use tokendesk_core::clock::DAY;
+use tokendesk_core::http::{serve, HttpConfig};
+use tokendesk_core::secret::ExposeSecret;
+use tokendesk_core::Tokendesk;
+
+struct Server {
+    base: String,
+    td: Arc<Tokendesk>,
+    env: Env,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(cfg: HttpConfig) -> Server {
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(serve(td.clone(), cfg, listener, async {
+        let _ = rx.await;
+    }));
+    Server {
+        base,
+        td,
+        env,
+        stop: Some(tx),
+        done,
+    }
+}
+
+impl Server {
+    fn token(&self, name: &str) -> String {
+        let s = self.td.local_session();
+        self.td
+            .create_token(&s, req(name))
+            .unwrap()
+            .token
+            .expose_secret()
+            .to_string()
+    }
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.done.await.unwrap().unwrap();
+    }
+}
+
+async fn get_me(base: &str, auth: &[&[u8]], query: &str) -> (StatusCode, String, String) {
+    let mut r = reqwest::Client::new().get(format!("{base}/api/users/me{query}"));
+    for a in auth {
+        r = r.header(AUTHORIZATION, HeaderValue::from_bytes(a).unwrap());
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status();
+    let challenge = resp
+        .headers()
+        .get(WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, challenge, resp.text().await.unwrap())
+}
+
+fn bearer(t: &str) -> Vec<u8> {
+    format!("Bearer {t}").into_bytes()
+}
+
+#[tokio::test]
+async fn healthz_needs_no_token() {
+    let srv = start(HttpConfig::default()).await;
+    let resp = reqwest::get(format!("{}/healthz", srv.base)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn me_answers_for_an_active_token() {
+    let srv = start(HttpConfig::default()).await;
+    let t = srv.token("svc");
+    let (status, _, body) = get_me(&srv.base, &[&bearer(&t)], "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["user"]["displayName"], "Test Owner");
+    assert_eq!(v["token"]["name"], "svc");
+    assert_eq!(v["token"]["kind"], "personal");
+    assert!(v.get("act").is_none(), "no act claim for a personal token");
+    assert!(!body.contains(&t[4..]), "the token is not echoed");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_impersonation_token_reports_the_admin_as_act() {
+    let srv = start(HttpConfig::default()).await;
+    let owner = srv.td.local_session();
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let imp = srv.td.start_impersonation(&owner, &mia.id).unwrap();
+    let t = srv
+        .td
+        .create_token(&imp, req("support"))
+        .unwrap()
+        .token
+        .expose_secret()
+        .to_string();
+    let (status, _, body) = get_me(&srv.base, &[&bearer(&t)], "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["user"]["id"], mia.id.as_str());
+    assert_eq!(v["token"]["kind"], "impersonation");
+    assert_eq!(v["act"]["sub"], owner.actor_id.as_str());
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_invalid_request() {
+    let srv = start(HttpConfig::default()).await;
+    let t = srv.token("a");
+    let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
+        (
+            "two Authorization headers",
+            vec![bearer(&t), bearer(&t)],
+            "",
+        ),
+        ("empty token", vec![b"Bearer ".to_vec()], ""),
+        ("scheme without token", vec![b"Bearer".to_vec()], ""),
+        ("wrong scheme", vec![format!("Basic {t}").into_bytes()], ""),
+        (
+            "non-ASCII",
+            vec![b"Bearer tkd_\xc3\xa9t\xc3\xa9".to_vec()],
+            "",
+        ),
+        (
+            "token in the query string",
+            vec![bearer(&t)],
+            "?access_token=x",
+        ),
+    ];
+    for (what, headers, query) in cases {
+        let hs: Vec<&[u8]> = headers.iter().map(Vec::as_slice).collect();
+        let (status, challenge, body) = get_me(&srv.base, &hs, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert!(
+            challenge.starts_with(
+                r#"Bearer realm="tokendesk", error="invalid_request", error_description=""#
+            ),
+            "{what}: {challenge}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"], "invalid_request", "{what}");
+    }
+    // The query string alone, without a header, is refused the same way.
+    let (status, _, _) = get_me(&srv.base, &[], &format!("?access_token={t}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_credential_gets_a_bare_challenge() {
+    let srv = start(HttpConfig::default()).await;
+    let (status, challenge, _) = get_me(&srv.base, &[], "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge, r#"Bearer realm="tokendesk""#);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn tokens_that_are_not_active_get_401_invalid_token() {
+    let srv = start(HttpConfig::default()).await;
+    let owner = srv.td.local_session();
+    let revoked = srv.td.create_token(&owner, req("revoked")).unwrap();
+    srv.td.revoke_token(&owner, &revoked.meta.id, None).unwrap();
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let ninety = tokendesk_core::policy::ExpiryChoice::Preset {
+        preset: tokendesk_core::policy::ExpiryPreset::NinetyDays,
+    };
+    let suspended = srv
+        .td
+        .create_token(
+            &owner,
+            tokendesk_core::model::CreateTokenRequest {
+                expiry: ninety,
+                ..req_for("mia's", &mia)
+            },
+        )
+        .unwrap();
+    srv.td.set_user_active(&owner, &mia.id, false).unwrap();
+    let expiring = srv.token("expiring");
+    let unknown = tokendesk_core::token::mint("tkd")
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    let mut typo = expiring.clone().into_bytes();
+    typo[8] = if typo[8] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap();
+    srv.env.clock.advance(31 * DAY);
+    let cases = [
+        ("unknown", unknown.as_str(), "not known"),
+        ("mistyped", typo.as_str(), "checksum"),
+        ("malformed", "not-a-tokendesk-token", "malformed"),
+        ("revoked", revoked.token.expose_secret(), "revoked"),
+        (
+            "owner disabled",
+            suspended.token.expose_secret(),
+            "suspended",
+        ),
+        ("expired", expiring.as_str(), "expired"),
+    ];
+    for (what, token, says) in cases {
+        let (status, challenge, body) = get_me(&srv.base, &[&bearer(token)], "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+        assert!(
+            challenge.starts_with(r#"Bearer realm="tokendesk", error="invalid_token""#),
+            "{what}: {challenge}"
+        );
+        assert!(challenge.contains(says), "{what}: {challenge}");
+        assert!(!body.contains(token), "{what}: the token is not echoed");
+    }
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoking_takes_effect_on_the_next_request() {
+    let srv = start(HttpConfig::default()).await;
+    let owner = srv.td.local_session();
+    let c = srv.td.create_token(&owner, req("short-lived")).unwrap();
+    let t = c.token.expose_secret().to_string();
+    assert_eq!(
+        get_me(&srv.base, &[&bearer(&t)], "").await.0,
+        StatusCode::OK
+    );
+    srv.td.revoke_token(&owner, &c.meta.id, None).unwrap();
+    assert_eq!(
+        get_me(&srv.base, &[&bearer(&t)], "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn extra_scheme_names_are_accepted_when_configured() {
+    let cfg = HttpConfig {
+        extra_schemes: vec!["SalureToken".into()],
+        ..Default::default()
+    };
+    let srv = start(cfg).await;
+    let t = srv.token("legacy client");
+    let (status, _, body) = get_me(&srv.base, &[format!("SalureToken {t}").as_bytes()], "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = get_me(&srv.base, &[format!("salutetoken {t}").as_bytes()], "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "only the configured names");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let cfg = HttpConfig {
+        body_limit: 1024,
+        ..Default::default()
+    };
+    let srv = start(cfg).await;
+    let t = srv.token("a");
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/users/me", srv.base))
+        .header(AUTHORIZATION, format!("Bearer {t}"))
+        .body(vec![b'x'; 10_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    srv.shutdown().await;
+}
