@@ -6,9 +6,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokendesk_core::clock::format_utc;
 use tokendesk_core::http::{self, HttpConfig};
+use tokendesk_core::model::*;
+use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
+use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ApiError, OpenOptions, SystemClock, Tokendesk};
+use zeroize::Zeroize;
 
 /// Must match `identifier` in tauri.conf.json, so the CLI and the app share one database.
 const APP_IDENTIFIER: &str = "dev.tokendesk.app";
@@ -17,12 +22,17 @@ const APP_IDENTIFIER: &str = "dev.tokendesk.app";
 #[command(
     name = "tokendesk",
     version,
-    about = "Token authority for API bearer tokens"
+    about = "Token authority for API bearer tokens",
+    after_help = "Exit codes: 0 success; 1 an error (printed as error[code]: message), or for \
+                  `verify` a token that is not active and for `audit verify` a broken chain; 2 bad usage."
 )]
 pub struct Cli {
     /// Data directory (default: the platform app-data directory).
     #[arg(long, env = "TOKENDESK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Act as this user: their password is read from the first line of standard input.
+    #[arg(long = "as", global = true, value_name = "EMAIL")]
+    pub as_user: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -38,6 +48,94 @@ pub enum Command {
         #[arg(long = "scheme")]
         schemes: Vec<String>,
     },
+    /// List, create, rename and revoke authorizations.
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Check a token read from standard input (so it stays out of shell history): exit 0 if
+    /// active, 1 if not.
+    Verify {
+        /// Must be `-` (standard input).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(["-"]))]
+        source: String,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// Your authorizations (with --all: everyone's, for admins).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an authorization and print the token, once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// 1h, 1d, 7d, 30d, 60d, 90d, 1y, never, or an RFC 3339 date-time (default: the policy's).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Make an impersonation token for this user (needs the impersonate permission).
+        #[arg(long, value_name = "EMAIL")]
+        for_user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Rename {
+        id: String,
+        name: String,
+    },
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, default_value = "human", value_parser = ["human", "service"])]
+        kind: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    Disable {
+        email: String,
+    },
+    Enable {
+        email: String,
+    },
+    Remove {
+        email: String,
+    },
+    /// Set a person's password, read from standard input (after the --as password, if any).
+    SetPassword {
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the hash chain: exit 0 if intact, 1 if not.
+    Verify,
 }
 
 /// The platform app-data directory, as Tauri resolves it for the desktop app.
@@ -60,35 +158,312 @@ fn open(data_dir: Option<PathBuf>) -> Result<Arc<Tokendesk>, ApiError> {
     )?))
 }
 
+fn usage_err(code: tokendesk_core::ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError {
+        code,
+        message: message.into(),
+    }
+}
+
+/// One line of standard input, without its line ending, as a secret.
+fn read_secret_line(
+    stdin: &mut dyn std::io::BufRead,
+    what: &str,
+) -> Result<SecretString, ApiError> {
+    let mut line = String::new();
+    stdin.read_line(&mut line).map_err(|e| {
+        usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            format!("cannot read the {what}: {e}"),
+        )
+    })?;
+    let trimmed = line.trim_end_matches(['\n', '\r']).to_string();
+    line.zeroize();
+    if trimmed.is_empty() {
+        return Err(usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            format!("expected the {what} on standard input"),
+        ));
+    }
+    Ok(SecretString::from(trimmed))
+}
+
+/// `1h` … `1y`, `never`, or an RFC 3339 date-time.
+fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
+    let preset = |p| Ok(ExpiryChoice::Preset { preset: p });
+    match s {
+        "1h" => preset(ExpiryPreset::OneHour),
+        "1d" => preset(ExpiryPreset::OneDay),
+        "7d" => preset(ExpiryPreset::SevenDays),
+        "30d" => preset(ExpiryPreset::ThirtyDays),
+        "60d" => preset(ExpiryPreset::SixtyDays),
+        "90d" => preset(ExpiryPreset::NinetyDays),
+        "1y" => preset(ExpiryPreset::OneYear),
+        "never" => Ok(ExpiryChoice::Never),
+        other => time::OffsetDateTime::parse(other, &time::format_description::well_known::Rfc3339)
+            .map(|t| ExpiryChoice::Custom { at: (t.unix_timestamp_nanos() / 1_000_000) as i64 })
+            .map_err(|_| {
+                usage_err(
+                    tokendesk_core::ErrorCode::InvalidExpiry,
+                    format!("\u{201c}{other}\u{201d} is not 1h, 1d, 7d, 30d, 60d, 90d, 1y, never or an RFC 3339 date-time."),
+                )
+            }),
+    }
+}
+
+fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiError> {
+    let email = email.trim().to_lowercase();
+    td.list_users(s)?
+        .into_iter()
+        .find(|u| u.email.as_deref() == Some(email.as_str()))
+        .ok_or_else(|| {
+            usage_err(
+                tokendesk_core::ErrorCode::NotFound,
+                format!("No user has the email address {email}."),
+            )
+        })
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map(format_utc).unwrap_or_else(|| "never".into())
+}
+
 /// Runs a headless subcommand; returns the process exit code.
-pub fn run(data_dir: Option<PathBuf>, command: Command) -> i32 {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let result = match command {
-        Command::Serve { bind, schemes } => open(data_dir).and_then(|td| {
+pub fn run(cli: Cli) -> i32 {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let Some(command) = cli.command else { return 2 };
+    let mut stdin = std::io::stdin().lock();
+    let result = (|| -> Result<i32, ApiError> {
+        if let Command::Serve { bind, schemes } = command {
+            let td = open(cli.data_dir)?;
             let cfg = HttpConfig {
                 extra_schemes: schemes,
                 ..Default::default()
             };
             http::run_until_signal(td, cfg, bind, |addr| {
-                log::info!("verification service listening on http://{addr}");
+                eprintln!("[tokendesk] verification service listening on http://{addr}");
             })
-            .map_err(|e| ApiError {
-                code: tokendesk_core::ErrorCode::Internal,
-                message: format!("cannot serve on {bind}: {e}"),
-            })
-        }),
-    };
+            .map_err(|e| {
+                usage_err(
+                    tokendesk_core::ErrorCode::Internal,
+                    format!("cannot serve on {bind}: {e}"),
+                )
+            })?;
+            return Ok(0);
+        }
+        let td = open(cli.data_dir)?;
+        let s = match &cli.as_user {
+            Some(email) => td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
+            None => td.local_session(),
+        };
+        match command {
+            Command::Serve { .. } => unreachable!("handled above"),
+            Command::Tokens(TokensCmd::List { all, json }) => {
+                let mut q = ListQuery {
+                    scope: if all { ListScope::All } else { ListScope::Own },
+                    limit: 200,
+                    ..Default::default()
+                };
+                let mut items = vec![];
+                loop {
+                    let page = td.list_tokens(&s, &q)?;
+                    items.extend(page.items);
+                    match page.next_cursor {
+                        Some(c) => q.cursor = Some(c),
+                        None => break,
+                    }
+                }
+                if json {
+                    print_json(&items);
+                } else {
+                    for t in &items {
+                        let status = serde_json::to_value(t.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default();
+                        println!(
+                            "{}  {:<9}  {:<28}  expires {}  owner {}  {}",
+                            t.id,
+                            status,
+                            t.display_hint,
+                            when(t.expires_at),
+                            t.owner_name,
+                            t.name
+                        );
+                    }
+                }
+                Ok(0)
+            }
+            Command::Tokens(TokensCmd::Create {
+                name,
+                description,
+                expires,
+                for_user,
+                json,
+            }) => {
+                let expiry = match expires {
+                    Some(e) => parse_expiry(&e)?,
+                    None => td.settings(&s)?.policy.default_choice,
+                };
+                let session = match &for_user {
+                    Some(email) => {
+                        td.start_impersonation(&s, &user_by_email(&td, &s, email)?.id)?
+                    }
+                    None => s.clone(),
+                };
+                let created = td.create_token(
+                    &session,
+                    CreateTokenRequest {
+                        for_user: None,
+                        name,
+                        description,
+                        expiry,
+                    },
+                );
+                if for_user.is_some() {
+                    td.stop_impersonation(&session)?;
+                }
+                let created = created?;
+                if json {
+                    let m = &created.meta;
+                    print_json(&serde_json::json!({
+                        "id": m.id, "name": m.name, "kind": m.kind, "owner_id": m.owner_id,
+                        "token": created.token.expose_secret(),
+                        "expires_at": m.expires_at.map(format_utc), "created_at": format_utc(m.created_at),
+                    }));
+                } else {
+                    println!("{}", created.token.expose_secret());
+                    eprintln!(
+                        "Created {} ({}). This token is shown once: store it now.",
+                        created.meta.name, created.meta.id
+                    );
+                }
+                Ok(0)
+            }
+            Command::Tokens(TokensCmd::Rename { id, name }) => {
+                let t = td.rename_token(&s, &id, &name)?;
+                eprintln!("Renamed {} to {}.", t.id, t.name);
+                Ok(0)
+            }
+            Command::Tokens(TokensCmd::Revoke { id, reason }) => {
+                let t = td.revoke_token(&s, &id, reason.as_deref())?;
+                eprintln!("Revoked {} ({}).", t.name, t.id);
+                Ok(0)
+            }
+            Command::Users(UsersCmd::List { json }) => {
+                let users = td.list_users(&s)?;
+                if json {
+                    print_json(&users);
+                } else {
+                    for u in &users {
+                        println!(
+                            "{}  {:<8}  {:<7}  {:<28}  {}",
+                            u.id,
+                            u.role,
+                            format!("{:?}", u.status).to_lowercase(),
+                            u.email.as_deref().unwrap_or("-"),
+                            u.display_name
+                        );
+                    }
+                }
+                Ok(0)
+            }
+            Command::Users(UsersCmd::Create {
+                name,
+                email,
+                kind,
+                role,
+            }) => {
+                let kind = if kind == "service" {
+                    UserKind::Service
+                } else {
+                    UserKind::Human
+                };
+                let u = td.create_user(
+                    &s,
+                    NewUser {
+                        display_name: name,
+                        email,
+                        kind,
+                        role,
+                        password: None,
+                    },
+                )?;
+                println!("{}", u.id);
+                Ok(0)
+            }
+            Command::Users(UsersCmd::Disable { email }) => {
+                td.set_user_active(&s, &user_by_email(&td, &s, &email)?.id, false)?;
+                Ok(0)
+            }
+            Command::Users(UsersCmd::Enable { email }) => {
+                td.set_user_active(&s, &user_by_email(&td, &s, &email)?.id, true)?;
+                Ok(0)
+            }
+            Command::Users(UsersCmd::Remove { email }) => {
+                td.remove_user(&s, &user_by_email(&td, &s, &email)?.id)?;
+                Ok(0)
+            }
+            Command::Users(UsersCmd::SetPassword { email }) => {
+                let user = user_by_email(&td, &s, &email)?;
+                td.set_password(&s, &user.id, &read_secret_line(&mut stdin, "new password")?)?;
+                Ok(0)
+            }
+            Command::Verify { .. } => {
+                let token = read_secret_line(&mut stdin, "token")?;
+                match td.verify(token.expose_secret())? {
+                    Verification::Active(t) => {
+                        println!(
+                            "active: {} ({}), owner {}, expires {}",
+                            t.name,
+                            t.id,
+                            t.owner_name,
+                            when(t.expires_at)
+                        );
+                        Ok(0)
+                    }
+                    Verification::Rejected(r) => {
+                        println!(
+                            "not active: {}",
+                            serde_json::to_value(r)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default()
+                        );
+                        Ok(1)
+                    }
+                }
+            }
+            Command::Audit(AuditCmd::Verify) => {
+                let r = td.verify_audit_chain(&s)?;
+                if r.ok {
+                    println!("audit chain intact: {} events checked", r.events_checked);
+                    Ok(0)
+                } else {
+                    println!(
+                        "audit chain BROKEN{}: {}",
+                        r.broken_at
+                            .map(|n| format!(" at event #{n}"))
+                            .unwrap_or_default(),
+                        r.problem.unwrap_or_default()
+                    );
+                    Ok(1)
+                }
+            }
+        }
+    })();
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
-            eprintln!(
-                "error[{}]: {}",
-                serde_json::to_value(e.code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                e.message
-            );
+            let code = serde_json::to_value(e.code)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            eprintln!("error[{code}]: {}", e.message);
             1
         }
     }

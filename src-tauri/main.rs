@@ -5,8 +5,9 @@ use clap::Parser;
 
 fn main() {
     let cli = tokendesk_app::cli::Cli::parse();
-    match cli.command {
-        None => tokendesk_app::run(cli.data_dir),
-        Some(command) => std::process::exit(tokendesk_app::cli::run(cli.data_dir, command)),
+    if cli.command.is_none() {
+        tokendesk_app::run(cli.data_dir);
+    } else {
+        std::process::exit(tokendesk_app::cli::run(cli));
     }
 }

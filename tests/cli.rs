@@ -135,3 +135,245 @@ fn serve_errors_are_coded_and_exit_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "clap usage error");
 }
+
+/// Runs the binary with `args` against `dir`, feeding `stdin`; returns (exit code, stdout, stderr).
+fn tokendesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("TOKENDESK_DATA_DIR", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run `make test-keyring`"]
+fn tokens_users_verify_and_audit_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    // create --json: at least id, name, token, expires_at; the token shown once.
+    let (code, out, err) = tokendesk(
+        d,
+        &[
+            "tokens",
+            "create",
+            "--name",
+            "deploy",
+            "--expires",
+            "7d",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let token = created["token"].as_str().unwrap().to_string();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert!(token.starts_with("tkd_") && token.len() == 53);
+    assert_eq!(created["name"], "deploy");
+    assert!(created["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    // Plain create prints only the token on stdout, so $(...) captures it.
+    let (code, out, _) = tokendesk(
+        d,
+        &[
+            "tokens",
+            "create",
+            "--name",
+            "plain",
+            "--expires",
+            "2099-01-01T00:00:00Z",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "past the maximum lifetime");
+    let (code, out2, _) = tokendesk(d, &["tokens", "create", "--name", "plain"], "");
+    assert_eq!(code, 0);
+    assert!(out.is_empty() && out2.trim().starts_with("tkd_") && out2.lines().count() == 1);
+
+    let (code, out, _) = tokendesk(d, &["tokens", "list", "--json"], "");
+    assert_eq!(code, 0);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(!out.contains(&token[4..]), "a list never shows a token");
+
+    // verify - reads stdin: exit 0 active, 1 not.
+    let (code, out, _) = tokendesk(d, &["verify", "-"], &format!("{token}\n"));
+    assert_eq!(
+        (code, out.starts_with("active: deploy")),
+        (0, true),
+        "{out}"
+    );
+    assert_eq!(
+        tokendesk(d, &["tokens", "rename", &id, "deploy v2"], "").0,
+        0
+    );
+    assert_eq!(
+        tokendesk(d, &["tokens", "revoke", &id, "--reason", "rotated"], "").0,
+        0
+    );
+    let (code, out, _) = tokendesk(d, &["verify", "-"], &format!("{token}\n"));
+    assert_eq!((code, out.trim()), (1, "not active: revoked"));
+    let (code, _, err) = tokendesk(d, &["tokens", "revoke", &id], "");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[already_revoked]:"), "{err}");
+
+    // Users, a password from stdin, then acting --as that user.
+    let (code, _, err) = tokendesk(
+        d,
+        &[
+            "users",
+            "create",
+            "--name",
+            "Mia",
+            "--email",
+            "mia@example.org",
+            "--role",
+            "member",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        tokendesk(
+            d,
+            &["users", "set-password", "mia@example.org"],
+            "mia password 1\n"
+        )
+        .0,
+        0
+    );
+    let (code, out, err) = tokendesk(
+        d,
+        &[
+            "--as",
+            "mia@example.org",
+            "tokens",
+            "create",
+            "--name",
+            "mia's",
+            "--json",
+        ],
+        "mia password 1\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mias: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (_, list, _) = tokendesk(
+        d,
+        &["--as", "mia@example.org", "tokens", "list", "--json"],
+        "mia password 1\n",
+    );
+    let list: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["mia's"]
+    );
+    let (code, _, err) = tokendesk(
+        d,
+        &["--as", "mia@example.org", "users", "list"],
+        "mia password 1\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[permission_denied]:"), "{err}");
+    let (code, _, err) = tokendesk(
+        d,
+        &["--as", "mia@example.org", "tokens", "list"],
+        "wrong password\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_credentials]:"), "{err}");
+
+    // --for-user makes an impersonation token, hidden from Mia's own list.
+    let (code, out, err) = tokendesk(
+        d,
+        &[
+            "tokens",
+            "create",
+            "--name",
+            "support",
+            "--for-user",
+            "mia@example.org",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let imp: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(imp["kind"], "impersonation");
+    assert_eq!(imp["owner_id"], mias["owner_id"]);
+    let (_, list, _) = tokendesk(
+        d,
+        &["--as", "mia@example.org", "tokens", "list", "--json"],
+        "mia password 1\n",
+    );
+    assert!(!list.contains("support"));
+
+    assert_eq!(
+        tokendesk(d, &["users", "disable", "mia@example.org"], "").0,
+        0
+    );
+    let (code, out, _) = tokendesk(
+        d,
+        &["verify", "-"],
+        &format!("{}\n", mias["token"].as_str().unwrap()),
+    );
+    assert_eq!((code, out.trim()), (1, "not active: suspended"));
+
+    // Bad input: coded errors and exit 1; usage errors exit 2.
+    let (code, _, err) = tokendesk(d, &["tokens", "create", "--name", "  "], "");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_name]:"), "{err}");
+    let (code, _, err) = tokendesk(
+        d,
+        &["tokens", "create", "--name", "x", "--expires", "soon"],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_expiry]:"), "{err}");
+    assert_eq!(tokendesk(d, &["tokens", "create"], "").0, 2);
+    assert_eq!(
+        tokendesk(d, &["verify", "token-on-the-command-line"], "").0,
+        2,
+        "tokens only on stdin"
+    );
+    let (code, _, err) = tokendesk(d, &["verify", "-"], "");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_input]:"), "{err}");
+
+    let (code, out, _) = tokendesk(d, &["audit", "verify"], "");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("audit chain intact:"), "{out}");
+    let db = rusqlite_free_tamper(d);
+    let (code, out, _) = tokendesk(d, &["audit", "verify"], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("BROKEN at event #{db}")), "{out}");
+}
+
+/// Edits one audit row through the core's store (the test has no SQL client of its own).
+fn rusqlite_free_tamper(dir: &std::path::Path) -> i64 {
+    let keyring = KeyringStore::new("tokendesk", Duration::from_secs(10));
+    let td = Tokendesk::open(OpenOptions::new(dir, Arc::new(SystemClock)), &keyring).unwrap();
+    td.store()
+        .with_tx(|tx| {
+            tx.execute("UPDATE audit_events SET details = '{}' WHERE seq = 3", [])?;
+            Ok(3)
+        })
+        .unwrap()
+}
