@@ -277,3 +277,83 @@ async fn oversized_bodies_are_refused() {
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     srv.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_use_is_counted_and_none_lost_on_a_clean_shutdown() {
+    let srv = start(HttpConfig::default()).await;
+    let owner = srv.td.local_session();
+    let c = srv.td.create_token(&owner, req("busy")).unwrap();
+    let t = c.token.expose_secret().to_string();
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let (base, t) = (srv.base.clone(), t.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for _ in 0..20 {
+                    let r = client
+                        .get(format!("{base}/api/users/me"))
+                        .header(AUTHORIZATION, format!("Bearer {t}"))
+                        .header("user-agent", "usage-test/1")
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), StatusCode::OK);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // A rejected request is not a use.
+    assert_eq!(
+        get_me(&srv.base, &[b"Bearer tkd_wrong"], "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let td = srv.td.clone();
+    srv.shutdown().await;
+    let m = td.get_token(&owner, &c.meta.id).unwrap();
+    assert_eq!(m.use_count, 100);
+    assert_eq!(m.last_used_at, Some(td.now()));
+    let (client, agent): (Option<String>, Option<String>) = td
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",
+                [&m.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        (client.as_deref(), agent.as_deref()),
+        (Some("127.0.0.1"), Some("usage-test/1"))
+    );
+    let today = td.now().div_euclid(DAY);
+    assert_eq!(td.usage_by_day(&owner, &m.id, 30).unwrap(), [(today, 100)]);
+}
+
+#[tokio::test]
+async fn uses_reach_the_database_within_about_a_second_without_a_shutdown() {
+    let srv = start(HttpConfig::default()).await;
+    let owner = srv.td.local_session();
+    let c = srv.td.create_token(&owner, req("ticking")).unwrap();
+    let t = c.token.expose_secret().to_string();
+    for _ in 0..3 {
+        assert_eq!(
+            get_me(&srv.base, &[&bearer(&t)], "").await.0,
+            StatusCode::OK
+        );
+    }
+    // Bounded poll (up to 5 s); the flusher writes at least once a second.
+    let mut seen = 0;
+    for _ in 0..50 {
+        seen = srv.td.get_token(&owner, &c.meta.id).unwrap().use_count;
+        if seen == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 3);
+    srv.shutdown().await;
+}

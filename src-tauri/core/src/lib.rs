@@ -14,6 +14,7 @@ pub mod secret_store;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod usage;
 pub mod validate;
 
 pub use clock::{Clock, FakeClock, SystemClock};

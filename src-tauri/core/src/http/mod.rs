@@ -7,7 +7,7 @@ use crate::model::{Me, RejectReason, TokenMeta, Verification};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::{ApiError, Tokendesk};
 use auth::AuthError;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -67,9 +67,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(td, cfg))
+    let app = router(td.clone(), cfg).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    // The requests in flight are done: write their usage before returning.
+    td.flush_usage()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// A core failure (database busy, ...) as a JSON `{ code, message }` answer.
@@ -116,7 +120,18 @@ impl FromRequestParts<AppState> for Bearer {
         let presented = SecretString::from(presented.to_string());
         // A verify is a few microseconds of SQLite: cheaper inline than a blocking-pool hop.
         match st.td.verify(presented.expose_secret()) {
-            Ok(Verification::Active(meta)) => Ok(Bearer(*meta)),
+            Ok(Verification::Active(meta)) => {
+                let client = parts
+                    .extensions
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string());
+                let agent = parts
+                    .headers
+                    .get(axum::http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok());
+                st.td.record_use(&meta.id, client.as_deref(), agent);
+                Ok(Bearer(*meta))
+            }
             Ok(Verification::Rejected(r)) => {
                 Err(AuthError::InvalidToken(describe(r)).into_response())
             }

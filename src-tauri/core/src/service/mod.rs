@@ -74,7 +74,8 @@ fn user_not_found(id: &str) -> Error {
 }
 
 pub struct Tokendesk {
-    store: Store,
+    store: Arc<Store>,
+    usage: crate::usage::UsageRecorder,
     key: HashKey,
     clock: Arc<dyn Clock>,
     authority: RwLock<AuthorityRow>,
@@ -186,7 +187,9 @@ impl Tokendesk {
         authority: AuthorityRow,
         owner_id: String,
     ) -> Tokendesk {
+        let store = Arc::new(store);
         Tokendesk {
+            usage: crate::usage::UsageRecorder::start(store.clone()),
             store,
             key,
             clock: opts.clock,
@@ -596,6 +599,29 @@ impl Tokendesk {
                 TokenStatus::Suspended => Verification::Rejected(RejectReason::Suspended),
                 TokenStatus::Active => Verification::Active(Box::new(t)),
             },
+        })
+    }
+
+    /// Counts a successful use of a verified token; written in the background (usage.rs).
+    pub fn record_use(&self, token_id: &str, client: Option<&str>, user_agent: Option<&str>) {
+        self.usage.record(token_id, self.now(), client, user_agent);
+    }
+
+    /// Writes the counted uses now (a server calls this when it stops).
+    pub fn flush_usage(&self) -> Result<()> {
+        self.usage.flush(&self.store)
+    }
+
+    /// Uses per day (days since the epoch, UTC) over the last `days` days, oldest first; only
+    /// days with uses are listed.
+    pub fn usage_by_day(&self, s: &Session, token_id: &str, days: u32) -> Result<Vec<(i64, i64)>> {
+        let from = self.now().div_euclid(crate::clock::DAY) - days as i64 + 1;
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s)?;
+            self.load_visible(c, &ctx, token_id)?;
+            let mut stmt = c.prepare("SELECT day, count FROM token_usage_daily WHERE token_id = ?1 AND day >= ?2 ORDER BY day")?;
+            let rows = stmt.query_map(rusqlite::params![token_id, from], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0002_users_roles_audit_chain.sql"),
         Some(|tx| audit::backfill_chain(tx)),
     ),
+    (include_str!("../../migrations/0003_usage.sql"), None),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,227 @@
+//! Usage tracking off the request path: a verification only adds to an in-memory aggregate;
+//! a background thread writes the aggregates in one transaction at least every second, when
+//! the aggregate grows past its bound, and on shutdown, so a clean stop loses nothing.
+
+use crate::clock::{Millis, DAY};
+use crate::store::Store;
+use crate::Result;
+use rusqlite::params;
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Distinct tokens held before a flush is forced: memory stays bounded under any load.
+pub const MAX_PENDING: usize = 10_000;
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Aggregate {
+    count: i64,
+    last_used_at: Millis,
+    last_client: Option<String>,
+    last_user_agent: Option<String>,
+    per_day: HashMap<i64, i64>,
+}
+
+#[derive(Default)]
+struct Pending {
+    by_token: HashMap<String, Aggregate>,
+    stopping: bool,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    /// Held from taking a batch until it is written, so a `flush` that returns has seen every
+    /// earlier batch committed (none is "taken but not yet written").
+    writing: Mutex<()>,
+}
+
+impl Shared {
+    fn write_pending(&self, store: &Store) -> Result<()> {
+        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let batch = std::mem::take(
+            &mut self
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .by_token,
+        );
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let n = batch.len();
+        write(store, &batch)
+            .inspect_err(|e| log::warn!("could not write usage for {n} tokens: {e}"))
+    }
+}
+
+/// Records uses; clones share one flusher. `shutdown` (or dropping the last handle's owner)
+/// writes what is left.
+pub struct UsageRecorder {
+    shared: Arc<Shared>,
+    flusher: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl UsageRecorder {
+    pub fn start(store: Arc<Store>) -> UsageRecorder {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            writing: Mutex::new(()),
+        });
+        let s = shared.clone();
+        let flusher = std::thread::Builder::new()
+            .name("usage-flush".into())
+            .spawn(move || loop {
+                let stopping = {
+                    let guard = s.pending.lock().unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = s
+                        .wake
+                        .wait_timeout_while(guard, FLUSH_EVERY, |p| {
+                            !p.stopping && p.by_token.len() < MAX_PENDING
+                        })
+                        .unwrap_or_else(|p| p.into_inner());
+                    guard.stopping
+                };
+                // Counts are statistics, not security state: a failed write is logged, not fatal.
+                let _ = s.write_pending(&store);
+                if stopping {
+                    break;
+                }
+            })
+            .expect("spawn the usage flusher");
+        UsageRecorder {
+            shared,
+            flusher: Mutex::new(Some(flusher)),
+        }
+    }
+
+    /// Counts one successful use of `token_id`. Never touches the database.
+    pub fn record(
+        &self,
+        token_id: &str,
+        at: Millis,
+        client: Option<&str>,
+        user_agent: Option<&str>,
+    ) {
+        let mut p = self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let a = p.by_token.entry(token_id.to_string()).or_default();
+        a.count += 1;
+        *a.per_day.entry(at.div_euclid(DAY)).or_default() += 1;
+        if at >= a.last_used_at {
+            a.last_used_at = at;
+            a.last_client = client.map(|c| c.chars().take(100).collect());
+            a.last_user_agent = user_agent.map(|u| u.chars().take(300).collect());
+        }
+        if p.by_token.len() >= MAX_PENDING {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// Writes everything recorded so far, now, from the caller's thread.
+    pub fn flush(&self, store: &Store) -> Result<()> {
+        self.shared.write_pending(store)
+    }
+
+    /// Writes everything recorded so far and stops the flusher; later records are dropped.
+    pub fn shutdown(&self) {
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stopping = true;
+        self.shared.wake.notify_one();
+        if let Some(h) = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for UsageRecorder {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn write(store: &Store, batch: &HashMap<String, Aggregate>) -> Result<()> {
+    store.with_tx(|tx| {
+        let mut tok = tx.prepare_cached(
+            "UPDATE tokens SET use_count = use_count + ?2,
+               last_used_at = max(coalesce(last_used_at, 0), ?3),
+               last_client = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?4 ELSE last_client END,
+               last_user_agent = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?5 ELSE last_user_agent END
+             WHERE id = ?1",
+        )?;
+        let mut daily = tx.prepare_cached(
+            "INSERT INTO token_usage_daily (token_id, day, count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (token_id, day) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for (id, a) in batch {
+            if tok.execute(params![id, a.count, a.last_used_at, a.last_client, a.last_user_agent])? == 0 {
+                continue; // the token row is gone; nothing to count against
+            }
+            for (day, n) in &a.per_day {
+                daily.execute(params![id, day, n])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_aggregate_is_flushed_without_waiting_for_the_tick() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let rec = UsageRecorder::start(store);
+        for i in 0..MAX_PENDING {
+            rec.record(&format!("t{i}"), 1, None, None);
+        }
+        // Bounded wait: the flusher was woken by the bound, not by its one-second tick.
+        let mut drained = false;
+        for _ in 0..500 {
+            if rec.shared.pending.lock().unwrap().by_token.len() < MAX_PENDING {
+                drained = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(drained, "the pending map was not drained");
+        rec.shutdown();
+        rec.record("after", 1, None, None);
+        assert_eq!(
+            rec.shared.pending.lock().unwrap().by_token.len(),
+            1,
+            "recording after shutdown is harmless"
+        );
+    }
+
+    #[test]
+    fn aggregates_keep_the_newest_client() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let rec = UsageRecorder::start(store);
+        rec.record("t", 2 * DAY + 5, Some("10.0.0.2"), Some("curl/8"));
+        rec.record("t", DAY + 5, Some("10.0.0.1"), Some("old"));
+        let p = rec.shared.pending.lock().unwrap();
+        let a = &p.by_token["t"];
+        assert_eq!(
+            (a.count, a.last_used_at, a.last_client.as_deref()),
+            (2, 2 * DAY + 5, Some("10.0.0.2"))
+        );
+        assert_eq!(a.per_day.get(&1), Some(&1));
+        assert_eq!(a.per_day.get(&2), Some(&1));
+    }
+}
