@@ -5,7 +5,7 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-keyring test-ui test-e2e check-bindings check-layers bench
+        test-core test-keyring test-ui test-e2e check-bindings check-layers bench bench-http
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
@@ -69,3 +69,7 @@ test-e2e: build
 
 bench:
 	cargo bench -p tokendesk-core --bench core
+
+# wrk against the verification service with 100,000 tokens (see docs/benchmarks.md).
+bench-http:
+	bash tests/bench/verify.sh
