@@ -224,6 +224,14 @@ fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiEr
         })
 }
 
+/// The name an enum has on the wire (`"already_revoked"`, `"suspended"`, ...).
+fn wire_name(v: impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
@@ -281,10 +289,7 @@ pub fn run(cli: Cli) -> i32 {
                     print_json(&items);
                 } else {
                     for t in &items {
-                        let status = serde_json::to_value(t.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default();
+                        let status = wire_name(t.status);
                         println!(
                             "{}  {:<9}  {:<28}  expires {}  owner {}  {}",
                             t.id,
@@ -427,13 +432,7 @@ pub fn run(cli: Cli) -> i32 {
                         Ok(0)
                     }
                     Verification::Rejected(r) => {
-                        println!(
-                            "not active: {}",
-                            serde_json::to_value(r)
-                                .ok()
-                                .and_then(|v| v.as_str().map(String::from))
-                                .unwrap_or_default()
-                        );
+                        println!("not active: {}", wire_name(r));
                         Ok(1)
                     }
                 }
@@ -459,10 +458,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let code = serde_json::to_value(e.code)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
+            let code = wire_name(e.code);
             eprintln!("error[{code}]: {}", e.message);
             1
         }
