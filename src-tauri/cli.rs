@@ -144,9 +144,11 @@ pub fn default_data_dir() -> Option<PathBuf> {
 }
 
 fn open(data_dir: Option<PathBuf>) -> Result<Arc<Tokendesk>, ApiError> {
-    let dir = data_dir.or_else(default_data_dir).ok_or_else(|| ApiError {
-        code: tokendesk_core::ErrorCode::InvalidInput,
-        message: "No data directory: pass --data-dir or set TOKENDESK_DATA_DIR.".into(),
+    let dir = data_dir.or_else(default_data_dir).ok_or_else(|| {
+        usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            "No data directory: pass --data-dir or set TOKENDESK_DATA_DIR.",
+        )
     })?;
     let keyring = KeyringStore::new(
         tokendesk_core::service::KEYRING_SERVICE,

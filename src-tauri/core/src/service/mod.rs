@@ -284,14 +284,6 @@ impl Tokendesk {
         self.clock.now_ms()
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-
-    pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join(DB_FILE)
-    }
-
     fn authority(&self) -> AuthorityRow {
         self.authority
             .read()
@@ -309,7 +301,12 @@ impl Tokendesk {
     }
 
     fn ctx(&self, conn: &Connection, s: &Session) -> Result<Ctx> {
-        self.ctx_with(conn, s, self.authority().only_owners_create_tokens)
+        let owners_only = self
+            .authority
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .only_owners_create_tokens;
+        self.ctx_with(conn, s, owners_only)
     }
 
     /// `ctx` for callers that hold the authority lock already.
@@ -382,10 +379,6 @@ impl Tokendesk {
             data_dir: self.data_dir.display().to_string(),
             now: self.now(),
         })
-    }
-
-    pub fn policy(&self) -> ExpiryPolicy {
-        self.authority().policy
     }
 
     pub fn create_token(&self, s: &Session, req: CreateTokenRequest) -> Result<CreatedToken> {

@@ -38,6 +38,21 @@ fn canonical(
     .expect("JSON of strings")
 }
 
+/// Canonical content of a row selected as `seq, id, at, actor_id, subject_id, action,
+/// target_id, details, ...` (the column order both readers below use).
+fn canonical_of_row(r: &Row<'_>) -> rusqlite::Result<Vec<u8>> {
+    let target: Option<String> = r.get(6)?;
+    Ok(canonical(
+        &r.get::<_, String>(1)?,
+        r.get(2)?,
+        &r.get::<_, String>(3)?,
+        &r.get::<_, String>(4)?,
+        &r.get::<_, String>(5)?,
+        target.as_deref(),
+        &r.get::<_, String>(7)?,
+    ))
+}
+
 fn chain_hash(prev: &[u8], content: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
@@ -106,18 +121,7 @@ pub fn backfill_chain(conn: &Connection) -> Result<()> {
         "SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events ORDER BY seq",
     )?;
     let rows: Vec<(i64, Vec<u8>)> = stmt
-        .query_map([], |r| {
-            let content = canonical(
-                &r.get::<_, String>(1)?,
-                r.get(2)?,
-                &r.get::<_, String>(3)?,
-                &r.get::<_, String>(4)?,
-                &r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?.as_deref(),
-                &r.get::<_, String>(7)?,
-            );
-            Ok((r.get(0)?, content))
-        })?
+        .query_map([], |r| Ok((r.get(0)?, canonical_of_row(r)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut prev = GENESIS.to_vec();
     for (seq, content) in rows {
@@ -163,16 +167,7 @@ pub fn verify_chain(conn: &Connection, key: &HashKey) -> Result<ChainReport> {
         let seq: i64 = r.get(0)?;
         let stored_prev: Option<Vec<u8>> = r.get(8)?;
         let stored_hash: Option<Vec<u8>> = r.get(9)?;
-        let target: Option<String> = r.get(6)?;
-        let content = canonical(
-            &r.get::<_, String>(1)?,
-            r.get(2)?,
-            &r.get::<_, String>(3)?,
-            &r.get::<_, String>(4)?,
-            &r.get::<_, String>(5)?,
-            target.as_deref(),
-            &r.get::<_, String>(7)?,
-        );
+        let content = canonical_of_row(r)?;
         checked += 1;
         if stored_prev.as_deref() != Some(&prev[..]) {
             return Ok(broken(seq, checked, format!("Event #{seq} does not follow the event before it: an earlier event was deleted, inserted or changed.")));
