@@ -87,6 +87,13 @@ pub enum TokensCmd {
         /// Make an impersonation token for this user (needs the impersonate permission).
         #[arg(long, value_name = "EMAIL")]
         for_user: Option<String>,
+        /// Limit the token to this read-only scope (repeatable): users:read, tokens:read,
+        /// audit:read, introspect. Without it the token has its owner's full rights.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Limit the token to this of the owner's tenants (repeatable; a tenant id).
+        #[arg(long = "tenant", value_name = "TENANT_ID")]
+        tenants: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -213,6 +220,15 @@ fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
     }
 }
 
+fn parse_scope(s: &str) -> Result<Scope, ApiError> {
+    Scope::parse(s).ok_or_else(|| {
+        usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            format!("\u{201c}{s}\u{201d} is not a scope; use users:read, tokens:read, audit:read or introspect."),
+        )
+    })
+}
+
 fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiError> {
     let email = email.trim().to_lowercase();
     td.list_users(s)?
@@ -224,6 +240,29 @@ fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiEr
                 format!("No user has the email address {email}."),
             )
         })
+}
+
+/// `--as EMAIL` with `TOKENDESK_TOKEN`: the token must be active and belong to that user.
+fn session_from_token(
+    td: &Tokendesk,
+    email: &str,
+    token: &SecretString,
+) -> Result<std::sync::Arc<Verified>, ApiError> {
+    match td.verify(token.expose_secret())? {
+        Verification::Active(v)
+            if v.user.email.as_deref() == Some(email.trim().to_lowercase().as_str()) =>
+        {
+            Ok(v)
+        }
+        Verification::Active(_) => Err(usage_err(
+            tokendesk_core::ErrorCode::InvalidCredentials,
+            "TOKENDESK_TOKEN belongs to another user than --as names.",
+        )),
+        Verification::Rejected(r) => Err(usage_err(
+            tokendesk_core::ErrorCode::InvalidToken,
+            format!("TOKENDESK_TOKEN is not an active token ({}).", wire_name(r)),
+        )),
+    }
 }
 
 /// The name an enum has on the wire (`"already_revoked"`, `"suspended"`, ...).
@@ -244,7 +283,14 @@ fn when(t: Option<i64>) -> String {
 
 /// Runs a headless subcommand; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // The server says when it starts and stops; one-shot commands only warn. Request lines
+    // are at debug level: RUST_LOG=tokendesk::http=debug.
+    let level = if matches!(cli.command, Some(Command::Serve { .. })) {
+        "info"
+    } else {
+        "warn"
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
     let Some(command) = cli.command else { return 2 };
     let mut stdin = std::io::stdin().lock();
     let result = (|| -> Result<i32, ApiError> {
@@ -266,10 +312,41 @@ pub fn run(cli: Cli) -> i32 {
             return Ok(0);
         }
         let td = open(cli.data_dir)?;
-        let s = match &cli.as_user {
-            Some(email) => td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
-            None => td.local_session(),
+        let token_env = std::env::var("TOKENDESK_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from);
+        let (s, via) = match (&cli.as_user, token_env) {
+            (Some(email), Some(token)) => {
+                let v = session_from_token(&td, email, &token)?;
+                (v.session(), Some(v))
+            }
+            (Some(email), None) => (
+                td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
+                None,
+            ),
+            (None, _) => (td.local_session(), None),
         };
+        // A token limited to scopes allows what they name, here as over HTTP.
+        if let Some(v) = &via {
+            let needed = match &command {
+                Command::Tokens(TokensCmd::List { .. }) => Some(Scope::TokensRead),
+                Command::Users(UsersCmd::List { .. }) => Some(Scope::UsersRead),
+                Command::Audit(AuditCmd::Verify) => Some(Scope::AuditRead),
+                Command::Verify { .. } | Command::Serve { .. } => None,
+                _ if v.full_access() => None,
+                _ => return Err(usage_err(
+                    tokendesk_core::ErrorCode::PermissionDenied,
+                    "This token is limited to read-only scopes; changes need a full-access token.",
+                )),
+            };
+            if let Some(scope) = needed.filter(|x| !v.has_scope(*x)) {
+                return Err(usage_err(
+                    tokendesk_core::ErrorCode::PermissionDenied,
+                    format!("This token lacks the {} scope.", scope.as_str()),
+                ));
+            }
+        }
         match command {
             Command::Serve { .. } => unreachable!("handled above"),
             Command::Tokens(TokensCmd::List { all, json }) => {
@@ -310,35 +387,35 @@ pub fn run(cli: Cli) -> i32 {
                 description,
                 expires,
                 for_user,
+                scopes,
+                tenants,
                 json,
             }) => {
                 let expiry = match expires {
                     Some(e) => parse_expiry(&e)?,
                     None => td.settings(&s)?.policy.default_choice,
                 };
-                let session = match &for_user {
-                    Some(email) => {
-                        td.start_impersonation(&s, &user_by_email(&td, &s, email)?.id)?
-                    }
-                    None => s.clone(),
+                let req = CreateTokenRequest {
+                    for_user: None,
+                    name,
+                    description,
+                    expiry,
+                    scopes: (!scopes.is_empty())
+                        .then(|| scopes.iter().map(|x| parse_scope(x)).collect())
+                        .transpose()?,
+                    tenant_ids: (!tenants.is_empty()).then_some(tenants),
                 };
-                let created = td.create_token(
-                    &session,
-                    CreateTokenRequest {
-                        for_user: None,
-                        name,
-                        description,
-                        expiry,
-                    },
-                );
-                if for_user.is_some() {
-                    td.stop_impersonation(&session)?;
-                }
-                let created = created?;
+                let created = match &for_user {
+                    Some(email) => {
+                        td.create_impersonation_token(&s, &user_by_email(&td, &s, email)?.id, req)?
+                    }
+                    None => td.create_token(&s, req)?,
+                };
                 if json {
                     let m = &created.meta;
                     print_json(&serde_json::json!({
                         "id": m.id, "name": m.name, "kind": m.kind, "owner_id": m.owner_id,
+                        "scopes": m.scopes, "tenant_ids": m.tenant_ids,
                         "token": created.token.expose_secret(),
                         "expires_at": m.expires_at.map(format_utc), "created_at": format_utc(m.created_at),
                     }));
@@ -426,10 +503,10 @@ pub fn run(cli: Cli) -> i32 {
                     Verification::Active(t) => {
                         println!(
                             "active: {} ({}), owner {}, expires {}",
-                            t.name,
-                            t.id,
-                            t.owner_name,
-                            when(t.expires_at)
+                            t.token.name,
+                            t.token.id,
+                            t.token.owner_name,
+                            when(t.token.expires_at)
                         );
                         Ok(0)
                     }

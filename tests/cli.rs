@@ -67,6 +67,8 @@ fn serve_answers_and_stops_gracefully() {
         expiry: ExpiryChoice::Preset {
             preset: ExpiryPreset::OneDay,
         },
+        scopes: None,
+        tenant_ids: None,
     };
     let token = td
         .create_token(&s, req)

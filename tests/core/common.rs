@@ -46,6 +46,8 @@ pub fn req(name: &str) -> CreateTokenRequest {
         expiry: ExpiryChoice::Preset {
             preset: ExpiryPreset::ThirtyDays,
         },
+        scopes: None,
+        tenant_ids: None,
     }
 }
 
@@ -56,6 +58,7 @@ pub fn session_of(u: &User) -> Session {
         actor_id: u.id.clone(),
         subject_id: u.id.clone(),
         local_owner: false,
+        via_token: None,
     }
 }
 

@@ -53,8 +53,8 @@ fn reopening_keeps_everything() {
     assert_eq!(td.info(&s).unwrap().authority_id, authority);
     match td.verify(&plain).unwrap() {
         Verification::Active(m) => {
-            assert_eq!(m.id, id);
-            assert_eq!(m.name, "kept renamed");
+            assert_eq!(m.token.id, id);
+            assert_eq!(m.token.name, "kept renamed");
         }
         other => panic!("{other:?}"),
     }

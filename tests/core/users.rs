@@ -513,7 +513,7 @@ fn settings_are_validated_and_never_touch_existing_tokens() {
     assert_eq!(new.meta.expires_at, None);
     // The old token keeps its prefix, expiry, and still verifies.
     assert!(
-        matches!(td.verify(old.token.expose_secret()).unwrap(), Verification::Active(m) if m.expires_at == Some(T0 + 30 * DAY))
+        matches!(td.verify(old.token.expose_secret()).unwrap(), Verification::Active(m) if m.token.expires_at == Some(T0 + 30 * DAY))
     );
     let reopened = env.open();
     assert_eq!(

@@ -31,6 +31,8 @@ fn main() {
         expiry: ExpiryChoice::Preset {
             preset: ExpiryPreset::OneDay,
         },
+        scopes: None,
+        tenant_ids: None,
     };
     let token = td.create_token(&s, req).expect("create");
     std::fs::write(format!("{dir}/token.txt"), token.token.expose_secret()).expect("write token");

@@ -3,12 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The closed set of error codes. Adding one is an API change: the TypeScript union is
 /// generated from this enum and the UI's `switch` must handle it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {
@@ -127,7 +128,7 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// What crosses a process boundary (Tauri IPC, HTTP body, CLI `--json`): `{ code, message }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct ApiError {
     pub code: ErrorCode,

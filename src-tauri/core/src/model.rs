@@ -6,8 +6,9 @@ use crate::policy::{ExpiryChoice, ExpiryPolicy};
 use crate::secret::SecretString;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum TokenKind {
@@ -38,7 +39,7 @@ impl TokenKind {
 }
 
 /// Derived from the clock on every read, never stored, so it cannot go stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum TokenStatus {
@@ -61,7 +62,7 @@ impl TokenStatus {
 }
 
 /// Everything Tokendesk knows about a token except the token itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct TokenMeta {
@@ -83,9 +84,71 @@ pub struct TokenMeta {
     pub status: TokenStatus,
     pub owner_name: String,
     pub created_by_name: String,
+    /// `None`: the owner's full rights. Otherwise the read-only scopes the token is limited to.
+    pub scopes: Option<Vec<Scope>>,
+    /// `None`: all of the owner's tenants. Otherwise the tenants the token is limited to.
+    pub tenant_ids: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+/// A read-only right a token can be limited to (a "page right"). A token without scopes has
+/// its owner's full rights except `introspect`, which is only ever granted explicitly.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS, ToSchema,
+)]
+#[ts(export)]
+pub enum Scope {
+    #[serde(rename = "users:read")]
+    UsersRead,
+    #[serde(rename = "tokens:read")]
+    TokensRead,
+    #[serde(rename = "audit:read")]
+    AuditRead,
+    #[serde(rename = "introspect")]
+    Introspect,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::UsersRead,
+        Scope::TokensRead,
+        Scope::AuditRead,
+        Scope::Introspect,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::UsersRead => "users:read",
+            Scope::TokensRead => "tokens:read",
+            Scope::AuditRead => "audit:read",
+            Scope::Introspect => "introspect",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Does a role with `p` hold this scope? A token can only get scopes its creator holds.
+    pub fn held_by(self, p: &Permissions) -> bool {
+        match self {
+            Scope::UsersRead => p.manage_users,
+            Scope::TokensRead | Scope::Introspect => p.api_access,
+            Scope::AuditRead => p.view_audit,
+        }
+    }
+}
+
+/// A client or company; users belong to any number of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CreateTokenRequest {
@@ -98,16 +161,25 @@ pub struct CreateTokenRequest {
     #[ts(optional)]
     pub description: Option<String>,
     pub expiry: ExpiryChoice,
+    /// Limit the token to these read-only scopes; absent: the owner's full rights.
+    #[serde(default)]
+    #[ts(optional)]
+    pub scopes: Option<Vec<Scope>>,
+    /// Limit the token to these of the owner's tenants; absent: all of them.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tenant_ids: Option<Vec<String>>,
 }
 
 /// The result of a create: the plain token exists here and nowhere else, once. Serializing it
 /// is the single deliberate reveal (the answer to the creating request); Debug stays redacted.
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Serialize, TS, ToSchema)]
 #[ts(export)]
 pub struct CreatedToken {
     pub meta: TokenMeta,
     #[serde(serialize_with = "reveal_once")]
     #[ts(type = "string")]
+    #[schema(value_type = String)]
     pub token: SecretString,
 }
 
@@ -116,7 +188,7 @@ fn reveal_once<S: serde::Serializer>(t: &SecretString, s: S) -> Result<S::Ok, S:
     s.serialize_str(t.expose_secret())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum SortKey {
@@ -128,7 +200,7 @@ pub enum SortKey {
     LastUsed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum SortDir {
@@ -138,7 +210,7 @@ pub enum SortDir {
 }
 
 /// Whose tokens a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ListScope {
@@ -149,9 +221,10 @@ pub enum ListScope {
     All,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, IntoParams)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct ListQuery {
     pub scope: ListScope,
     /// With scope `all`: only this owner's tokens.
@@ -180,7 +253,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ListPage {
@@ -188,7 +261,7 @@ pub struct ListPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum UserKind {
@@ -196,7 +269,7 @@ pub enum UserKind {
     Service,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum UserStatus {
@@ -206,7 +279,7 @@ pub enum UserStatus {
     Removed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct User {
@@ -219,6 +292,10 @@ pub struct User {
     pub status: UserStatus,
     pub created_at: Millis,
     pub has_password: bool,
+    /// The tenants the user belongs to.
+    pub tenant_ids: Vec<String>,
+    /// The tenant the user currently works in (one of `tenant_ids`).
+    pub active_tenant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -320,6 +397,8 @@ pub struct Session {
     pub subject_id: String,
     /// Signed in as the local owner (the OS user) rather than through Switch user.
     pub local_owner: bool,
+    /// The API token the request came with (HTTP API): recorded in audit events.
+    pub via_token: Option<String>,
 }
 
 /// What the UI needs to start: the authority, the signed-in user and the policy.
@@ -338,7 +417,7 @@ pub struct AppInfo {
     pub now: Millis,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AuditEvent {
@@ -355,9 +434,10 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, IntoParams)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct AuditQuery {
     #[ts(optional)]
     pub actor_id: Option<String>,
@@ -379,7 +459,7 @@ pub struct AuditQuery {
     pub before_seq: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AuditPage {
@@ -423,8 +503,66 @@ pub enum RejectReason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Active(Box<TokenMeta>),
+    Active(std::sync::Arc<Verified>),
     Rejected(RejectReason),
+}
+
+/// An active token with everything a request needs about it, read in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub token: TokenMeta,
+    pub user: User,
+    /// The tenants the token may act in: the owner's, narrowed by the token's restriction.
+    pub tenants: Vec<Tenant>,
+    /// The one it acts in: the owner's active tenant if allowed, else the first allowed.
+    pub tenant: Option<Tenant>,
+}
+
+impl Verified {
+    /// Full-access tokens hold every page scope; `introspect` is only ever granted explicitly.
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        match &self.token.scopes {
+            None => scope != Scope::Introspect,
+            Some(list) => list.contains(&scope),
+        }
+    }
+
+    /// May this token change anything (create, rename, revoke, switch tenant)?
+    pub fn full_access(&self) -> bool {
+        self.token.scopes.is_none()
+    }
+
+    /// The session a request made with this token runs as: the owner, with the token on
+    /// record. An impersonation token acts with its subject's rights, never its creator's.
+    pub fn session(&self) -> Session {
+        Session {
+            actor_id: self.user.id.clone(),
+            subject_id: self.user.id.clone(),
+            local_owner: false,
+            via_token: Some(self.token.id.clone()),
+        }
+    }
+
+    /// `GET /api/users/me`.
+    pub fn me(&self) -> Me {
+        let t = &self.token;
+        Me {
+            user: self.user.clone(),
+            token: TokenInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                kind: t.kind,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+            },
+            act: (t.kind == TokenKind::Impersonation).then(|| Act {
+                sub: t.created_by.clone(),
+            }),
+            tenant: self.tenant.clone(),
+            tenants: self.tenants.clone(),
+            scopes: t.scopes.clone(),
+        }
+    }
 }
 
 /// Where a copy of a token was saved in the person's own keyring, and how to read it back.
@@ -438,13 +576,13 @@ pub struct KeyringCopy {
 }
 
 /// RFC 8693 actor claim: who really acted (the admin behind an impersonation token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Act {
     pub sub: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct TokenInfo {
@@ -456,7 +594,7 @@ pub struct TokenInfo {
 }
 
 /// `GET /api/users/me`: who a token acts as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Me {
     pub user: User,
@@ -464,4 +602,10 @@ pub struct Me {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub act: Option<Act>,
+    /// The tenant the token acts in: the user's active tenant if the token may use it.
+    pub tenant: Option<Tenant>,
+    /// Every tenant the token may act in.
+    pub tenants: Vec<Tenant>,
+    /// `null`: the owner's full rights.
+    pub scopes: Option<Vec<Scope>>,
 }

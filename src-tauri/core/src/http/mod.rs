@@ -1,23 +1,28 @@
 //! The verification service: services that accept Tokendesk tokens check them over HTTP. Same
 //! core and store as the desktop app; runs embedded or headless (`tokendesk serve`).
 
+mod api;
 pub mod auth;
+pub mod openapi;
 
-use crate::model::{Me, RejectReason, TokenMeta, Verification};
+use crate::model::{RejectReason, Verification, Verified};
 use crate::secret::{ExposeSecret, SecretString};
-use crate::{ApiError, Tokendesk};
+use crate::{ApiError, ErrorCode, Tokendesk};
 use auth::AuthError;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+
+pub use api::{Introspection, OAuthError};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 
@@ -27,6 +32,8 @@ pub struct HttpConfig {
     pub extra_schemes: Vec<String>,
     pub request_timeout: Duration,
     pub body_limit: usize,
+    /// Total bytes of all header names and values; more is answered 431.
+    pub header_limit: usize,
 }
 
 impl Default for HttpConfig {
@@ -35,12 +42,13 @@ impl Default for HttpConfig {
             extra_schemes: vec![],
             request_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
+            header_limit: 16 * 1024,
         }
     }
 }
 
 #[derive(Clone)]
-struct AppState {
+pub(crate) struct AppState {
     td: Arc<Tokendesk>,
     cfg: Arc<HttpConfig>,
 }
@@ -50,14 +58,77 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         RequestBodyLimitLayer::new(cfg.body_limit),
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout),
     );
+    let header_limit = cfg.header_limit;
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/users/me", get(me))
+        .route("/healthz", get(api::healthz))
+        .route("/openapi.json", get(api::openapi))
+        .route("/api/users/me", get(api::me))
+        .route("/api/users", get(api::list_users))
+        .route("/api/users/{id}/tokens", post(api::create_token_for_user))
+        .route(
+            "/api/users/{id}/active-tenant/{tenant_id}",
+            put(api::set_active_tenant),
+        )
+        .route("/api/tenants", get(api::list_tenants))
+        .route("/api/tokens", get(api::list_tokens).post(api::create_token))
+        .route(
+            "/api/tokens/{id}",
+            get(api::get_token)
+                .patch(api::rename_token)
+                .delete(api::revoke_token),
+        )
+        .route("/api/auth/token", post(api::exchange))
+        .route("/api/audit", get(api::list_audit))
+        .route("/oauth/introspect", post(api::introspect))
+        .route("/oauth/revoke", post(api::revoke))
         .layer(layers)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            limit_headers(header_limit, req, next)
+        }))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(AppState {
             td,
             cfg: Arc::new(cfg),
         })
+}
+
+/// hyper bounds the header block only loosely (hundreds of KiB); this is the service's limit.
+async fn limit_headers(limit: usize, req: Request, next: Next) -> Response {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if size > limit {
+        let body = ApiError {
+            code: ErrorCode::InvalidInput,
+            message: format!("The request headers are larger than {limit} bytes."),
+        };
+        return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+/// One structured line per request: method, path (never the query string), status, time,
+/// client. Tokens travel only in headers and bodies, which are never logged.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    if res.status().is_server_error() {
+        tracing::warn!(target: "tokendesk::http", %method, %path, status, micros, %client, "request failed");
+    } else {
+        tracing::debug!(target: "tokendesk::http", %method, %path, status, micros, %client, "request");
+    }
+    res
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
@@ -76,29 +147,60 @@ pub async fn serve(
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// A core failure (database busy, ...) as a JSON `{ code, message }` answer.
-struct CoreError(ApiError);
+/// A core failure as a JSON `{ code, message }` answer with the matching status.
+pub(crate) struct CoreError {
+    pub(crate) error: ApiError,
+    /// Seconds, for `rate_limited` (the Retry-After header).
+    pub(crate) retry_after: Option<u64>,
+}
 
 impl IntoResponse for CoreError {
     fn into_response(self) -> Response {
-        let status = match self.0.code {
-            crate::ErrorCode::DatabaseBusy => StatusCode::SERVICE_UNAVAILABLE,
-            crate::ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            crate::ErrorCode::PermissionDenied => StatusCode::FORBIDDEN,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        use ErrorCode as C;
+        let status = match self.error.code {
+            C::InvalidInput
+            | C::InvalidName
+            | C::InvalidExpiry
+            | C::InvalidToken
+            | C::InvalidEmail
+            | C::InvalidPassword => StatusCode::BAD_REQUEST,
+            C::NameTaken
+            | C::EmailTaken
+            | C::AlreadyRevoked
+            | C::TokenRevoked
+            | C::LastOwner
+            | C::SelfLockout => StatusCode::CONFLICT,
+            C::NotFound => StatusCode::NOT_FOUND,
+            C::PermissionDenied | C::UserInactive => StatusCode::FORBIDDEN,
+            C::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            C::DatabaseBusy | C::KeyringUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            C::DatabaseCorrupt | C::Database | C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(self.0)).into_response()
+        let mut res = (status, Json(self.error)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
     }
 }
 
 impl From<crate::Error> for CoreError {
     fn from(e: crate::Error) -> Self {
-        CoreError(e.into())
+        let retry_after = match e {
+            crate::Error::RateLimited(secs) => Some(secs),
+            _ => None,
+        };
+        CoreError {
+            error: e.into(),
+            retry_after,
+        }
     }
 }
 
 /// The request's verified token. Rejections never echo the presented token.
-pub struct Bearer(pub TokenMeta);
+pub struct Bearer(pub Arc<Verified>);
 
 fn describe(r: RejectReason) -> &'static str {
     match r {
@@ -107,7 +209,7 @@ fn describe(r: RejectReason) -> &'static str {
         RejectReason::Unknown => "The access token is not known.",
         RejectReason::Expired => "The access token expired.",
         RejectReason::Revoked => "The access token was revoked.",
-        RejectReason::Suspended => "The access token is suspended: its owner is disabled or removed, or their password changed.",
+        RejectReason::Suspended => "The access token is suspended: its owner is disabled or removed, their password changed, or they left its tenants.",
     }
 }
 
@@ -118,19 +220,20 @@ impl FromRequestParts<AppState> for Bearer {
         let presented = auth::credential(&parts.headers, parts.uri.query(), &st.cfg.extra_schemes)
             .map_err(IntoResponse::into_response)?;
         let presented = SecretString::from(presented.to_string());
-        // A verify is a few microseconds of SQLite: cheaper inline than a blocking-pool hop.
+        // A verify is a cache hit or a few microseconds of SQLite: cheaper inline than a
+        // blocking-pool hop.
         match st.td.verify(presented.expose_secret()) {
-            Ok(Verification::Active(meta)) => {
+            Ok(Verification::Active(v)) => {
                 let client = parts
                     .extensions
                     .get::<ConnectInfo<std::net::SocketAddr>>()
                     .map(|c| c.0.ip().to_string());
                 let agent = parts
                     .headers
-                    .get(axum::http::header::USER_AGENT)
+                    .get(header::USER_AGENT)
                     .and_then(|v| v.to_str().ok());
-                st.td.record_use(&meta.id, client.as_deref(), agent);
-                Ok(Bearer(*meta))
+                st.td.record_use(&v.token.id, client.as_deref(), agent);
+                Ok(Bearer(v))
             }
             Ok(Verification::Rejected(r)) => {
                 Err(AuthError::InvalidToken(describe(r)).into_response())
@@ -138,15 +241,6 @@ impl FromRequestParts<AppState> for Bearer {
             Err(e) => Err(CoreError::from(e).into_response()),
         }
     }
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// The token's user, the token, and `act` (RFC 8693) when an admin made it by impersonation.
-async fn me(State(st): State<AppState>, Bearer(token): Bearer) -> Result<Json<Me>, CoreError> {
-    Ok(Json(st.td.me(&token)?))
 }
 
 /// Runs the service in the foreground until Ctrl-C or SIGTERM; for `tokendesk serve`.

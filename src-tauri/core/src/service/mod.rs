@@ -4,7 +4,9 @@
 mod audit;
 mod session;
 mod settings;
+mod tenants;
 mod users;
+mod verify;
 
 use crate::clock::{format_utc, Clock, Millis};
 use crate::model::*;
@@ -14,7 +16,7 @@ use crate::secret::{ExposeSecret, HashKey, SecretBox, SecretString};
 use crate::secret_store::SecretStore;
 use crate::store::authority::AuthorityRow;
 use crate::store::{self, audit as audit_store, tokens, users as user_store, Store};
-use crate::token::{self, FormatError};
+use crate::token;
 use crate::{validate, Error, Result};
 use rusqlite::Connection;
 use serde_json::json;
@@ -23,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-pub use session::SIGN_IN_FREE_ATTEMPTS;
+pub use session::{ADDRESS_FREE_ATTEMPTS, SIGN_IN_FREE_ATTEMPTS};
 
 pub const DB_FILE: &str = "tokendesk.db";
 /// Keyring service name of the authority's own secrets.
@@ -82,6 +84,7 @@ pub struct Tokendesk {
     local_owner_id: String,
     data_dir: PathBuf,
     sign_in_failures: Mutex<HashMap<String, session::Failures>>,
+    verified: verify::Cache,
 }
 
 impl std::fmt::Debug for Tokendesk {
@@ -197,6 +200,7 @@ impl Tokendesk {
             local_owner_id: owner_id,
             data_dir: opts.data_dir,
             sign_in_failures: Mutex::new(HashMap::new()),
+            verified: verify::Cache::default(),
         }
     }
 
@@ -233,6 +237,8 @@ impl Tokendesk {
             status: UserStatus::Active,
             created_at: now,
             has_password: false,
+            tenant_ids: vec![],
+            active_tenant_id: None,
         };
         let result = (|| {
             std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
@@ -297,6 +303,7 @@ impl Tokendesk {
             actor_id: self.local_owner_id.clone(),
             subject_id: self.local_owner_id.clone(),
             local_owner: true,
+            via_token: None,
         }
     }
 
@@ -353,8 +360,11 @@ impl Tokendesk {
         s: &Session,
         action: &str,
         target: Option<&str>,
-        details: serde_json::Value,
+        mut details: serde_json::Value,
     ) -> Result<()> {
+        if let (Some(t), Some(map)) = (&s.via_token, details.as_object_mut()) {
+            map.insert("via_token".into(), t.clone().into());
+        }
         let event = audit_store::NewEvent {
             at: self.now(),
             actor_id: &s.actor_id,
@@ -382,7 +392,19 @@ impl Tokendesk {
     }
 
     pub fn create_token(&self, s: &Session, req: CreateTokenRequest) -> Result<CreatedToken> {
+        self.create_token_as(s, req, false)
+    }
+
+    /// `from_credentials`: the token comes from credential exchange and ends when the owner's
+    /// password changes or the owner is disabled.
+    fn create_token_as(
+        &self,
+        s: &Session,
+        req: CreateTokenRequest,
+        from_credentials: bool,
+    ) -> Result<CreatedToken> {
         let name = validate::name(&req.name)?;
+        let scopes = req.scopes.as_deref().map(validate_scopes).transpose()?;
         let description = validate::free_text(
             req.description.as_deref().unwrap_or(""),
             "description",
@@ -421,6 +443,20 @@ impl Tokendesk {
                     owner.display_name
                 )));
             }
+            for scope in scopes.iter().flatten() {
+                if !scope.held_by(&c.perms) || !scope.held_by(&owner_perms) {
+                    return Err(Error::PermissionDenied(format!(
+                        "The scope {} needs a right that {} does not hold, so the token cannot get it.",
+                        scope.as_str(),
+                        if scope.held_by(&c.perms) { owner.display_name.as_str() } else { "your role" }
+                    )));
+                }
+            }
+            let tenant_ids = req
+                .tenant_ids
+                .as_deref()
+                .map(|ids| restrict_tenants(&owner, ids))
+                .transpose()?;
             let now = self.now();
             let expires_at = authority.policy.resolve(req.expiry, now)?;
             if tokens::live_name_taken(tx, &owner.id, &name, None)? {
@@ -446,17 +482,27 @@ impl Tokendesk {
                 status: TokenStatus::Active,
                 owner_name: owner.display_name.clone(),
                 created_by_name: c.actor.display_name.clone(),
+                scopes: scopes.clone(),
+                tenant_ids,
+            };
+            let credential_epoch = if from_credentials {
+                Some(user_store::credential_epoch(tx, &owner.id)?)
+            } else {
+                None
             };
             tokens::insert(
                 tx,
                 tokens::NewToken {
                     meta: &meta,
                     hash: &hash,
+                    credential_epoch,
                 },
             )?;
             let details = json!({
                 "name": meta.name, "kind": meta.kind.as_str(), "owner_id": meta.owner_id,
                 "expires_at": meta.expires_at.map(format_utc), "hint": meta.display_hint,
+                "scopes": meta.scopes.as_deref().map(tokens::scopes_text),
+                "tenant_ids": meta.tenant_ids, "credential_exchange": from_credentials,
             });
             self.audit(tx, s, "token.created", Some(&meta.id), details)?;
             Ok(CreatedToken { meta, token: plain })
@@ -468,6 +514,36 @@ impl Tokendesk {
             created.meta.owner_id
         );
         Ok(created)
+    }
+
+    /// "Create token for user": an impersonation token for `user_id`, made by an admin who
+    /// holds `impersonate`, without an impersonation session (the HTTP API's way).
+    pub fn create_impersonation_token(
+        &self,
+        s: &Session,
+        user_id: &str,
+        mut req: CreateTokenRequest,
+    ) -> Result<CreatedToken> {
+        let perms = self.session_info(s)?.permissions;
+        if !perms.impersonate {
+            return Err(Error::PermissionDenied(
+                "Your role does not allow impersonation.".into(),
+            ));
+        }
+        if user_id == s.actor_id {
+            return Err(Error::InvalidInput(
+                "An impersonation token is for another user; create a personal token instead."
+                    .into(),
+            ));
+        }
+        req.for_user = None;
+        let acting = Session {
+            actor_id: s.actor_id.clone(),
+            subject_id: user_id.to_string(),
+            local_owner: false,
+            via_token: s.via_token.clone(),
+        };
+        self.create_token(&acting, req)
     }
 
     pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
@@ -570,31 +646,6 @@ impl Tokendesk {
         Ok(meta)
     }
 
-    /// Checks a presented token: format and checksum first (no lookup for typos), then the hash.
-    pub fn verify(&self, presented: &str) -> Result<Verification> {
-        match token::check_format(presented) {
-            Err(FormatError::Malformed) => {
-                return Ok(Verification::Rejected(RejectReason::Malformed))
-            }
-            Err(FormatError::BadChecksum) => {
-                return Ok(Verification::Rejected(RejectReason::BadChecksum))
-            }
-            Ok(()) => {}
-        }
-        let hash = token::hash(&self.key, presented);
-        let now = self.now();
-        let found = self.store.read(|c| tokens::get_by_hash(c, &hash, now))?;
-        Ok(match found {
-            None => Verification::Rejected(RejectReason::Unknown),
-            Some(t) => match t.status {
-                TokenStatus::Revoked => Verification::Rejected(RejectReason::Revoked),
-                TokenStatus::Expired => Verification::Rejected(RejectReason::Expired),
-                TokenStatus::Suspended => Verification::Rejected(RejectReason::Suspended),
-                TokenStatus::Active => Verification::Active(Box::new(t)),
-            },
-        })
-    }
-
     /// Counts a successful use of a verified token; written in the background (usage.rs).
     pub fn record_use(&self, token_id: &str, client: Option<&str>, user_agent: Option<&str>) {
         self.usage.record(token_id, self.now(), client, user_agent);
@@ -616,25 +667,6 @@ impl Tokendesk {
             let rows = stmt.query_map(rusqlite::params![token_id, from], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
-    }
-
-    /// Who a verified token acts as, for `GET /api/users/me`.
-    pub fn me(&self, t: &TokenMeta) -> Result<Me> {
-        let user = self
-            .store
-            .read(|c| user_store::get(c, &t.owner_id))?
-            .ok_or_else(|| user_not_found(&t.owner_id))?;
-        let act = (t.kind == TokenKind::Impersonation).then(|| Act {
-            sub: t.created_by.clone(),
-        });
-        let token = TokenInfo {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            kind: t.kind,
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-        };
-        Ok(Me { user, token, act })
     }
 
     /// Saves the person's own copy of a token they just created into their keyring. The token
@@ -714,12 +746,15 @@ impl Tokendesk {
                     status: TokenStatus::Active,
                     owner_name: String::new(),
                     created_by_name: String::new(),
+                    scopes: None,
+                    tenant_ids: None,
                 };
                 tokens::insert(
                     tx,
                     tokens::NewToken {
                         meta: &meta,
                         hash: &hash,
+                        credential_epoch: None,
                     },
                 )?;
                 each(i, &plain);
@@ -727,6 +762,38 @@ impl Tokendesk {
             Ok(())
         })
     }
+}
+
+/// A scope list as requested: at least one, no repeats, sorted.
+fn validate_scopes(scopes: &[Scope]) -> Result<Vec<Scope>> {
+    if scopes.is_empty() {
+        return Err(Error::InvalidInput(
+            "Choose at least one scope, or give the token full access.".into(),
+        ));
+    }
+    let mut v = scopes.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// The tenants a token is limited to: some of its owner's, at least one.
+fn restrict_tenants(owner: &User, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Err(Error::InvalidInput(
+            "Choose at least one tenant, or leave the token unrestricted.".into(),
+        ));
+    }
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    if let Some(bad) = v.iter().find(|id| !owner.tenant_ids.contains(id)) {
+        return Err(Error::InvalidInput(format!(
+            "{} is not a member of tenant {bad}.",
+            owner.display_name
+        )));
+    }
+    Ok(v)
 }
 
 fn key_from_bytes(raw: &[u8]) -> Result<HashKey> {

@@ -12,6 +12,9 @@ use serde_json::json;
 
 /// Failed sign-ins allowed before each further attempt must wait (1 s, 2 s, 4 s, … 15 min).
 pub const SIGN_IN_FREE_ATTEMPTS: u32 = 5;
+/// The same, per client address of credential exchange: higher, as many people may share one
+/// address behind a NAT.
+pub const ADDRESS_FREE_ATTEMPTS: u32 = 20;
 const MAX_DELAY: Millis = 15 * 60 * SECOND;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,22 +42,88 @@ impl Tokendesk {
     /// `SIGN_IN_FREE_ATTEMPTS` failures for an address, each attempt must wait twice as long as
     /// the last; the error never says whether the address or the password was wrong.
     pub fn sign_in(&self, email: &str, pw: &SecretString) -> Result<Session> {
-        let key = email.trim().to_lowercase();
+        let u = self.check_password(email, pw, None)?;
+        let s = Session {
+            actor_id: u.id.clone(),
+            subject_id: u.id.clone(),
+            local_owner: false,
+            via_token: None,
+        };
+        self.store.with_tx(|tx| {
+            self.audit(
+                tx,
+                &s,
+                "user.signed_in",
+                Some(&u.id),
+                json!({ "name": u.display_name }),
+            )
+        })?;
+        Ok(s)
+    }
+
+    /// Credential exchange (`POST /api/auth/token`): email and password for a new token of
+    /// that user. Rate-limited like `sign_in`, and also per client address. The token ends
+    /// when the password changes or the user is disabled or removed.
+    pub fn exchange_credentials(
+        &self,
+        email: &str,
+        pw: &SecretString,
+        client: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<CreatedToken> {
+        let u = self.check_password(email, pw, client)?;
+        let s = Session {
+            actor_id: u.id.clone(),
+            subject_id: u.id.clone(),
+            local_owner: false,
+            via_token: None,
+        };
+        let expiry = self.authority().policy.default_choice;
+        // A fresh name each time: calling again must give a second working token.
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => n.to_string(),
+            None => format!("Sign-in {}", &id[id.len() - 8..]),
+        };
+        let req = CreateTokenRequest {
+            for_user: None,
+            name,
+            description: Some(match client {
+                Some(c) => format!("Credential exchange from {c}"),
+                None => "Credential exchange".into(),
+            }),
+            expiry,
+            scopes: None,
+            tenant_ids: None,
+        };
+        self.create_token_as(&s, req, true)
+    }
+
+    /// The user with this email and password, or `InvalidCredentials` (never saying which part
+    /// was wrong), or `RateLimited` once the account or the client address failed too often.
+    fn check_password(&self, email: &str, pw: &SecretString, client: Option<&str>) -> Result<User> {
+        let account = format!("account:{}", email.trim().to_lowercase());
+        let address = client.map(|c| format!("address:{c}"));
         let now = self.now();
         {
             let failures = self
                 .sign_in_failures
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if let Some(f) = failures.get(&key) {
-                if now < f.next_allowed {
-                    return Err(Error::RateLimited(
-                        ((f.next_allowed - now) as u64).div_ceil(1000),
-                    ));
-                }
+            let wait = [Some(&account), address.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|k| failures.get(k))
+                .map(|f| f.next_allowed - now)
+                .max()
+                .unwrap_or(0);
+            if wait > 0 {
+                return Err(Error::RateLimited((wait as u64).div_ceil(1000)));
             }
         }
-        let user = self.store.read(|c| user_store::get_by_email(c, &key))?;
+        let user = self
+            .store
+            .read(|c| user_store::get_by_email(c, email.trim()))?;
         let ok = match &user {
             Some(u) if u.kind == UserKind::Human && u.status == UserStatus::Active => self
                 .store
@@ -71,42 +140,37 @@ impl Tokendesk {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if !ok {
-            let f = failures.entry(key).or_default();
-            f.count += 1;
-            if f.count >= SIGN_IN_FREE_ATTEMPTS {
-                let delay = SECOND << (f.count - SIGN_IN_FREE_ATTEMPTS).min(20);
-                f.next_allowed = now + delay.min(MAX_DELAY);
+            let mut count = |key: String, free: u32| {
+                let f = failures.entry(key).or_default();
+                f.count += 1;
+                if f.count >= free {
+                    let delay = SECOND << (f.count - free).min(20);
+                    f.next_allowed = now + delay.min(MAX_DELAY);
+                }
+            };
+            count(account, SIGN_IN_FREE_ATTEMPTS);
+            if let Some(a) = address {
+                count(a, ADDRESS_FREE_ATTEMPTS);
             }
+            drop(failures);
             if let Some(u) = &user {
                 let s = Session {
                     actor_id: u.id.clone(),
                     subject_id: u.id.clone(),
                     local_owner: false,
+                    via_token: None,
                 };
+                let details = json!({ "client": client });
                 self.store.with_tx(|tx| {
-                    self.audit(tx, &s, "user.sign_in_failed", Some(&u.id), json!({}))
+                    self.audit(tx, &s, "user.sign_in_failed", Some(&u.id), details)
                 })?;
             }
             return Err(Error::InvalidCredentials);
         }
-        failures.remove(&key);
-        drop(failures);
-        let u = user.expect("ok implies a user");
-        let s = Session {
-            actor_id: u.id.clone(),
-            subject_id: u.id.clone(),
-            local_owner: false,
-        };
-        self.store.with_tx(|tx| {
-            self.audit(
-                tx,
-                &s,
-                "user.signed_in",
-                Some(&u.id),
-                json!({ "name": u.display_name }),
-            )
-        })?;
-        Ok(s)
+        // Success clears the account's count; an address keeps its count, so one good
+        // password does not reset a spray across many accounts from that address.
+        failures.remove(&account);
+        Ok(user.expect("ok implies a user"))
     }
 
     pub fn start_impersonation(&self, s: &Session, user_id: &str) -> Result<Session> {
@@ -138,6 +202,7 @@ impl Tokendesk {
                 actor_id: ctx.actor.id.clone(),
                 subject_id: user.id.clone(),
                 local_owner: s.local_owner,
+                via_token: None,
             };
             self.audit(
                 tx,
@@ -156,6 +221,7 @@ impl Tokendesk {
             actor_id: s.actor_id.clone(),
             subject_id: s.actor_id.clone(),
             local_owner: s.local_owner,
+            via_token: None,
         };
         if s.actor_id != s.subject_id {
             self.store.with_tx(|tx| {

@@ -36,6 +36,8 @@ fn req(name: &str, expiry: ExpiryChoice) -> CreateTokenRequest {
         name: name.into(),
         description: None,
         expiry,
+        scopes: None,
+        tenant_ids: None,
     }
 }
 
@@ -88,7 +90,7 @@ fn create_returns_the_token_once_and_verify_accepts_it() {
     let plain = c.token.expose_secret().to_string();
     assert!(c.meta.display_hint.ends_with(&plain[plain.len() - 4..]));
     match f.td.verify(&plain).unwrap() {
-        Verification::Active(m) => assert_eq!(m.id, c.meta.id),
+        Verification::Active(m) => assert_eq!(m.token.id, c.meta.id),
         other => panic!("{other:?}"),
     }
     let ev = f.td.audit_events(Some(&c.meta.id)).unwrap();

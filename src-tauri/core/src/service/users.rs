@@ -117,6 +117,8 @@ impl Tokendesk {
                 status: UserStatus::Active,
                 created_at: self.now(),
                 has_password: pw_hash.is_some(),
+                tenant_ids: vec![],
+                active_tenant_id: None,
             };
             user_store::insert(tx, &user, pw_hash.as_deref())?;
             let details = json!({ "name": user.display_name, "email": user.email, "kind": user.kind, "role": user.role });

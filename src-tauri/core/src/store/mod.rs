@@ -3,12 +3,14 @@
 
 pub mod audit;
 pub mod authority;
+pub mod tenants;
 pub mod tokens;
 pub mod users;
 
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -23,12 +25,24 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         Some(|tx| audit::backfill_chain(tx)),
     ),
     (include_str!("../../migrations/0003_usage.sql"), None),
+    (
+        include_str!("../../migrations/0004_scopes_tenants_service.sql"),
+        None,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Counts committed transactions. Caches of what the database says (verified tokens) are
+    /// valid while it is unchanged; it moves after the commit and before `with_tx` returns, so
+    /// no reader can keep using a cached answer once a change has been reported done.
+    generation: AtomicU64,
+    /// A second connection that only reads `PRAGMA data_version`, which moves when another
+    /// connection — another process, such as the CLI revoking a token while `tokendesk serve`
+    /// runs — commits. None for an in-memory database, which no one else can reach.
+    watch: Option<Mutex<Connection>>,
 }
 
 impl Store {
@@ -40,7 +54,14 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Self::configure(conn, busy_timeout)
+        let mut store = Self::configure(conn, busy_timeout)?;
+        let watch = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        watch.busy_timeout(busy_timeout)?;
+        store.watch = Some(Mutex::new(watch));
+        Ok(store)
     }
 
     /// A private in-memory database, for fast unit tests.
@@ -65,6 +86,8 @@ impl Store {
         }
         let store = Store {
             conn: Mutex::new(conn),
+            generation: AtomicU64::new(0),
+            watch: None,
         };
         store.migrate(version)?;
         Ok(store)
@@ -98,7 +121,24 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(out)
+    }
+
+    /// Changes whenever anything was committed to the database, by this process or another.
+    /// Read it *before* reading the data a cache entry is built from, and compare it again
+    /// before using the entry.
+    pub fn version(&self) -> Result<(u64, i64)> {
+        let ours = self.generation.load(Ordering::Acquire);
+        let others = match &self.watch {
+            Some(w) => w
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?,
+            None => 0,
+        };
+        Ok((ours, others))
     }
 
     /// Runs read-only queries on the connection.
@@ -137,6 +177,30 @@ mod tests {
             .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn version_moves_on_commits_of_this_and_of_other_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let s = Store::open(&path, Duration::from_secs(1)).unwrap();
+        let v0 = s.version().unwrap();
+        assert_eq!(s.version().unwrap(), v0, "no commit, no change");
+        s.with_tx(|tx| {
+            tx.execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('a', 1, 'x', 'x', 't')", [])?;
+            Ok(())
+        })
+        .unwrap();
+        let v1 = s.version().unwrap();
+        assert_ne!(v1, v0, "our own commit");
+        // Another connection stands for another process (the CLI) writing the same file.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('b', 1, 'x', 'x', 't')", [])
+            .unwrap();
+        let v2 = s.version().unwrap();
+        assert_ne!(v2, v1, "a commit by another connection");
+        assert_eq!(s.version().unwrap(), v2);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Queries on the `tokens` table, including the keyset-paginated list.
 
 use crate::clock::Millis;
-use crate::model::{ListPage, ListQuery, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus};
+use crate::model::{
+    ListPage, ListQuery, Scope, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus,
+};
 use crate::{Error, Result};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -9,18 +11,31 @@ use serde::{Deserialize, Serialize};
 
 const INSERT_COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
                            revoked_at, revoked_by, revoke_reason, last_used_at, use_count, display_hint";
+/// SQL for "the owner can use this token": active, not removed, same credential epoch, and
+/// (for a token limited to tenants) still a member of at least one of them.
+macro_rules! owner_ok {
+    () => {
+        "(o.status = 'active' AND o.removed_at IS NULL \
+          AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch) \
+          AND (NOT EXISTS (SELECT 1 FROM token_tenants tt WHERE tt.token_id = t.id) \
+               OR EXISTS (SELECT 1 FROM token_tenants tt JOIN tenant_members m \
+                          ON m.tenant_id = tt.tenant_id AND m.user_id = t.owner_id \
+                          WHERE tt.token_id = t.id)))"
+    };
+}
 /// Every read joins the owner and the creator: names for the UI, status for `Suspended`.
-const COLS: &str = "t.id, t.owner_id, t.created_by, t.kind, t.name, t.description, t.created_at, \
-                    t.expires_at, t.revoked_at, t.revoked_by, t.revoke_reason, t.last_used_at, \
-                    t.use_count, t.display_hint, o.display_name, c.display_name, \
-                    (o.status = 'active' AND o.removed_at IS NULL \
-                     AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch))";
+const COLS: &str = concat!(
+    "t.id, t.owner_id, t.created_by, t.kind, t.name, t.description, t.created_at, \
+     t.expires_at, t.revoked_at, t.revoked_by, t.revoke_reason, t.last_used_at, \
+     t.use_count, t.display_hint, o.display_name, c.display_name, ",
+    owner_ok!(),
+    ", t.scopes, \
+     (SELECT group_concat(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id)"
+);
 const JOINS: &str = "JOIN users o ON o.id = t.owner_id JOIN users c ON c.id = t.created_by";
 /// Number of columns in COLS; the sort keys of a list follow them.
-const NCOLS: usize = 17;
-/// SQL for "the owner can use this token": active, not removed, same credential epoch.
-const OWNER_OK: &str = "(o.status = 'active' AND o.removed_at IS NULL \
-                        AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch))";
+const NCOLS: usize = 19;
+const OWNER_OK: &str = owner_ok!();
 
 pub const LIMIT_DEFAULT: u32 = 50;
 pub const LIMIT_MAX: u32 = 200;
@@ -50,18 +65,37 @@ fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
             TokenStatus::Active if !r.get::<_, bool>(16)? => TokenStatus::Suspended,
             s => s,
         },
+        scopes: r
+            .get::<_, Option<String>>(17)?
+            .map(|s| s.split(' ').filter_map(Scope::parse).collect()),
+        tenant_ids: r
+            .get::<_, Option<String>>(18)?
+            .map(|s| s.split(' ').map(str::to_string).collect()),
     })
+}
+
+/// The stored form of a scope list: space-separated, sorted, like OAuth's `scope`.
+pub fn scopes_text(scopes: &[Scope]) -> String {
+    let mut v: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(" ")
 }
 
 pub struct NewToken<'a> {
     pub meta: &'a TokenMeta,
     pub hash: &'a [u8; 32],
+    /// Set for tokens from credential exchange: valid while the owner's epoch is unchanged.
+    pub credential_epoch: Option<i64>,
 }
 
 pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
-        &format!("INSERT INTO tokens ({INSERT_COLS}, token_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        &format!(
+            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes) \
+                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+        ),
         params![
             m.id,
             m.owner_id,
@@ -77,9 +111,17 @@ pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
             m.last_used_at,
             m.use_count,
             m.display_hint,
-            &t.hash[..]
+            &t.hash[..],
+            t.credential_epoch,
+            m.scopes.as_deref().map(scopes_text),
         ],
     )?;
+    for tenant in m.tenant_ids.iter().flatten() {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO token_tenants (token_id, tenant_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![m.id, tenant])?;
+    }
     Ok(())
 }
 

@@ -5,7 +5,9 @@ use crate::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const COLS: &str = "id, display_name, email, kind, role, status, created_at, \
-                    password_hash IS NOT NULL, removed_at";
+                    password_hash IS NOT NULL, removed_at, active_tenant_id, \
+                    (SELECT group_concat(tenant_id, ' ') FROM \
+                       (SELECT tenant_id FROM tenant_members WHERE user_id = users.id ORDER BY tenant_id))";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let kind: String = r.get(3)?;
@@ -28,6 +30,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         },
         created_at: r.get(6)?,
         has_password: r.get(7)?,
+        active_tenant_id: r.get(9)?,
+        tenant_ids: r
+            .get::<_, Option<String>>(10)?
+            .map(|s| s.split(' ').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -123,7 +130,11 @@ pub fn update(
 
 pub fn set_status(conn: &Connection, id: &str, active: bool) -> Result<()> {
     conn.execute(
-        "UPDATE users SET status = ?2 WHERE id = ?1",
+        // Disabling also ends every token from credential exchange for good: enabling the user
+        // again brings back their personal tokens, not sessions obtained with a password.
+        "UPDATE users SET status = ?2,
+                credential_epoch = credential_epoch + (CASE WHEN ?2 = 'disabled' THEN 1 ELSE 0 END)
+         WHERE id = ?1",
         params![id, if active { "active" } else { "disabled" }],
     )?;
     Ok(())
@@ -147,6 +158,15 @@ pub fn set_password_hash(conn: &Connection, id: &str, hash: &str) -> Result<()> 
         params![id, hash],
     )?;
     Ok(())
+}
+
+/// The user's credential epoch, stamped on tokens from credential exchange.
+pub fn credential_epoch(conn: &Connection, id: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT credential_epoch FROM users WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn password_hash(conn: &Connection, id: &str) -> Result<Option<String>> {

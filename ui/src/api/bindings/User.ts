@@ -6,4 +6,12 @@ export type User = { id: string, displayName: string, email: string | null, kind
 /**
  * A role id (`owner`, `admin`, `member`, `no_api`, …).
  */
-role: string, status: UserStatus, createdAt: number, hasPassword: boolean, };
+role: string, status: UserStatus, createdAt: number, hasPassword: boolean, 
+/**
+ * The tenants the user belongs to.
+ */
+tenantIds: Array<string>, 
+/**
+ * The tenant the user currently works in (one of `tenant_ids`).
+ */
+activeTenantId: string | null, };

@@ -1,0 +1,495 @@
+//! The HTTP endpoints. Each one checks the token's scopes, then calls the same service method
+//! as the desktop and the CLI with the token owner's session, so rules cannot differ by face.
+//! The `#[utoipa::path]` attributes are the OpenAPI document (openapi.rs); tests check the
+//! server's answers against the committed copy.
+
+use super::auth::AuthError;
+use super::{AppState, Bearer, CoreError};
+use crate::model::*;
+use crate::secret::{ExposeSecret, SecretString};
+use crate::{ApiError, Error};
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::{IntoParams, ToSchema};
+
+/// The RFC 6749 §5.2 / RFC 6750 error body.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OAuthError {
+    pub error: String,
+    pub error_description: String,
+}
+
+/// A 403 is either a scope the token lacks (RFC 6750, `error`) or something the user's role
+/// does not allow (`code`, as in every other face).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Forbidden {
+    Scope(OAuthError),
+    Role(ApiError),
+}
+
+fn bad_body(e: impl std::fmt::Display) -> CoreError {
+    CoreError::from(Error::InvalidInput(format!(
+        "The request is not valid: {e}"
+    )))
+}
+
+fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, CoreError> {
+    r.map(|Json(v)| v).map_err(|e| bad_body(e.body_text()))
+}
+
+fn query<T>(r: Result<Query<T>, QueryRejection>) -> Result<T, CoreError> {
+    r.map(|Query(v)| v).map_err(|e| bad_body(e.body_text()))
+}
+
+/// Page rights: a token limited to scopes may only call what they name.
+fn need(v: &Verified, scope: Scope) -> Result<(), Response> {
+    if v.has_scope(scope) {
+        return Ok(());
+    }
+    let why = match scope {
+        Scope::UsersRead => "This token lacks the users:read scope.",
+        Scope::TokensRead => "This token lacks the tokens:read scope.",
+        Scope::AuditRead => "This token lacks the audit:read scope.",
+        Scope::Introspect => "Introspection needs a token with the introspect scope.",
+    };
+    Err(AuthError::InsufficientScope(why).into_response())
+}
+
+/// Changes need a token with its owner's full rights, not one limited to read-only scopes.
+fn need_full(v: &Verified) -> Result<(), Response> {
+    if v.full_access() {
+        Ok(())
+    } else {
+        Err(AuthError::InsufficientScope(
+            "This token is limited to read-only scopes; changes need a full-access token.",
+        )
+        .into_response())
+    }
+}
+
+type Answer<T> = Result<T, Response>;
+
+fn core<T>(r: crate::Result<T>) -> Answer<T> {
+    r.map_err(|e| CoreError::from(e).into_response())
+}
+
+fn ok<T: Serialize>(r: crate::Result<T>) -> Answer<Json<T>> {
+    core(r).map(Json)
+}
+
+fn client_of(c: &ConnectInfo<SocketAddr>) -> String {
+    c.0.ip().to_string()
+}
+
+/// Liveness, without authentication (also the benchmark's no-op baseline).
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The service is up", body = String, content_type = "text/plain")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this service", content_type = "application/json")))]
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        super::openapi::document(),
+    )
+        .into_response()
+}
+
+/// Who the token acts for: the user, the token, the tenant, the scopes, and `act` (RFC 8693)
+/// when an admin created it by impersonation.
+#[utoipa::path(get, path = "/api/users/me", tag = "users", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token is active", body = Me),
+        (status = 400, description = "Malformed Authorization header", body = OAuthError),
+        (status = 401, description = "No token, or not an active token", body = OAuthError),
+    ))]
+pub async fn me(Bearer(v): Bearer) -> Json<Me> {
+    Json(v.me())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenForm {
+    /// The token to introspect or revoke.
+    #[schema(value_type = Option<String>)]
+    pub token: Option<SecretString>,
+    /// Ignored: Tokendesk has one kind of token.
+    #[allow(dead_code)]
+    pub token_type_hint: Option<String>,
+}
+
+fn form_token(r: Result<Form<TokenForm>, FormRejection>) -> Answer<SecretString> {
+    let invalid = |d: &'static str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(OAuthError {
+                error: "invalid_request".into(),
+                error_description: d.into(),
+            }),
+        )
+            .into_response()
+    };
+    let Form(f) =
+        r.map_err(|_| invalid("Send application/x-www-form-urlencoded with a token parameter."))?;
+    f.token
+        .filter(|t| !t.expose_secret().is_empty())
+        .ok_or_else(|| invalid("The token parameter is missing."))
+}
+
+/// RFC 7662 introspection response. Only `active` is present for a token that is not active.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct Introspection {
+    pub active: bool,
+    /// The owner's user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The owner's email address, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Expiry, seconds since the epoch; absent for tokens that never expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Issued at, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Space-separated scopes; absent for a full-access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// The token's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_kind: Option<TokenKind>,
+    /// The tenant (client) the token acts in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Every tenant the token may act in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<Vec<String>>,
+    /// RFC 8693: the admin who created an impersonation token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<Act>,
+}
+
+/// RFC 7662 token introspection, for services that accept Tokendesk tokens. The caller
+/// authenticates with a token that has the `introspect` scope.
+#[utoipa::path(post, path = "/oauth/introspect", tag = "oauth", security(("bearer" = [])),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`{\"active\": false}` for anything that is not an active token", body = Introspection),
+        (status = 400, description = "No token parameter, or a malformed Authorization header", body = OAuthError),
+        (status = 401, description = "The caller's token is not active", body = OAuthError),
+        (status = 403, description = "The caller's token lacks the introspect scope", body = OAuthError),
+    ))]
+pub async fn introspect(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Bearer(caller): Bearer,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Answer<Json<Introspection>> {
+    need(&caller, Scope::Introspect)?;
+    let presented = form_token(form)?;
+    let Verification::Active(v) = core(st.td.verify(presented.expose_secret()))? else {
+        return Ok(Json(Introspection::default()));
+    };
+    st.td
+        .record_use(&v.token.id, Some(&addr.ip().to_string()), None);
+    let t = &v.token;
+    Ok(Json(Introspection {
+        active: true,
+        sub: Some(v.user.id.clone()),
+        username: v.user.email.clone(),
+        exp: t.expires_at.map(|e| e.div_euclid(1000)),
+        iat: Some(t.created_at.div_euclid(1000)),
+        scope: t.scopes.as_deref().map(crate::store::tokens::scopes_text),
+        token_type: Some("Bearer".into()),
+        jti: Some(t.id.clone()),
+        token_kind: Some(t.kind),
+        tenant: v.tenant.as_ref().map(|x| x.id.clone()),
+        tenants: Some(v.tenants.iter().map(|x| x.id.clone()).collect()),
+        act: (t.kind == TokenKind::Impersonation).then(|| Act {
+            sub: t.created_by.clone(),
+        }),
+    }))
+}
+
+/// RFC 7009 revocation: whoever holds a token may revoke it. Answers 200 also for unknown,
+/// expired or already revoked tokens, so it tells nothing about them.
+#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth", security(("bearer" = [])),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The token is revoked, or was not an active token"),
+        (status = 400, description = "No token parameter, or a malformed Authorization header", body = OAuthError),
+        (status = 401, description = "The caller's token is not active", body = OAuthError),
+    ))]
+pub async fn revoke(
+    State(st): State<AppState>,
+    Bearer(caller): Bearer,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Answer<StatusCode> {
+    let presented = form_token(form)?;
+    core(st.td.revoke_presented(&caller.session(), &presented))?;
+    Ok(StatusCode::OK)
+}
+
+/// The tokens the caller's user may see: their own (`scope=own`, the default) or everyone's
+/// (`scope=all`, for admins). Impersonation tokens are never shown to their subject.
+#[utoipa::path(get, path = "/api/tokens", tag = "tokens", security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page; pass `nextCursor` as `cursor` for the next", body = ListPage),
+        (status = 400, description = "Invalid query", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "Missing the tokens:read scope, or not allowed by the user's role", body = Forbidden),
+    ))]
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Answer<Json<ListPage>> {
+    need(&v, Scope::TokensRead)?;
+    let q = query(q).map_err(IntoResponse::into_response)?;
+    ok(st.td.list_tokens(&v.session(), &q))
+}
+
+#[utoipa::path(get, path = "/api/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "The token's metadata (never the token)", body = TokenMeta),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "Missing the tokens:read scope", body = Forbidden),
+        (status = 404, description = "No such token visible to the caller", body = ApiError),
+    ))]
+pub async fn get_token(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    Path(id): Path<String>,
+) -> Answer<Json<TokenMeta>> {
+    need(&v, Scope::TokensRead)?;
+    ok(st.td.get_token(&v.session(), &id))
+}
+
+/// Creates a token for the caller's user (or, with `forUser`, for another user: needs
+/// `create_tokens_for_others`). The answer carries the plain token, once.
+#[utoipa::path(post, path = "/api/tokens", tag = "tokens", security(("bearer" = [])),
+    request_body = CreateTokenRequest,
+    responses(
+        (status = 201, description = "Created; `token` is shown this once", body = CreatedToken),
+        (status = 400, description = "Invalid name, expiry, scopes or tenants", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "A read-only token, or not allowed by the user's role", body = Forbidden),
+        (status = 409, description = "An active token with this name exists", body = ApiError),
+    ))]
+pub async fn create_token(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    body: Result<Json<CreateTokenRequest>, JsonRejection>,
+) -> Answer<(StatusCode, Json<CreatedToken>)> {
+    need_full(&v)?;
+    let req = json_body(body).map_err(IntoResponse::into_response)?;
+    let created = core(st.td.create_token(&v.session(), req))?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Rename {
+    pub name: String,
+}
+
+#[utoipa::path(patch, path = "/api/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id")),
+    request_body = Rename,
+    responses(
+        (status = 200, description = "Renamed", body = TokenMeta),
+        (status = 400, description = "Invalid name", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "A read-only token, or not allowed", body = Forbidden),
+        (status = 404, description = "No such token visible to the caller", body = ApiError),
+        (status = 409, description = "Name taken, or the token is revoked", body = ApiError),
+    ))]
+pub async fn rename_token(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    Path(id): Path<String>,
+    body: Result<Json<Rename>, JsonRejection>,
+) -> Answer<Json<TokenMeta>> {
+    need_full(&v)?;
+    let r = json_body(body).map_err(IntoResponse::into_response)?;
+    ok(st.td.rename_token(&v.session(), &id, &r.name))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RevokeParams {
+    /// Why, for the audit log.
+    pub reason: Option<String>,
+}
+
+/// Revokes a token at once; irreversible and audited.
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id"), RevokeParams),
+    responses(
+        (status = 200, description = "Revoked", body = TokenMeta),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "A read-only token, or not allowed", body = Forbidden),
+        (status = 404, description = "No such token visible to the caller", body = ApiError),
+        (status = 409, description = "Already revoked", body = ApiError),
+    ))]
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    Path(id): Path<String>,
+    q: Result<Query<RevokeParams>, QueryRejection>,
+) -> Answer<Json<TokenMeta>> {
+    need_full(&v)?;
+    let q = query(q).map_err(IntoResponse::into_response)?;
+    ok(st.td.revoke_token(&v.session(), &id, q.reason.as_deref()))
+}
+
+/// "Create token for user": an impersonation token owned by the user, with the caller as
+/// `act`. Needs `impersonate`. The answer carries the plain token, once.
+#[utoipa::path(post, path = "/api/users/{id}/tokens", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id")),
+    request_body = CreateTokenRequest,
+    responses(
+        (status = 201, description = "Created; `token` is shown this once", body = CreatedToken),
+        (status = 400, description = "Invalid request", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "A read-only token, or no impersonate permission", body = Forbidden),
+        (status = 404, description = "No such user", body = ApiError),
+        (status = 409, description = "Name taken", body = ApiError),
+    ))]
+pub async fn create_token_for_user(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    Path(user_id): Path<String>,
+    body: Result<Json<CreateTokenRequest>, JsonRejection>,
+) -> Answer<(StatusCode, Json<CreatedToken>)> {
+    need_full(&v)?;
+    let req = json_body(body).map_err(IntoResponse::into_response)?;
+    let created = core(
+        st.td
+            .create_impersonation_token(&v.session(), &user_id, req),
+    )?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Credentials {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub password: SecretString,
+    /// A name for the new token; by default "Sign-in" and a unique suffix.
+    pub name: Option<String>,
+}
+
+/// Credential exchange: email and password for a new token. Each call gives a new token; such
+/// tokens stop working when the password changes or the user is disabled or removed. Failed
+/// attempts are rate-limited per account and per client address.
+#[utoipa::path(post, path = "/api/auth/token", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "A new token, shown this once", body = CreatedToken),
+        (status = 400, description = "Invalid request", body = ApiError),
+        (status = 401, description = "Wrong email or password (never says which)", body = ApiError),
+        (status = 403, description = "The user's role may not hold tokens", body = ApiError),
+        (status = 429, description = "Too many failures; see Retry-After", body = ApiError),
+    ))]
+pub async fn exchange(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Answer<(StatusCode, Json<CreatedToken>)> {
+    let c = json_body(body).map_err(IntoResponse::into_response)?;
+    let client = client_of(&ConnectInfo(addr));
+    let td = st.td.clone();
+    // Argon2 takes tens of milliseconds of CPU: off the async workers.
+    let created = tokio::task::spawn_blocking(move || {
+        td.exchange_credentials(&c.email, &c.password, Some(&client), c.name.as_deref())
+    })
+    .await
+    .map_err(|e| CoreError::from(Error::Internal(e.to_string())).into_response())?;
+    let created = core(created)?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Switches the tenant a user works in: your own, or anyone's if you manage users. A token
+/// limited to tenants can only switch to one of them.
+#[utoipa::path(put, path = "/api/users/{id}/active-tenant/{tenant_id}", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id"), ("tenant_id" = String, Path, description = "The tenant's id")),
+    responses(
+        (status = 200, description = "Switched", body = User),
+        (status = 400, description = "The user is not a member of that tenant", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "A read-only token, a tenant outside the token's, or not allowed", body = Forbidden),
+        (status = 404, description = "No such user or tenant", body = ApiError),
+    ))]
+pub async fn set_active_tenant(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    Path((user_id, tenant_id)): Path<(String, String)>,
+) -> Answer<Json<User>> {
+    need_full(&v)?;
+    if v.token.tenant_ids.is_some() && !v.tenants.iter().any(|t| t.id == tenant_id) {
+        return Err(CoreError::from(Error::PermissionDenied(
+            "This token is limited to other tenants.".into(),
+        ))
+        .into_response());
+    }
+    ok(st.td.set_active_tenant(&v.session(), &user_id, &tenant_id))
+}
+
+#[utoipa::path(get, path = "/api/users", tag = "users", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every user", body = Vec<User>),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "Missing users:read, or not allowed by the user's role", body = Forbidden),
+    ))]
+pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
+    need(&v, Scope::UsersRead)?;
+    ok(st.td.list_users(&v.session()))
+}
+
+#[utoipa::path(get, path = "/api/tenants", tag = "users", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every tenant (admins) or the user's own", body = Vec<Tenant>),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "Missing users:read", body = Forbidden),
+    ))]
+pub async fn list_tenants(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+) -> Answer<Json<Vec<Tenant>>> {
+    need(&v, Scope::UsersRead)?;
+    ok(st.td.list_tenants(&v.session()))
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "One page; pass `nextBefore` as `beforeSeq` for the next", body = AuditPage),
+        (status = 400, description = "Invalid query", body = ApiError),
+        (status = 401, description = "Not an active token", body = OAuthError),
+        (status = 403, description = "Missing audit:read, or not allowed by the user's role", body = Forbidden),
+    ))]
+pub async fn list_audit(
+    State(st): State<AppState>,
+    Bearer(v): Bearer,
+    q: Result<Query<AuditQuery>, QueryRejection>,
+) -> Answer<Json<AuditPage>> {
+    need(&v, Scope::AuditRead)?;
+    let q = query(q).map_err(IntoResponse::into_response)?;
+    ok(st.td.list_audit(&v.session(), &q))
+}
