@@ -5,7 +5,7 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-keyring test-ui test-e2e check-bindings check-layers bench bench-http
+        test-core test-keyring test-ui test-e2e check-bindings check-layers bench bench-http openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
@@ -50,6 +50,10 @@ check-bindings: test-core
 	@if [ -n "$$(git status --porcelain -- ui/src/api/bindings)" ]; then \
 	  git status --porcelain -- ui/src/api/bindings; git --no-pager diff -- ui/src/api/bindings; \
 	  echo "ui/src/api/bindings is out of date: run 'cargo test -p tokendesk-core' and commit" >&2; exit 1; fi
+
+# Rewrites docs/openapi.json from the code (a test fails while the committed copy differs).
+openapi:
+	TOKENDESK_WRITE_OPENAPI=1 cargo test -p tokendesk-core --test http_api the_committed_openapi_document_is_the_generated_one
 
 # The core crate must build without Tauri.
 check-layers:

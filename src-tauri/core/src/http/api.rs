@@ -33,22 +33,55 @@ pub enum Forbidden {
     Role(ApiError),
 }
 
-fn bad_body(e: impl std::fmt::Display) -> CoreError {
-    CoreError::from(Error::InvalidInput(format!(
-        "The request is not valid: {e}"
-    )))
+/// Why a handler did not answer 200: each kind keeps the body its standard prescribes.
+pub(crate) enum Reject {
+    /// RFC 6750 (`WWW-Authenticate` and `{error, error_description}`).
+    Auth(AuthError),
+    /// RFC 6749 §5.2 `invalid_request` of the OAuth endpoints.
+    OAuth(&'static str),
+    /// Everything else: `{code, message}` as in every face.
+    Core(Box<CoreError>),
 }
 
-fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, CoreError> {
+impl IntoResponse for Reject {
+    fn into_response(self) -> Response {
+        match self {
+            Reject::Auth(a) => a.into_response(),
+            Reject::OAuth(d) => (
+                StatusCode::BAD_REQUEST,
+                Json(OAuthError {
+                    error: "invalid_request".into(),
+                    error_description: d.into(),
+                }),
+            )
+                .into_response(),
+            Reject::Core(c) => c.into_response(),
+        }
+    }
+}
+
+impl From<Error> for Reject {
+    fn from(e: Error) -> Self {
+        Reject::Core(Box::new(CoreError::from(e)))
+    }
+}
+
+type Answer<T> = Result<T, Reject>;
+
+fn bad_body(e: impl std::fmt::Display) -> Reject {
+    Error::InvalidInput(format!("The request is not valid: {e}")).into()
+}
+
+fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
     r.map(|Json(v)| v).map_err(|e| bad_body(e.body_text()))
 }
 
-fn query<T>(r: Result<Query<T>, QueryRejection>) -> Result<T, CoreError> {
+fn query<T>(r: Result<Query<T>, QueryRejection>) -> Answer<T> {
     r.map(|Query(v)| v).map_err(|e| bad_body(e.body_text()))
 }
 
 /// Page rights: a token limited to scopes may only call what they name.
-fn need(v: &Verified, scope: Scope) -> Result<(), Response> {
+fn need(v: &Verified, scope: Scope) -> Answer<()> {
     if v.has_scope(scope) {
         return Ok(());
     }
@@ -58,29 +91,18 @@ fn need(v: &Verified, scope: Scope) -> Result<(), Response> {
         Scope::AuditRead => "This token lacks the audit:read scope.",
         Scope::Introspect => "Introspection needs a token with the introspect scope.",
     };
-    Err(AuthError::InsufficientScope(why).into_response())
+    Err(Reject::Auth(AuthError::InsufficientScope(why)))
 }
 
 /// Changes need a token with its owner's full rights, not one limited to read-only scopes.
-fn need_full(v: &Verified) -> Result<(), Response> {
+fn need_full(v: &Verified) -> Answer<()> {
     if v.full_access() {
         Ok(())
     } else {
-        Err(AuthError::InsufficientScope(
+        Err(Reject::Auth(AuthError::InsufficientScope(
             "This token is limited to read-only scopes; changes need a full-access token.",
-        )
-        .into_response())
+        )))
     }
-}
-
-type Answer<T> = Result<T, Response>;
-
-fn core<T>(r: crate::Result<T>) -> Answer<T> {
-    r.map_err(|e| CoreError::from(e).into_response())
-}
-
-fn ok<T: Serialize>(r: crate::Result<T>) -> Answer<Json<T>> {
-    core(r).map(Json)
 }
 
 fn client_of(c: &ConnectInfo<SocketAddr>) -> String {
@@ -128,21 +150,12 @@ pub struct TokenForm {
 }
 
 fn form_token(r: Result<Form<TokenForm>, FormRejection>) -> Answer<SecretString> {
-    let invalid = |d: &'static str| {
-        (
-            StatusCode::BAD_REQUEST,
-            Json(OAuthError {
-                error: "invalid_request".into(),
-                error_description: d.into(),
-            }),
-        )
-            .into_response()
-    };
-    let Form(f) =
-        r.map_err(|_| invalid("Send application/x-www-form-urlencoded with a token parameter."))?;
+    let Form(f) = r.map_err(|_| {
+        Reject::OAuth("Send application/x-www-form-urlencoded with a token parameter.")
+    })?;
     f.token
         .filter(|t| !t.expose_secret().is_empty())
-        .ok_or_else(|| invalid("The token parameter is missing."))
+        .ok_or(Reject::OAuth("The token parameter is missing."))
 }
 
 /// RFC 7662 introspection response. Only `active` is present for a token that is not active.
@@ -200,7 +213,7 @@ pub async fn introspect(
 ) -> Answer<Json<Introspection>> {
     need(&caller, Scope::Introspect)?;
     let presented = form_token(form)?;
-    let Verification::Active(v) = core(st.td.verify(presented.expose_secret()))? else {
+    let Verification::Active(v) = st.td.verify(presented.expose_secret())? else {
         return Ok(Json(Introspection::default()));
     };
     st.td
@@ -239,7 +252,7 @@ pub async fn revoke(
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Answer<StatusCode> {
     let presented = form_token(form)?;
-    core(st.td.revoke_presented(&caller.session(), &presented))?;
+    st.td.revoke_presented(&caller.session(), &presented)?;
     Ok(StatusCode::OK)
 }
 
@@ -259,8 +272,8 @@ pub async fn list_tokens(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Answer<Json<ListPage>> {
     need(&v, Scope::TokensRead)?;
-    let q = query(q).map_err(IntoResponse::into_response)?;
-    ok(st.td.list_tokens(&v.session(), &q))
+    let q = query(q)?;
+    Ok(Json(st.td.list_tokens(&v.session(), &q)?))
 }
 
 #[utoipa::path(get, path = "/api/tokens/{id}", tag = "tokens", security(("bearer" = [])),
@@ -277,7 +290,7 @@ pub async fn get_token(
     Path(id): Path<String>,
 ) -> Answer<Json<TokenMeta>> {
     need(&v, Scope::TokensRead)?;
-    ok(st.td.get_token(&v.session(), &id))
+    Ok(Json(st.td.get_token(&v.session(), &id)?))
 }
 
 /// Creates a token for the caller's user (or, with `forUser`, for another user: needs
@@ -297,8 +310,8 @@ pub async fn create_token(
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     need_full(&v)?;
-    let req = json_body(body).map_err(IntoResponse::into_response)?;
-    let created = core(st.td.create_token(&v.session(), req))?;
+    let req = json_body(body)?;
+    let created = st.td.create_token(&v.session(), req)?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -325,8 +338,8 @@ pub async fn rename_token(
     body: Result<Json<Rename>, JsonRejection>,
 ) -> Answer<Json<TokenMeta>> {
     need_full(&v)?;
-    let r = json_body(body).map_err(IntoResponse::into_response)?;
-    ok(st.td.rename_token(&v.session(), &id, &r.name))
+    let r = json_body(body)?;
+    Ok(Json(st.td.rename_token(&v.session(), &id, &r.name)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -353,8 +366,12 @@ pub async fn revoke_token(
     q: Result<Query<RevokeParams>, QueryRejection>,
 ) -> Answer<Json<TokenMeta>> {
     need_full(&v)?;
-    let q = query(q).map_err(IntoResponse::into_response)?;
-    ok(st.td.revoke_token(&v.session(), &id, q.reason.as_deref()))
+    let q = query(q)?;
+    Ok(Json(st.td.revoke_token(
+        &v.session(),
+        &id,
+        q.reason.as_deref(),
+    )?))
 }
 
 /// "Create token for user": an impersonation token owned by the user, with the caller as
@@ -377,11 +394,10 @@ pub async fn create_token_for_user(
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     need_full(&v)?;
-    let req = json_body(body).map_err(IntoResponse::into_response)?;
-    let created = core(
-        st.td
-            .create_impersonation_token(&v.session(), &user_id, req),
-    )?;
+    let req = json_body(body)?;
+    let created = st
+        .td
+        .create_impersonation_token(&v.session(), &user_id, req)?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -411,7 +427,7 @@ pub async fn exchange(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
-    let c = json_body(body).map_err(IntoResponse::into_response)?;
+    let c = json_body(body)?;
     let client = client_of(&ConnectInfo(addr));
     let td = st.td.clone();
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
@@ -419,8 +435,8 @@ pub async fn exchange(
         td.exchange_credentials(&c.email, &c.password, Some(&client), c.name.as_deref())
     })
     .await
-    .map_err(|e| CoreError::from(Error::Internal(e.to_string())).into_response())?;
-    let created = core(created)?;
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let created = created?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -442,12 +458,15 @@ pub async fn set_active_tenant(
 ) -> Answer<Json<User>> {
     need_full(&v)?;
     if v.token.tenant_ids.is_some() && !v.tenants.iter().any(|t| t.id == tenant_id) {
-        return Err(CoreError::from(Error::PermissionDenied(
-            "This token is limited to other tenants.".into(),
-        ))
-        .into_response());
+        return Err(
+            Error::PermissionDenied("This token is limited to other tenants.".into()).into(),
+        );
     }
-    ok(st.td.set_active_tenant(&v.session(), &user_id, &tenant_id))
+    Ok(Json(st.td.set_active_tenant(
+        &v.session(),
+        &user_id,
+        &tenant_id,
+    )?))
 }
 
 #[utoipa::path(get, path = "/api/users", tag = "users", security(("bearer" = [])),
@@ -458,7 +477,7 @@ pub async fn set_active_tenant(
     ))]
 pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
     need(&v, Scope::UsersRead)?;
-    ok(st.td.list_users(&v.session()))
+    Ok(Json(st.td.list_users(&v.session())?))
 }
 
 #[utoipa::path(get, path = "/api/tenants", tag = "users", security(("bearer" = [])),
@@ -472,7 +491,7 @@ pub async fn list_tenants(
     Bearer(v): Bearer,
 ) -> Answer<Json<Vec<Tenant>>> {
     need(&v, Scope::UsersRead)?;
-    ok(st.td.list_tenants(&v.session()))
+    Ok(Json(st.td.list_tenants(&v.session())?))
 }
 
 /// The audit log, newest first.
@@ -490,6 +509,6 @@ pub async fn list_audit(
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Answer<Json<AuditPage>> {
     need(&v, Scope::AuditRead)?;
-    let q = query(q).map_err(IntoResponse::into_response)?;
-    ok(st.td.list_audit(&v.session(), &q))
+    let q = query(q)?;
+    Ok(Json(st.td.list_audit(&v.session(), &q)?))
 }

@@ -31,6 +31,12 @@ use utoipa::{Modify, OpenApi};
         api::list_tenants,
         api::list_audit,
     ),
+    // Enums used only as query parameters are not collected from the paths by themselves.
+    components(schemas(
+        crate::model::SortKey,
+        crate::model::SortDir,
+        crate::model::ListScope
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "service", description = "Health and this document"),

@@ -16,9 +16,12 @@ use std::sync::{Arc, RwLock};
 /// Entries beyond this are dropped wholesale: memory stays bounded whatever tokens are sent.
 const CACHE_MAX: usize = 10_000;
 
+/// The database version an answer was read at (`Store::version`), and the answer.
+type Entry = ((u64, i64), Arc<Verified>);
+
 #[derive(Default)]
 pub(super) struct Cache {
-    entries: RwLock<HashMap<[u8; 32], ((u64, i64), Arc<Verified>)>>,
+    entries: RwLock<HashMap<[u8; 32], Entry>>,
 }
 
 impl Cache {

@@ -35,7 +35,7 @@ pub fn get_many(conn: &Connection, ids: &[String]) -> Result<Vec<Tenant>> {
             out.push(t);
         }
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|t| t.name.to_lowercase());
     Ok(out)
 }
 

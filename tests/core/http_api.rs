@@ -1,0 +1,1169 @@
+//! The HTTP API over real HTTP on 127.0.0.1 (random port): every endpoint, scopes, tenants,
+//! credential exchange and its rate limit, the permission matrix, and concurrency with revoke.
+//! Every JSON answer is checked against the committed OpenAPI document.
+
+mod common;
+mod openapi_check;
+
+use common::{person, req, req_for, Env, T0};
+use openapi_check::OpenApiDoc;
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use tokendesk_core::clock::SECOND;
+use tokendesk_core::http::{openapi, serve, HttpConfig};
+use tokendesk_core::model::*;
+use tokendesk_core::secret::{ExposeSecret, SecretString};
+use tokendesk_core::Tokendesk;
+
+const COMMITTED: &str = include_str!("../../docs/openapi.json");
+
+fn doc() -> &'static OpenApiDoc {
+    static DOC: OnceLock<OpenApiDoc> = OnceLock::new();
+    DOC.get_or_init(|| OpenApiDoc::parse(COMMITTED))
+}
+
+#[test]
+fn the_committed_openapi_document_is_the_generated_one() {
+    let generated = openapi::document();
+    if std::env::var_os("TOKENDESK_WRITE_OPENAPI").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        std::fs::write(path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        generated == COMMITTED,
+        "docs/openapi.json is stale: run `make openapi` and commit it"
+    );
+    let v: Value = serde_json::from_str(&generated).unwrap();
+    assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/healthz",
+        "/openapi.json",
+        "/api/users/me",
+        "/oauth/introspect",
+        "/oauth/revoke",
+        "/api/tokens",
+        "/api/tokens/{id}",
+        "/api/users/{id}/tokens",
+        "/api/auth/token",
+        "/api/users/{id}/active-tenant/{tenant_id}",
+    ] {
+        assert!(v["paths"].get(path).is_some(), "{path} is documented");
+    }
+}
+
+struct Server {
+    base: String,
+    td: Arc<Tokendesk>,
+    env: Env,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start() -> Server {
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
+        let _ = rx.await;
+    }));
+    Server {
+        base,
+        td,
+        env,
+        stop: Some(tx),
+        done,
+    }
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    body: Value,
+    challenge: String,
+    retry_after: Option<String>,
+}
+
+impl Server {
+    fn owner(&self) -> Session {
+        self.td.local_session()
+    }
+
+    fn token_with(&self, s: &Session, r: CreateTokenRequest) -> String {
+        self.td
+            .create_token(s, r)
+            .unwrap()
+            .token
+            .expose_secret()
+            .to_string()
+    }
+
+    /// Calls `method path` (documented as `template`) and checks the answer against the
+    /// committed OpenAPI document.
+    async fn call(
+        &self,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+    ) -> Resp {
+        let mut r = reqwest::Client::new().request(method.clone(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        r = match body {
+            Body::None => r,
+            Body::Json(v) => r
+                .header("content-type", "application/json")
+                .body(v.to_string()),
+            Body::Form(kv) => {
+                let enc: Vec<String> = kv
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                    .collect();
+                r.header("content-type", "application/x-www-form-urlencoded")
+                    .body(enc.join("&"))
+            }
+        };
+        let resp = r.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_string())
+        };
+        let challenge = header(WWW_AUTHENTICATE).unwrap_or_default();
+        let retry_after = header(RETRY_AFTER);
+        let is_json = header(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|c| c.starts_with("application/json"));
+        let text = resp.text().await.unwrap();
+        let m = method.as_str().to_lowercase();
+        let body = if is_json {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if let Err(e) = doc().check_response(&m, template, status, &v) {
+                panic!("{e}\nbody: {text}");
+            }
+            v
+        } else {
+            assert!(
+                doc().has_response(&m, template, status),
+                "{m} {template} -> {status} is not documented"
+            );
+            Value::Null
+        };
+        Resp {
+            status,
+            body,
+            challenge,
+            retry_after,
+        }
+    }
+
+    async fn me(&self, token: &str) -> Resp {
+        self.call(
+            Method::GET,
+            "/api/users/me",
+            "/api/users/me",
+            Some(token),
+            Body::None,
+        )
+        .await
+    }
+
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.done.await.unwrap().unwrap();
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn scoped(name: &str, scopes: &[Scope]) -> CreateTokenRequest {
+    CreateTokenRequest {
+        scopes: Some(scopes.to_vec()),
+        ..req(name)
+    }
+}
+
+fn create_body(name: &str) -> Value {
+    json!({ "name": name, "expiry": { "kind": "preset", "preset": "seven_days" } })
+}
+
+#[tokio::test]
+async fn the_service_serves_its_openapi_document() {
+    let srv = start().await;
+    let resp = reqwest::get(format!("{}/openapi.json", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.text().await.unwrap(), COMMITTED);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn introspection_needs_the_introspect_scope_and_reports_rfc_7662_fields() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let full = srv.token_with(&owner, req("full"));
+    let rs = srv.token_with(&owner, scoped("resource server", &[Scope::Introspect]));
+    let subject = srv.token_with(&owner, scoped("reader", &[Scope::TokensRead]));
+    let introspect = |caller: String, token: String| {
+        let srv = &srv;
+        async move {
+            srv.call(
+                Method::POST,
+                "/oauth/introspect",
+                "/oauth/introspect",
+                Some(&caller),
+                Body::Form(vec![
+                    ("token", token),
+                    ("token_type_hint", "access_token".into()),
+                ]),
+            )
+            .await
+        }
+    };
+
+    // A full-access token does not imply introspect.
+    let r = introspect(full.clone(), subject.clone()).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(r.body["error"], "insufficient_scope");
+    assert!(r.challenge.contains("error=\"insufficient_scope\""));
+
+    let r = introspect(rs.clone(), subject.clone()).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let b = &r.body;
+    assert_eq!(b["active"], true);
+    assert_eq!(b["sub"], owner.actor_id.as_str());
+    assert_eq!(b["scope"], "tokens:read");
+    assert_eq!(b["token_type"], "Bearer");
+    assert_eq!(b["iat"], T0 / 1000);
+    assert_eq!(b["exp"], (T0 + 30 * tokendesk_core::clock::DAY) / 1000);
+    assert!(b.get("act").is_none());
+    assert!(
+        !b.to_string().contains(&subject[4..]),
+        "the token is not echoed"
+    );
+
+    // A full-access token has no `scope`; an impersonation token carries `act`.
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let imp = srv.td.start_impersonation(&owner, &mia.id).unwrap();
+    let mias = srv.token_with(&imp, req("support"));
+    let r = introspect(rs.clone(), mias).await;
+    assert_eq!(r.body["sub"], mia.id.as_str());
+    assert_eq!(r.body["act"]["sub"], owner.actor_id.as_str());
+    assert_eq!(r.body["token_kind"], "impersonation");
+    assert!(r.body.get("scope").is_none());
+
+    // Anything not active is just {"active": false}.
+    let revoked = srv.td.create_token(&owner, req("gone")).unwrap();
+    srv.td.revoke_token(&owner, &revoked.meta.id, None).unwrap();
+    for t in [
+        revoked.token.expose_secret().to_string(),
+        "tkd_unknown".into(),
+        format!("{}x", &full[..full.len() - 1]),
+    ] {
+        let r = introspect(rs.clone(), t).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, json!({ "active": false }));
+    }
+
+    // No token parameter: 400 invalid_request.
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/introspect",
+            "/oauth/introspect",
+            Some(&rs),
+            Body::Form(vec![("nothing", "here".into())]),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["error"], "invalid_request");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn revocation_is_by_possession_and_answers_200_for_unknown_tokens() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let caller = srv.token_with(&owner, scoped("reader", &[Scope::TokensRead]));
+    let mias = srv.td.create_token(&owner, req_for("mia's", &mia)).unwrap();
+    let revoke = |t: String| {
+        let (srv, caller) = (&srv, caller.clone());
+        async move {
+            srv.call(
+                Method::POST,
+                "/oauth/revoke",
+                "/oauth/revoke",
+                Some(&caller),
+                Body::Form(vec![("token", t)]),
+            )
+            .await
+        }
+    };
+    let plain = mias.token.expose_secret().to_string();
+    assert_eq!(srv.me(&plain).await.status, 200);
+    assert_eq!(revoke(plain.clone()).await.status, 200);
+    assert_eq!(srv.me(&plain).await.status, 401, "revoked at once");
+    let events = srv.td.audit_events(Some(&mias.meta.id)).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.action, "token.revoked");
+    assert_eq!(last.actor_id, owner.actor_id);
+    assert!(last.details.contains("by_possession"), "{}", last.details);
+    // Unknown, malformed, already revoked: 200 and nothing changes.
+    let before = srv.td.audit_events(None).unwrap().len();
+    for t in [plain, "tkd_unknown".into(), "nonsense".into()] {
+        assert_eq!(revoke(t).await.status, 200);
+    }
+    assert_eq!(srv.td.audit_events(None).unwrap().len(), before);
+    // Without a token parameter: 400; without authentication: 401.
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/revoke",
+            "/oauth/revoke",
+            Some(&caller),
+            Body::Form(vec![]),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/revoke",
+            "/oauth/revoke",
+            None,
+            Body::Form(vec![("token", caller.clone())]),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn tokens_can_be_listed_created_renamed_and_revoked_over_http() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let t = srv.token_with(&owner, req("admin key"));
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&t),
+            Body::Json(create_body("ci")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.body["meta"]["id"].as_str().unwrap().to_string();
+    let plain = r.body["token"].as_str().unwrap().to_string();
+    assert_eq!(srv.me(&plain).await.body["token"]["name"], "ci");
+    let created = srv.td.audit_events(Some(&id)).unwrap();
+    assert!(
+        created[0].details.contains("via_token"),
+        "the API token is on record"
+    );
+
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&t),
+            Body::Json(create_body("CI")),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("name_taken"))
+    );
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&t),
+            Body::Json(
+                json!({ "name": "", "expiry": { "kind": "preset", "preset": "seven_days" } }),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_name"))
+    );
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&t),
+            Body::Json(json!({ "nope": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?sort=name&dir=asc&limit=1",
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["items"][0]["name"], "admin key");
+    let cursor = r.body["nextCursor"].as_str().unwrap().to_string();
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            &format!(
+                "/api/tokens?sort=name&dir=asc&limit=1&cursor={}",
+                urlencode(&cursor)
+            ),
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(r.body["items"][0]["name"], "ci");
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?limit=9999",
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(r.status, 400);
+
+    let path = format!("/api/tokens/{id}");
+    let r = srv
+        .call(
+            Method::PATCH,
+            "/api/tokens/{id}",
+            &path,
+            Some(&t),
+            Body::Json(json!({ "name": "ci deploy" })),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["name"].as_str()),
+        (200, Some("ci deploy"))
+    );
+    let r = srv
+        .call(Method::GET, "/api/tokens/{id}", &path, Some(&t), Body::None)
+        .await;
+    assert_eq!(r.body["name"], "ci deploy");
+    let r = srv
+        .call(
+            Method::DELETE,
+            "/api/tokens/{id}",
+            &format!("{path}?reason=rotated"),
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (200, Some("revoked"))
+    );
+    assert_eq!(r.body["revokeReason"], "rotated");
+    assert_eq!(srv.me(&plain).await.status, 401);
+    let r = srv
+        .call(
+            Method::DELETE,
+            "/api/tokens/{id}",
+            &path,
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("already_revoked"))
+    );
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tokens/{id}",
+            "/api/tokens/nope",
+            Some(&t),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn impersonation_tokens_are_created_per_user_and_never_shown_to_their_subject() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin_user = person(&srv.td, &owner, "Ann", "admin");
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let admin = srv.token_with(&owner, req_for("ann's", &admin_user));
+    let mias = srv.token_with(&owner, req_for("mia's", &mia));
+    let path = format!("/api/users/{}/tokens", mia.id);
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/tokens",
+            &path,
+            Some(&admin),
+            Body::Json(create_body("support")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.body["meta"]["kind"], "impersonation");
+    assert_eq!(r.body["meta"]["ownerId"], mia.id.as_str());
+    let imp_id = r.body["meta"]["id"].as_str().unwrap().to_string();
+    let imp = r.body["token"].as_str().unwrap().to_string();
+    let me = srv.me(&imp).await;
+    assert_eq!(me.body["user"]["id"], mia.id.as_str());
+    assert_eq!(me.body["act"]["sub"], admin_user.id.as_str());
+
+    // Mia cannot see it, listed or by id, not even with the impersonation token itself.
+    for t in [&mias, &imp] {
+        let r = srv
+            .call(
+                Method::GET,
+                "/api/tokens",
+                "/api/tokens",
+                Some(t),
+                Body::None,
+            )
+            .await;
+        let names: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["mia's"]);
+        let r = srv
+            .call(
+                Method::GET,
+                "/api/tokens/{id}",
+                &format!("/api/tokens/{imp_id}"),
+                Some(t),
+                Body::None,
+            )
+            .await;
+        assert_eq!(r.status, 404);
+    }
+    // A member cannot impersonate.
+    let path = format!("/api/users/{}/tokens", admin_user.id);
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/tokens",
+            &path,
+            Some(&mias),
+            Body::Json(create_body("x")),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn scopes_limit_what_a_token_may_call() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let reader = srv.token_with(&owner, scoped("reader", &[Scope::TokensRead]));
+    let auditor = srv.token_with(
+        &owner,
+        scoped("auditor", &[Scope::AuditRead, Scope::UsersRead]),
+    );
+    let get = |t: String, template: &'static str| {
+        let srv = &srv;
+        async move {
+            srv.call(Method::GET, template, template, Some(&t), Body::None)
+                .await
+        }
+    };
+    assert_eq!(get(reader.clone(), "/api/tokens").await.status, 200);
+    assert_eq!(get(reader.clone(), "/api/users/me").await.status, 200);
+    for (t, template) in [
+        (&reader, "/api/users"),
+        (&reader, "/api/audit"),
+        (&reader, "/api/tenants"),
+        (&auditor, "/api/tokens"),
+    ] {
+        let r = get(t.clone(), template).await;
+        assert_eq!(r.status, 403, "{template}");
+        assert_eq!(r.body["error"], "insufficient_scope");
+    }
+    assert_eq!(get(auditor.clone(), "/api/audit").await.status, 200);
+    assert_eq!(get(auditor.clone(), "/api/users").await.status, 200);
+    // Read-only tokens change nothing.
+    let id = srv.td.create_token(&owner, req("victim")).unwrap().meta.id;
+    let path = format!("/api/tokens/{id}");
+    for r in [
+        srv.call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&reader),
+            Body::Json(create_body("x")),
+        )
+        .await,
+        srv.call(
+            Method::PATCH,
+            "/api/tokens/{id}",
+            &path,
+            Some(&reader),
+            Body::Json(json!({"name": "y"})),
+        )
+        .await,
+        srv.call(
+            Method::DELETE,
+            "/api/tokens/{id}",
+            &path,
+            Some(&reader),
+            Body::None,
+        )
+        .await,
+    ] {
+        assert_eq!(r.status, 403, "{r:?}");
+        assert_eq!(r.body["error"], "insufficient_scope");
+    }
+    assert_eq!(srv.td.get_token(&owner, &id).unwrap().name, "victim");
+
+    // Scopes never exceed the creator's rights: a member holds neither users:read nor audit:read.
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let mias = srv.token_with(&owner, req_for("mia's", &mia));
+    let body = json!({ "name": "peek", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["users:read"] });
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mias),
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    let body = json!({ "name": "ok", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["tokens:read", "introspect"] });
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mias),
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        r.body["meta"]["scopes"],
+        json!(["tokens:read", "introspect"])
+    );
+    let body = json!({ "name": "none", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": [] });
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mias),
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    let body = json!({ "name": "bad", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["admin"] });
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mias),
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn tenants_limit_tokens_and_the_active_tenant_can_be_switched() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let td = &srv.td;
+    let acme = td.create_tenant(&owner, "Acme").unwrap();
+    let globex = td.create_tenant(&owner, "Globex").unwrap();
+    let ada = person(td, &owner, "Ada", "member");
+    td.set_tenant_member(&owner, &acme.id, &ada.id, true)
+        .unwrap();
+    let ada = td
+        .set_tenant_member(&owner, &globex.id, &ada.id, true)
+        .unwrap();
+    assert_eq!(
+        ada.active_tenant_id.as_deref(),
+        Some(acme.id.as_str()),
+        "the first tenant is active"
+    );
+    let full = srv.token_with(&owner, req_for("ada all", &ada));
+    let only_globex = srv.token_with(
+        &owner,
+        CreateTokenRequest {
+            tenant_ids: Some(vec![globex.id.clone()]),
+            ..req_for("ada globex", &ada)
+        },
+    );
+    let me = srv.me(&full).await;
+    assert_eq!(me.body["tenant"]["name"], "Acme");
+    assert_eq!(me.body["tenants"].as_array().unwrap().len(), 2);
+    let me = srv.me(&only_globex).await;
+    assert_eq!(
+        me.body["tenant"]["name"], "Globex",
+        "the token's tenant, not the user's active one"
+    );
+    assert_eq!(me.body["tenants"].as_array().unwrap().len(), 1);
+
+    let rs = srv.token_with(&owner, scoped("rs", &[Scope::Introspect]));
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/introspect",
+            "/oauth/introspect",
+            Some(&rs),
+            Body::Form(vec![("token", only_globex.clone())]),
+        )
+        .await;
+    assert_eq!(r.body["tenant"], globex.id.as_str());
+    assert_eq!(r.body["tenants"], json!([globex.id]));
+
+    // Switching: a token limited to Globex cannot switch to Acme; a full token can.
+    let to = |t: &Tenant| format!("/api/users/{}/active-tenant/{}", ada.id, t.id);
+    let template = "/api/users/{id}/active-tenant/{tenant_id}";
+    let r = srv
+        .call(Method::PUT, template, &to(&globex), Some(&full), Body::None)
+        .await;
+    assert_eq!(
+        (r.status, r.body["activeTenantId"].as_str()),
+        (200, Some(globex.id.as_str()))
+    );
+    assert_eq!(srv.me(&full).await.body["tenant"]["name"], "Globex");
+    let r = srv
+        .call(
+            Method::PUT,
+            template,
+            &to(&acme),
+            Some(&only_globex),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    let stranger = td.create_tenant(&owner, "Initech").unwrap();
+    let r = srv
+        .call(
+            Method::PUT,
+            template,
+            &to(&stranger),
+            Some(&full),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    // Another user's active tenant: only for those who manage users.
+    let mia = person(td, &owner, "Mia", "member");
+    td.set_tenant_member(&owner, &acme.id, &mia.id, true)
+        .unwrap();
+    let path = format!("/api/users/{}/active-tenant/{}", mia.id, acme.id);
+    let r = srv
+        .call(Method::PUT, template, &path, Some(&full), Body::None)
+        .await;
+    assert_eq!(r.status, 403);
+
+    // Restricting to a tenant the owner is not in is refused; leaving the only allowed tenant
+    // suspends the token.
+    let err = td
+        .create_token(
+            &owner,
+            CreateTokenRequest {
+                tenant_ids: Some(vec![stranger.id.clone()]),
+                ..req_for("nope", &ada)
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), tokendesk_core::ErrorCode::InvalidInput);
+    td.set_tenant_member(&owner, &globex.id, &ada.id, false)
+        .unwrap();
+    assert_eq!(srv.me(&only_globex).await.status, 401);
+    assert_eq!(
+        srv.me(&full).await.body["tenant"]["name"],
+        "Acme",
+        "active tenant moved back"
+    );
+    srv.shutdown().await;
+}
+
+fn creds(email: &str, pw: &str) -> Body {
+    Body::Json(json!({ "email": email, "password": pw }))
+}
+
+#[tokio::test]
+async fn credential_exchange_gives_new_tokens_that_end_with_the_password() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let ada = person(&srv.td, &owner, "Ada", "member");
+    let ex = |b: Body| {
+        let srv = &srv;
+        async move {
+            srv.call(Method::POST, "/api/auth/token", "/api/auth/token", None, b)
+                .await
+        }
+    };
+    let first = ex(creds("ADA@example.org", "Ada password")).await;
+    assert_eq!(first.status, 201, "{first:?}");
+    let second = ex(creds("ada@example.org", "Ada password")).await;
+    assert_eq!(second.status, 201);
+    let (t1, t2) = (
+        first.body["token"].as_str().unwrap().to_string(),
+        second.body["token"].as_str().unwrap().to_string(),
+    );
+    assert_ne!(t1, t2);
+    for t in [&t1, &t2] {
+        assert_eq!(srv.me(t).await.body["user"]["id"], ada.id.as_str());
+    }
+    let manual = srv.token_with(&owner, req_for("manual", &ada));
+
+    // Wrong password and unknown email: the same answer.
+    let wrong = ex(creds("ada@example.org", "not it")).await;
+    let unknown = ex(creds("nobody@example.org", "Ada password")).await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body["code"], "invalid_credentials");
+
+    // A password change ends both exchanged tokens but not the manual one.
+    srv.td
+        .set_password(
+            &owner,
+            &ada.id,
+            &SecretString::from("a new password".to_string()),
+        )
+        .unwrap();
+    assert_eq!(srv.me(&t1).await.status, 401);
+    assert_eq!(srv.me(&t2).await.status, 401);
+    assert_eq!(srv.me(&manual).await.status, 200);
+
+    // Disabling ends exchanged tokens for good; enabling brings back only the manual one.
+    let t3 = ex(creds("ada@example.org", "a new password")).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(srv.me(&t3).await.status, 200);
+    srv.td.set_user_active(&owner, &ada.id, false).unwrap();
+    assert_eq!(srv.me(&t3).await.status, 401);
+    assert_eq!(
+        ex(creds("ada@example.org", "a new password")).await.status,
+        401
+    );
+    srv.td.set_user_active(&owner, &ada.id, true).unwrap();
+    assert_eq!(srv.me(&t3).await.status, 401);
+    assert_eq!(srv.me(&manual).await.status, 200);
+    // Removal too.
+    let t4 = ex(creds("ada@example.org", "a new password")).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    srv.td.remove_user(&owner, &ada.id).unwrap();
+    assert_eq!(srv.me(&t4).await.status, 401);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn credential_exchange_is_rate_limited_per_account_and_per_address() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let _ada = person(&srv.td, &owner, "Ada", "member");
+    let ex = |b: Body| {
+        let srv = &srv;
+        async move {
+            srv.call(Method::POST, "/api/auth/token", "/api/auth/token", None, b)
+                .await
+        }
+    };
+    let free = tokendesk_core::service::SIGN_IN_FREE_ATTEMPTS;
+    for _ in 0..free {
+        assert_eq!(ex(creds("ada@example.org", "wrong")).await.status, 401);
+    }
+    // Now even the right password waits, with a growing delay in Retry-After.
+    let r = ex(creds("ada@example.org", "Ada password")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(r.retry_after.as_deref(), Some("1"));
+    srv.env.clock.advance(SECOND);
+    assert_eq!(ex(creds("ada@example.org", "wrong")).await.status, 401);
+    let r = ex(creds("ada@example.org", "Ada password")).await;
+    assert_eq!(r.retry_after.as_deref(), Some("2"), "the delay doubles");
+    srv.env.clock.advance(2 * SECOND);
+    assert_eq!(
+        ex(creds("ada@example.org", "Ada password")).await.status,
+        201
+    );
+
+    // Per address: spraying many accounts from one address is limited too.
+    let per_address = tokendesk_core::service::ADDRESS_FREE_ATTEMPTS;
+    let mut limited = false;
+    for i in 0..per_address + 1 {
+        let r = ex(creds(&format!("user{i}@example.org"), "guess")).await;
+        if r.status == 429 {
+            limited = true;
+            break;
+        }
+        assert_eq!(r.status, 401);
+    }
+    assert!(
+        limited,
+        "the address is limited after {per_address} failures"
+    );
+    let r = ex(creds("fresh@example.org", "guess")).await;
+    assert_eq!(
+        r.status, 429,
+        "a never-tried account from the same address waits too"
+    );
+    srv.shutdown().await;
+}
+
+/// Who may call what, through HTTP, with a full-access token of each role.
+#[tokio::test]
+async fn the_permission_matrix_holds_over_http() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let target = person(&srv.td, &owner, "Target", "member");
+    let target_token = srv
+        .td
+        .create_token(&owner, req_for("target's", &target))
+        .unwrap();
+    let mut tokens = vec![("owner", srv.token_with(&owner, req("owner's")))];
+    for role in ["admin", "member"] {
+        let u = person(&srv.td, &owner, &format!("A {role}"), role);
+        tokens.push((
+            role,
+            srv.token_with(&owner, req_for(&format!("{role}'s"), &u)),
+        ));
+    }
+    let for_other = |role: &str| json!({ "name": format!("{role} for"), "expiry": { "kind": "preset", "preset": "seven_days" }, "forUser": target.id });
+    let imp_path = format!("/api/users/{}/tokens", target.id);
+    let other_path = format!("/api/tokens/{}", target_token.meta.id);
+    // (role, [all list, users, audit, create own, create for other, impersonate, rename other's])
+    let expected: [(&str, [u16; 7]); 3] = [
+        ("owner", [200, 200, 200, 201, 201, 201, 200]),
+        ("admin", [200, 200, 200, 201, 201, 201, 200]),
+        ("member", [403, 403, 403, 201, 403, 403, 404]),
+    ];
+    for ((role, t), (erole, want)) in tokens.iter().zip(expected) {
+        assert_eq!(*role, erole);
+        let t = Some(t.as_str());
+        let got = [
+            srv.call(
+                Method::GET,
+                "/api/tokens",
+                "/api/tokens?scope=all",
+                t,
+                Body::None,
+            )
+            .await
+            .status,
+            srv.call(Method::GET, "/api/users", "/api/users", t, Body::None)
+                .await
+                .status,
+            srv.call(
+                Method::GET,
+                "/api/audit",
+                "/api/audit?limit=5",
+                t,
+                Body::None,
+            )
+            .await
+            .status,
+            srv.call(
+                Method::POST,
+                "/api/tokens",
+                "/api/tokens",
+                t,
+                Body::Json(create_body(&format!("{role} own"))),
+            )
+            .await
+            .status,
+            srv.call(
+                Method::POST,
+                "/api/tokens",
+                "/api/tokens",
+                t,
+                Body::Json(for_other(role)),
+            )
+            .await
+            .status,
+            srv.call(
+                Method::POST,
+                "/api/users/{id}/tokens",
+                &imp_path,
+                t,
+                Body::Json(create_body(&format!("{role} imp"))),
+            )
+            .await
+            .status,
+            srv.call(
+                Method::PATCH,
+                "/api/tokens/{id}",
+                &other_path,
+                t,
+                Body::Json(json!({ "name": format!("renamed by {role}") })),
+            )
+            .await
+            .status,
+        ];
+        assert_eq!(got, want, "{role}");
+    }
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused_with_431() {
+    let srv = start().await;
+    let t = srv.token_with(&srv.owner(), req("a"));
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/users/me", srv.base))
+        .header(AUTHORIZATION, format!("Bearer {t}"))
+        .header("x-padding", "p".repeat(20 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 431);
+    srv.shutdown().await;
+}
+
+/// Verifications race a revoke: once the revoke has returned, no request started afterwards
+/// may succeed (the verified-token cache must not outlive the commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_verification_succeeds_after_a_revoke_has_committed() {
+    let srv = Arc::new(start().await);
+    let owner = srv.owner();
+    for round in 0..5 {
+        let created = srv
+            .td
+            .create_token(&owner, req(&format!("raced {round}")))
+            .unwrap();
+        let plain = created.token.expose_secret().to_string();
+        let revoked = Arc::new(AtomicBool::new(false));
+        let late_successes = Arc::new(AtomicUsize::new(0));
+        let mut tasks = vec![];
+        for _ in 0..4 {
+            let (srv, plain, revoked, late) = (
+                srv.clone(),
+                plain.clone(),
+                revoked.clone(),
+                late_successes.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut after = 0;
+                // Bounded: at most 400 requests, and 20 after the revoke was seen.
+                for _ in 0..400 {
+                    let started_after = revoked.load(Ordering::SeqCst);
+                    let status = client
+                        .get(format!("{}/api/users/me", srv.base))
+                        .header(AUTHORIZATION, format!("Bearer {plain}"))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16();
+                    if started_after {
+                        if status == 200 {
+                            late.fetch_add(1, Ordering::SeqCst);
+                        }
+                        assert_eq!(status, 401);
+                        after += 1;
+                        if after == 20 {
+                            break;
+                        }
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let (td, id, owner2) = (srv.td.clone(), created.meta.id.clone(), owner.clone());
+        tokio::task::spawn_blocking(move || td.revoke_token(&owner2, &id, None).unwrap())
+            .await
+            .unwrap();
+        revoked.store(true, Ordering::SeqCst);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(late_successes.load(Ordering::SeqCst), 0, "round {round}");
+    }
+    let srv = Arc::into_inner(srv).expect("tasks are done");
+    srv.shutdown().await;
+}
+
+/// The same against a revoke by another process (the CLI): the server's cache must see it.
+#[tokio::test]
+async fn a_revoke_by_another_process_takes_effect_at_once() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let created = srv.td.create_token(&owner, req("shared")).unwrap();
+    let plain = created.token.expose_secret().to_string();
+    for _ in 0..3 {
+        assert_eq!(srv.me(&plain).await.status, 200, "cached now");
+    }
+    // A second, independent opening of the same data directory stands for `tokendesk tokens revoke`.
+    let cli = srv.env.open();
+    cli.revoke_token(&cli.local_session(), &created.meta.id, None)
+        .unwrap();
+    drop(cli);
+    assert_eq!(srv.me(&plain).await.status, 401);
+    srv.shutdown().await;
+}
