@@ -516,6 +516,8 @@ pub struct Verified {
     pub tenants: Vec<Tenant>,
     /// The one it acts in: the owner's active tenant if allowed, else the first allowed.
     pub tenant: Option<Tenant>,
+    /// `me()` as JSON, made once per cached verification: the hot path of `GET /api/users/me`.
+    pub me_json: std::sync::OnceLock<String>,
 }
 
 impl Verified {
@@ -541,6 +543,11 @@ impl Verified {
             local_owner: false,
             via_token: Some(self.token.id.clone()),
         }
+    }
+
+    pub fn me_json(&self) -> &str {
+        self.me_json
+            .get_or_init(|| serde_json::to_string(&self.me()).unwrap_or_default())
     }
 
     /// `GET /api/users/me`.

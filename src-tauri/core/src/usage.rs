@@ -57,6 +57,14 @@ impl Shared {
     }
 }
 
+/// At most `max` characters of `s`, cut at a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 /// Records uses; clones share one flusher. `shutdown` (or dropping the last handle's owner)
 /// writes what is left.
 pub struct UsageRecorder {
@@ -111,13 +119,23 @@ impl UsageRecorder {
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let a = p.by_token.entry(token_id.to_string()).or_default();
+        // No allocation for a token, client or agent already pending: the common case under load.
+        let a = match p.by_token.get_mut(token_id) {
+            Some(a) => a,
+            None => p.by_token.entry(token_id.to_string()).or_default(),
+        };
         a.count += 1;
         *a.per_day.entry(at.div_euclid(DAY)).or_default() += 1;
         if at >= a.last_used_at {
             a.last_used_at = at;
-            a.last_client = client.map(|c| c.chars().take(100).collect());
-            a.last_user_agent = user_agent.map(|u| u.chars().take(300).collect());
+            let client = client.map(|c| truncate(c, 100));
+            if a.last_client.as_deref() != client {
+                a.last_client = client.map(str::to_string);
+            }
+            let agent = user_agent.map(|u| truncate(u, 300));
+            if a.last_user_agent.as_deref() != agent {
+                a.last_user_agent = agent.map(str::to_string);
+            }
         }
         if p.by_token.len() >= MAX_PENDING {
             self.shared.wake.notify_one();

@@ -135,8 +135,12 @@ pub async fn openapi() -> Response {
         (status = 400, description = "Malformed Authorization header", body = OAuthError),
         (status = 401, description = "No token, or not an active token", body = OAuthError),
     ))]
-pub async fn me(Bearer(v): Bearer) -> Json<Me> {
-    Json(v.me())
+pub async fn me(Bearer(v): Bearer) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        v.me_json().to_string(),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -113,20 +113,21 @@ async fn limit_headers(limit: usize, req: Request, next: Next) -> Response {
 /// client. Tokens travel only in headers and bodies, which are never logged.
 async fn log_request(req: Request, next: Next) -> Response {
     let started = Instant::now();
+    // Cheap copies (the URI shares its bytes); text is only made if a line is written.
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let uri = req.uri().clone();
     let client = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+        .map(|c| c.0.ip());
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
+    let path = uri.path();
     if res.status().is_server_error() {
-        tracing::warn!(target: "tokendesk::http", %method, %path, status, micros, %client, "request failed");
+        tracing::warn!(target: "tokendesk::http", %method, path, status, micros, ?client, "request failed");
     } else {
-        tracing::debug!(target: "tokendesk::http", %method, %path, status, micros, %client, "request");
+        tracing::debug!(target: "tokendesk::http", %method, path, status, micros, ?client, "request");
     }
     res
 }

@@ -39,11 +39,22 @@ pub struct Store {
     /// valid while it is unchanged; it moves after the commit and before `with_tx` returns, so
     /// no reader can keep using a cached answer once a change has been reported done.
     generation: AtomicU64,
-    /// A second connection that only reads `PRAGMA data_version`, which moves when another
-    /// connection — another process, such as the CLI revoking a token while `tokendesk serve`
-    /// runs — commits. None for an in-memory database, which no one else can reach.
-    watch: Option<Mutex<Connection>>,
+    /// Connections that only read `PRAGMA data_version`, which moves when another connection
+    /// — another process, such as the CLI revoking a token while `tokendesk serve` runs —
+    /// commits. Several, so concurrent requests rarely wait on one another. Empty for an
+    /// in-memory database, which no one else can reach.
+    watch: Vec<Mutex<Watcher>>,
+    /// Bumped whenever a watcher sees its `data_version` move.
+    foreign: AtomicU64,
 }
+
+struct Watcher {
+    conn: Connection,
+    last: Option<i64>,
+}
+
+/// Connections that read `data_version`: more than the service's worker threads.
+const WATCHERS: usize = 4;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
@@ -55,12 +66,14 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let mut store = Self::configure(conn, busy_timeout)?;
-        let watch = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        watch.busy_timeout(busy_timeout)?;
-        store.watch = Some(Mutex::new(watch));
+        for _ in 0..WATCHERS {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(busy_timeout)?;
+            store.watch.push(Mutex::new(Watcher { conn, last: None }));
+        }
         Ok(store)
     }
 
@@ -87,7 +100,8 @@ impl Store {
         let store = Store {
             conn: Mutex::new(conn),
             generation: AtomicU64::new(0),
-            watch: None,
+            watch: Vec::new(),
+            foreign: AtomicU64::new(0),
         };
         store.migrate(version)?;
         Ok(store)
@@ -128,17 +142,28 @@ impl Store {
     /// Changes whenever anything was committed to the database, by this process or another.
     /// Read it *before* reading the data a cache entry is built from, and compare it again
     /// before using the entry.
-    pub fn version(&self) -> Result<(u64, i64)> {
+    pub fn version(&self) -> Result<(u64, u64)> {
         let ours = self.generation.load(Ordering::Acquire);
-        let others = match &self.watch {
-            Some(w) => w
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .prepare_cached("PRAGMA data_version")?
-                .query_row([], |r| r.get(0))?,
-            None => 0,
+        let Some(first) = self.watch.first() else {
+            return Ok((ours, 0));
         };
-        Ok((ours, others))
+        let mut w = self
+            .watch
+            .iter()
+            .find_map(|w| w.try_lock().ok())
+            .unwrap_or_else(|| first.lock().unwrap_or_else(|p| p.into_inner()));
+        let v: i64 = w
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if w.last != Some(v) {
+            w.last = Some(v);
+            self.foreign.fetch_add(1, Ordering::AcqRel);
+        }
+        // Read while still holding the watcher: whoever uses it next saw this bump too.
+        let foreign = self.foreign.load(Ordering::Acquire);
+        drop(w);
+        Ok((ours, foreign))
     }
 
     /// Runs read-only queries on the connection.
