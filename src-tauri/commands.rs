@@ -189,3 +189,62 @@ pub async fn export_audit(
     let (core, s) = state.ready()?;
     export::audit_to_chosen_file(&app, &core, &s, format, &query)
 }
+
+#[tauri::command]
+pub fn service_status(state: State<'_, AppState>) -> Res<ServiceStatus> {
+    let (core, s) = state.ready()?;
+    Ok(state.service.status(&core.service_settings(&s)?))
+}
+
+/// Saves the settings, then stops and (if enabled) restarts the service with them.
+#[tauri::command]
+pub fn update_service_settings(
+    state: State<'_, AppState>,
+    settings: ServiceSettings,
+) -> Res<ServiceStatus> {
+    let (core, s) = state.ready()?;
+    Ok(state
+        .service
+        .apply(&core, &core.update_service_settings(&s, settings)?))
+}
+
+/// "Test it" in the reveal dialog: `GET /api/users/me` on the running service.
+#[tauri::command]
+pub async fn test_token(state: State<'_, AppState>, token: String) -> Res<TestResult> {
+    Ok(state.service.test(&SecretString::from(token)).await?)
+}
+
+#[tauri::command]
+pub fn token_usage(state: State<'_, AppState>, id: String) -> Res<TokenUsage> {
+    let (core, s) = state.ready()?;
+    Ok(core.token_usage(&s, &id, 30)?)
+}
+
+#[tauri::command]
+pub fn list_tenants(state: State<'_, AppState>) -> Res<Vec<Tenant>> {
+    let (core, s) = state.ready()?;
+    Ok(core.list_tenants(&s)?)
+}
+
+#[tauri::command]
+pub fn create_tenant(state: State<'_, AppState>, name: String) -> Res<Tenant> {
+    let (core, s) = state.ready()?;
+    Ok(core.create_tenant(&s, &name)?)
+}
+
+#[tauri::command]
+pub fn rename_tenant(state: State<'_, AppState>, id: String, name: String) -> Res<Tenant> {
+    let (core, s) = state.ready()?;
+    Ok(core.rename_tenant(&s, &id, &name)?)
+}
+
+#[tauri::command]
+pub fn set_tenant_member(
+    state: State<'_, AppState>,
+    tenant_id: String,
+    user_id: String,
+    member: bool,
+) -> Res<User> {
+    let (core, s) = state.ready()?;
+    Ok(core.set_tenant_member(&s, &tenant_id, &user_id, member)?)
+}

@@ -74,7 +74,21 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::list_audit,
             commands::verify_audit_chain,
             commands::export_audit,
+            commands::service_status,
+            commands::update_service_settings,
+            commands::test_token,
+            commands::token_usage,
+            commands::list_tenants,
+            commands::create_tenant,
+            commands::rename_tenant,
+            commands::set_tenant_member,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Tokendesk");
+        .build(tauri::generate_context!())
+        .expect("error while building Tokendesk")
+        .run(|app, event| {
+            // Stop the verification service cleanly so its last usage counts are written.
+            if let tauri::RunEvent::Exit = event {
+                app.state::<state::AppState>().service.shutdown();
+            }
+        });
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     opened: RwLock<Result<Arc<Tokendesk>, ApiError>>,
     /// Who is signed in and whose view is shown; starts as the local owner.
     session: RwLock<Option<Session>>,
+    /// The embedded verification service (Settings → Verification service).
+    pub service: tokendesk_core::http::Host,
 }
 
 impl AppState {
@@ -30,12 +32,28 @@ impl AppState {
         );
         let opened = Self::try_open(&data_dir, &keyring);
         let session = opened.as_ref().ok().map(|core| core.local_session());
-        AppState {
+        let state = AppState {
             data_dir,
             keyring,
             user_keyring,
             opened: RwLock::new(opened),
             session: RwLock::new(session),
+            service: Default::default(),
+        };
+        state.start_service();
+        state
+    }
+
+    /// Starts the verification service if its settings say so (at start and after Retry).
+    fn start_service(&self) {
+        if let Ok((core, s)) = self.ready() {
+            match core.service_settings(&s) {
+                Ok(settings) if settings.enabled => {
+                    self.service.apply(&core, &settings);
+                }
+                Ok(_) => {}
+                Err(e) => log::warn!("cannot read the verification service settings: {e}"),
+            }
         }
     }
 
@@ -74,11 +92,16 @@ impl AppState {
 
     /// Tries again after the person fixed the cause (e.g. unlocked the keyring).
     pub fn retry(&self) -> Result<(Arc<Tokendesk>, Session), ApiError> {
-        {
+        let reopened = {
             let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
-            if slot.is_err() {
+            let was_closed = slot.is_err();
+            if was_closed {
                 *slot = Self::try_open(&self.data_dir, &self.keyring);
             }
+            was_closed && slot.is_ok()
+        };
+        if reopened {
+            self.start_service();
         }
         self.ready()
     }

@@ -330,7 +330,17 @@ async fn every_use_is_counted_and_none_lost_on_a_clean_shutdown() {
         (Some("127.0.0.1"), Some("usage-test/1"))
     );
     let today = td.now().div_euclid(DAY);
-    assert_eq!(td.usage_by_day(&owner, &m.id, 30).unwrap(), [(today, 100)]);
+    let usage = td.token_usage(&owner, &m.id, 30).unwrap();
+    assert_eq!(usage.days.len(), 30, "every day, zeros included");
+    assert_eq!(
+        usage.days.last(),
+        Some(&tokendesk_core::model::UsageDay {
+            day: today,
+            count: 100
+        })
+    );
+    assert_eq!(usage.days.iter().map(|d| d.count).sum::<i64>(), 100);
+    assert_eq!(usage.last_client.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]

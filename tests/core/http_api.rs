@@ -1167,3 +1167,114 @@ async fn a_revoke_by_another_process_takes_effect_at_once() {
     assert_eq!(srv.me(&plain).await.status, 401);
     srv.shutdown().await;
 }
+
+/// The desktop's embedded service: Settings turn it on and off, a busy port is reported, and
+/// "Test it" calls it like any client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_service_follows_its_settings_and_test_it_calls_it() {
+    use tokendesk_core::http::{test_token, Host};
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let owner = td.local_session();
+    let defaults = td.service_settings(&owner).unwrap();
+    assert_eq!(
+        (defaults.enabled, defaults.bind.as_str()),
+        (false, "127.0.0.1:7878"),
+        "off and loopback-only by default"
+    );
+    let on = ServiceSettings {
+        enabled: true,
+        bind: "127.0.0.1:0".into(),
+        extra_schemes: vec![" SalureToken ".into(), "Bearer".into()],
+    };
+    let saved = td.update_service_settings(&owner, on).unwrap();
+    assert_eq!(
+        saved.extra_schemes,
+        ["SalureToken"],
+        "trimmed, Bearer implied"
+    );
+    let host = Host::default();
+    let st = host.apply(&td, &saved);
+    assert!(st.running && st.error.is_none(), "{st:?}");
+    let url = st.url.clone().unwrap();
+
+    let created = td.create_token(&owner, req("tested")).unwrap();
+    let tested = test_token(&url, &created.token).await.unwrap();
+    assert_eq!(tested.status, 200, "{tested:?}");
+    assert!(
+        tested.body.contains("\"name\": \"tested\""),
+        "{}",
+        tested.body
+    );
+    let resp = reqwest::Client::new()
+        .get(format!("{url}/api/users/me"))
+        .header(
+            AUTHORIZATION,
+            format!("SalureToken {}", created.token.expose_secret()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "the extra scheme is in effect");
+    td.revoke_token(&owner, &created.meta.id, None).unwrap();
+    let tested = test_token(&url, &created.token).await.unwrap();
+    assert_eq!(tested.status, 401);
+    assert!(tested.body.contains("invalid_token"));
+
+    // A busy port: not running, the reason shown, the settings kept.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = ServiceSettings {
+        bind: busy.local_addr().unwrap().to_string(),
+        ..saved.clone()
+    };
+    let taken = td.update_service_settings(&owner, taken).unwrap();
+    let st = {
+        let (host, td) = (&host, &td);
+        tokio::task::block_in_place(|| host.apply(td, &taken))
+    };
+    assert!(!st.running && st.url.is_none());
+    assert!(
+        st.error.as_deref().unwrap().contains("cannot listen"),
+        "{st:?}"
+    );
+    assert!(
+        reqwest::get(format!("{url}/healthz")).await.is_err(),
+        "the old one stopped"
+    );
+    assert_eq!(td.service_settings(&owner).unwrap(), taken);
+
+    // Off: nothing listens. Bad input and members are refused, nothing changes.
+    let off = ServiceSettings {
+        enabled: false,
+        ..saved.clone()
+    };
+    let st = tokio::task::block_in_place(|| host.apply(&td, &off));
+    assert!(!st.running && st.error.is_none());
+    for bad in [
+        ServiceSettings {
+            bind: "localhost".into(),
+            ..saved.clone()
+        },
+        ServiceSettings {
+            extra_schemes: vec!["two words".into()],
+            ..saved.clone()
+        },
+    ] {
+        let e = td.update_service_settings(&owner, bad).unwrap_err();
+        assert_eq!(e.code(), tokendesk_core::ErrorCode::InvalidInput);
+    }
+    let mia = person(&td, &owner, "Mia", "member");
+    let e = td
+        .update_service_settings(&common::session_of(&mia), saved.clone())
+        .unwrap_err();
+    assert_eq!(e.code(), tokendesk_core::ErrorCode::PermissionDenied);
+    assert_eq!(td.service_settings(&owner).unwrap(), taken);
+    let changes = td
+        .audit_events(None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "service.settings_changed")
+        .count();
+    assert_eq!(changes, 2, "each change audited once");
+    host.shutdown();
+}

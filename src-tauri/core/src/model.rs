@@ -389,6 +389,64 @@ pub struct Settings {
     pub only_owners_create_tokens: bool,
 }
 
+/// The verification service inside the desktop app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServiceSettings {
+    pub enabled: bool,
+    /// `address:port`; loopback (127.0.0.1) unless a proxy in front adds TLS.
+    pub bind: String,
+    /// Authorization scheme names accepted besides `Bearer`, e.g. `SalureToken`.
+    pub extra_schemes: Vec<String>,
+}
+
+/// What the desktop shows about its verification service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServiceStatus {
+    pub settings: ServiceSettings,
+    pub running: bool,
+    /// The base URL while running, e.g. `http://127.0.0.1:7878`.
+    pub url: Option<String>,
+    /// Why it is not running although enabled (e.g. the port is in use).
+    pub error: Option<String>,
+}
+
+/// "Test it": what `GET /api/users/me` answered for a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TestResult {
+    pub url: String,
+    pub status: u16,
+    /// The answer's body, pretty-printed when it is JSON.
+    pub body: String,
+}
+
+/// Uses of a token on one day (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UsageDay {
+    /// Days since the Unix epoch.
+    pub day: i64,
+    pub count: i64,
+}
+
+/// The token detail panel: the token, where it was last used from, and a count per day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TokenUsage {
+    pub token: TokenMeta,
+    pub last_client: Option<String>,
+    pub last_user_agent: Option<String>,
+    /// Every one of the last `days` days, oldest first, zeros included.
+    pub days: Vec<UsageDay>,
+}
+
 /// Who acts and on whose behalf. While an admin impersonates a user, `actor` is the admin and
 /// `subject` the user; a token created then is an impersonation token owned by the subject.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,12 @@ import type { ListQuery } from "./bindings/ListQuery";
 import type { NewUser } from "./bindings/NewUser";
 import type { Permissions } from "./bindings/Permissions";
 import type { Role } from "./bindings/Role";
+import type { ServiceSettings } from "./bindings/ServiceSettings";
+import type { ServiceStatus } from "./bindings/ServiceStatus";
 import type { Settings } from "./bindings/Settings";
+import type { Tenant } from "./bindings/Tenant";
+import type { TestResult } from "./bindings/TestResult";
+import type { TokenUsage } from "./bindings/TokenUsage";
 import type { TokenMeta } from "./bindings/TokenMeta";
 import type { User } from "./bindings/User";
 import type { UserUpdate } from "./bindings/UserUpdate";
@@ -42,13 +47,20 @@ export type { ListScope } from "./bindings/ListScope";
 export type { NewUser } from "./bindings/NewUser";
 export type { Permissions } from "./bindings/Permissions";
 export type { Role } from "./bindings/Role";
+export type { Scope } from "./bindings/Scope";
+export type { ServiceSettings } from "./bindings/ServiceSettings";
+export type { ServiceStatus } from "./bindings/ServiceStatus";
 export type { SessionInfo } from "./bindings/SessionInfo";
 export type { Settings } from "./bindings/Settings";
 export type { SortDir } from "./bindings/SortDir";
 export type { SortKey } from "./bindings/SortKey";
+export type { Tenant } from "./bindings/Tenant";
+export type { TestResult } from "./bindings/TestResult";
 export type { TokenKind } from "./bindings/TokenKind";
 export type { TokenMeta } from "./bindings/TokenMeta";
 export type { TokenStatus } from "./bindings/TokenStatus";
+export type { TokenUsage } from "./bindings/TokenUsage";
+export type { UsageDay } from "./bindings/UsageDay";
 export type { User } from "./bindings/User";
 export type { UserKind } from "./bindings/UserKind";
 export type { UserStatus } from "./bindings/UserStatus";
@@ -217,4 +229,39 @@ export function verifyAuditChain(): Promise<ChainReport> {
 /** Rust asks where to save (OS dialog) and writes the file: the saved path, or null if cancelled. */
 export function exportAudit(format: ExportFormat, query: AuditQuery): Promise<string | null> {
   return call<string | null>("export_audit", { format, query });
+}
+
+export function serviceStatus(): Promise<ServiceStatus> {
+  return call<ServiceStatus>("service_status");
+}
+
+/** Saves the settings; Rust then stops and, if enabled, restarts the service with them. */
+export function updateServiceSettings(settings: ServiceSettings): Promise<ServiceStatus> {
+  return call<ServiceStatus>("update_service_settings", { settings });
+}
+
+/** "Test it": Rust calls GET /api/users/me on the running service with this token. */
+export function testToken(token: string): Promise<TestResult> {
+  return call<TestResult>("test_token", { token });
+}
+
+/** The detail panel: the token, its last client and its uses on each of the last 30 days. */
+export function tokenUsage(id: string): Promise<TokenUsage> {
+  return call<TokenUsage>("token_usage", { id });
+}
+
+export function listTenants(): Promise<Tenant[]> {
+  return call<Tenant[]>("list_tenants");
+}
+
+export function createTenant(name: string): Promise<Tenant> {
+  return call<Tenant>("create_tenant", { name });
+}
+
+export function renameTenant(id: string, name: string): Promise<Tenant> {
+  return call<Tenant>("rename_tenant", { id, name });
+}
+
+export function setTenantMember(tenantId: string, userId: string, member: boolean): Promise<User> {
+  return call<User>("set_tenant_member", { tenantId, userId, member });
 }

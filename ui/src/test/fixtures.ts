@@ -51,6 +51,8 @@ export function user(over: Partial<User> = {}): User {
     status: "active",
     createdAt: Date.now() - 100 * DAY,
     hasPassword: false,
+    tenantIds: [],
+    activeTenantId: null,
     ...over,
   };
 }
@@ -140,6 +142,8 @@ export function token(over: Partial<TokenMeta> = {}): TokenMeta {
     status: "active",
     ownerName: "Ada Lovelace",
     createdByName: "Ada Lovelace",
+    scopes: null,
+    tenantIds: null,
     ...over,
   };
 }

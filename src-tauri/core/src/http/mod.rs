@@ -3,6 +3,7 @@
 
 mod api;
 pub mod auth;
+mod host;
 pub mod openapi;
 
 use crate::model::{RejectReason, Verification, Verified};
@@ -23,6 +24,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use api::{Introspection, OAuthError};
+pub use host::{test_token, Host};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 

@@ -656,19 +656,6 @@ impl Tokendesk {
         self.usage.flush(&self.store)
     }
 
-    /// Uses per day (days since the epoch, UTC) over the last `days` days, oldest first; only
-    /// days with uses are listed.
-    pub fn usage_by_day(&self, s: &Session, token_id: &str, days: u32) -> Result<Vec<(i64, i64)>> {
-        let from = self.now().div_euclid(crate::clock::DAY) - days as i64 + 1;
-        self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
-            self.load_visible(c, &ctx, token_id)?;
-            let mut stmt = c.prepare("SELECT day, count FROM token_usage_daily WHERE token_id = ?1 AND day >= ?2 ORDER BY day")?;
-            let rows = stmt.query_map(rusqlite::params![token_id, from], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-    }
-
     /// Saves the person's own copy of a token they just created into their keyring. The token
     /// must be the one with this id (checked by hash), so nothing else can be written this way.
     pub fn save_token_copy(

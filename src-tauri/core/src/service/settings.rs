@@ -1,10 +1,10 @@
 //! Authority settings: name, token prefix (new tokens only), expiry policy, "owners only".
 
 use super::Tokendesk;
-use crate::model::{Session, Settings};
+use crate::model::{ServiceSettings, Session, Settings, TokenUsage, UsageDay};
 use crate::permissions::Action;
 use crate::store::authority as authority_store;
-use crate::{token, validate, Result};
+use crate::{token, validate, Error, Result};
 use serde_json::json;
 
 impl Tokendesk {
@@ -45,5 +45,101 @@ impl Tokendesk {
         *guard = next;
         drop(guard);
         self.settings(s)
+    }
+
+    pub fn service_settings(&self, s: &Session) -> Result<ServiceSettings> {
+        self.store.read(|c| {
+            self.ctx(c, s)?;
+            authority_store::service_settings(c)
+        })
+    }
+
+    /// The embedded verification service's settings; the desktop applies them (http::Host).
+    pub fn update_service_settings(
+        &self,
+        s: &Session,
+        new: ServiceSettings,
+    ) -> Result<ServiceSettings> {
+        let bind = new.bind.trim().to_string();
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(Error::InvalidInput(format!(
+                "\u{201c}{bind}\u{201d} is not an address and port, like 127.0.0.1:7878."
+            )));
+        }
+        let mut schemes = vec![];
+        for scheme in &new.extra_schemes {
+            let scheme = scheme.trim();
+            let ok = !scheme.is_empty()
+                && scheme.len() <= 40
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !ok {
+                return Err(Error::InvalidInput(format!(
+                    "\u{201c}{scheme}\u{201d} is not a scheme name (letters, digits, - _ . only)."
+                )));
+            }
+            if !scheme.eq_ignore_ascii_case("bearer") && !schemes.contains(&scheme.to_string()) {
+                schemes.push(scheme.to_string());
+            }
+        }
+        let next = ServiceSettings {
+            enabled: new.enabled,
+            bind,
+            extra_schemes: schemes,
+        };
+        self.store.with_tx(|tx| {
+            self.ctx(tx, s)?.require(Action::ManageSettings)?;
+            let before = authority_store::service_settings(tx)?;
+            if before != next {
+                authority_store::set_service_settings(tx, &next)?;
+                self.audit(
+                    tx,
+                    s,
+                    "service.settings_changed",
+                    None,
+                    json!({ "before": before, "after": next }),
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(next)
+    }
+
+    /// The token detail panel: the token, its last client, and uses per day over `days` days.
+    pub fn token_usage(&self, s: &Session, id: &str, days: u32) -> Result<TokenUsage> {
+        let days = days.clamp(1, 366);
+        let today = self.now().div_euclid(crate::clock::DAY);
+        let from = today - days as i64 + 1;
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s)?;
+            let token = self.load_visible(c, &ctx, id)?;
+            let (last_client, last_user_agent) = c.query_row(
+                "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let mut stmt = c.prepare_cached(
+                "SELECT day, count FROM token_usage_daily WHERE token_id = ?1 AND day >= ?2 AND day <= ?3",
+            )?;
+            let mut counts = std::collections::HashMap::new();
+            for row in stmt.query_map(rusqlite::params![id, from, today], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })? {
+                let (day, count) = row?;
+                counts.insert(day, count);
+            }
+            Ok(TokenUsage {
+                token,
+                last_client,
+                last_user_agent,
+                days: (from..=today)
+                    .map(|day| UsageDay {
+                        day,
+                        count: counts.get(&day).copied().unwrap_or(0),
+                    })
+                    .collect(),
+            })
+        })
     }
 }

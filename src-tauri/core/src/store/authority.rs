@@ -69,3 +69,29 @@ pub fn update_settings(conn: &Connection, a: &AuthorityRow) -> Result<()> {
     )?;
     Ok(())
 }
+
+pub fn service_settings(conn: &Connection) -> Result<crate::model::ServiceSettings> {
+    Ok(conn.query_row(
+        "SELECT service_enabled, service_bind, service_extra_schemes FROM authority",
+        [],
+        |r| {
+            Ok(crate::model::ServiceSettings {
+                enabled: r.get(0)?,
+                bind: r.get(1)?,
+                extra_schemes: r
+                    .get::<_, String>(2)?
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+            })
+        },
+    )?)
+}
+
+pub fn set_service_settings(conn: &Connection, s: &crate::model::ServiceSettings) -> Result<()> {
+    conn.execute(
+        "UPDATE authority SET service_enabled = ?1, service_bind = ?2, service_extra_schemes = ?3",
+        params![s.enabled, s.bind, s.extra_schemes.join(" ")],
+    )?;
+    Ok(())
+}
