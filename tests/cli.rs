@@ -140,8 +140,18 @@ fn serve_errors_are_coded_and_exit_1() {
 
 /// Runs the binary with `args` against `dir`, feeding `stdin`; returns (exit code, stdout, stderr).
 fn tokendesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    tokendesk_env(dir, args, stdin, &[])
+}
+
+fn tokendesk_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let mut child = Command::new(BIN)
         .args(args)
+        .envs(env.iter().copied())
         .env("TOKENDESK_DATA_DIR", dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -366,6 +376,106 @@ fn tokens_users_verify_and_audit_from_the_command_line() {
     let (code, out, _) = tokendesk(d, &["audit", "verify"], "");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("BROKEN at event #{db}")), "{out}");
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run `make test-keyring`"]
+fn scopes_and_acting_with_a_token_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str], stdin: &str| {
+        let (code, out, err) = tokendesk(d, args, stdin);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    ok(
+        &[
+            "users",
+            "create",
+            "--name",
+            "Mia",
+            "--email",
+            "mia@example.org",
+            "--role",
+            "member",
+        ],
+        "",
+    );
+    ok(
+        &["users", "set-password", "mia@example.org"],
+        "mia password 1\n",
+    );
+    fn as_mia<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut a = vec!["--as", "mia@example.org"];
+        a.extend_from_slice(extra);
+        a
+    }
+
+    // --scope (repeatable) limits the token; the JSON shows it.
+    let out = ok(
+        &as_mia(&[
+            "tokens",
+            "create",
+            "--name",
+            "reader",
+            "--scope",
+            "introspect",
+            "--scope",
+            "tokens:read",
+            "--json",
+        ]),
+        "mia password 1\n",
+    );
+    let reader: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        reader["scopes"],
+        serde_json::json!(["tokens:read", "introspect"])
+    );
+    let (code, _, err) = tokendesk(
+        d,
+        &["tokens", "create", "--name", "x", "--scope", "admin"],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_input]:"), "{err}");
+    // Never a scope the creator does not hold: a member has no users:read.
+    let (code, _, err) = tokendesk(
+        d,
+        &as_mia(&[
+            "tokens",
+            "create",
+            "--name",
+            "peek",
+            "--scope",
+            "users:read",
+        ]),
+        "mia password 1\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[permission_denied]:"), "{err}");
+
+    // --as with TOKENDESK_TOKEN instead of a password: the token's scopes apply.
+    let token = reader["token"].as_str().unwrap();
+    let with_token = |args: &[&str]| tokendesk_env(d, args, "", &[("TOKENDESK_TOKEN", token)]);
+    let (code, out, err) = with_token(&as_mia(&["tokens", "list", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"reader\""));
+    let (code, _, err) = with_token(&as_mia(&["tokens", "create", "--name", "more"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("error[permission_denied]:") && err.contains("read-only"),
+        "{err}"
+    );
+    let (code, _, err) = with_token(&as_mia(&["audit", "verify"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("audit:read"), "{err}");
+    let (code, _, err) = with_token(&["--as", "someone@example.org", "tokens", "list"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_credentials]:"), "{err}");
+    ok(&["tokens", "revoke", reader["id"].as_str().unwrap()], "");
+    let (code, _, err) = with_token(&as_mia(&["tokens", "list"]));
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error[invalid_token]:"), "{err}");
 }
 
 /// Edits one audit row through the core's store (the test has no SQL client of its own).
