@@ -173,3 +173,51 @@ fn database_is_in_wal_mode_with_the_documented_columns() {
         assert!(cols.iter().any(|c| c == want), "missing column {want}");
     }
 }
+
+/// Many threads verify while another revokes: once `revoke_token` has returned, no
+/// verification started afterwards succeeds, although answers are cached in between.
+#[test]
+fn no_verification_succeeds_after_the_revoke_returned() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let env = Env::new();
+    let td = std::sync::Arc::new(env.open());
+    let owner = td.local_session();
+    for round in 0..20 {
+        let c = td
+            .create_token(&owner, req(&format!("raced {round}")))
+            .unwrap();
+        let plain = c.token.expose_secret().to_string();
+        let done = std::sync::Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (td, plain, done) = (td.clone(), plain.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let (mut before, mut after) = (0, 0);
+                    // Bounded: at most 20,000 checks, 200 of them after the revoke.
+                    for _ in 0..20_000 {
+                        let started_after = done.load(Ordering::SeqCst);
+                        let ok = matches!(td.verify(&plain).unwrap(), Verification::Active(_));
+                        if started_after {
+                            assert!(!ok, "a verification succeeded after the revoke returned");
+                            after += 1;
+                            if after == 200 {
+                                break;
+                            }
+                        } else if ok {
+                            before += 1;
+                        }
+                    }
+                    before
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        td.revoke_token(&owner, &c.meta.id, None).unwrap();
+        done.store(true, Ordering::SeqCst);
+        let before: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert!(
+            before > 0,
+            "round {round}: the race ran (verifications before the revoke)"
+        );
+    }
+}
