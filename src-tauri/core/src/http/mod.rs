@@ -122,16 +122,29 @@ async fn log_request(req: Request, next: Next) -> Response {
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
+    let client = Client(client);
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     let path = uri.path();
     if res.status().is_server_error() {
-        tracing::warn!(target: "tokendesk::http", %method, path, status, micros, ?client, "request failed");
+        tracing::warn!(target: "tokendesk::http", %method, path, status, micros, %client, "request failed");
     } else {
-        tracing::debug!(target: "tokendesk::http", %method, path, status, micros, ?client, "request");
+        tracing::debug!(target: "tokendesk::http", %method, path, status, micros, %client, "request");
     }
     res
+}
+
+/// The client address for a log line, formatted only if the line is written.
+struct Client(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => write!(f, "{ip}"),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.

@@ -1,0 +1,105 @@
+//! The service's logs (tracing, forwarded to `log` here) at trace level: one structured line per
+//! request, and never a token — not from the header, the query string or a form body.
+
+mod common;
+
+use common::{req, Env};
+use std::sync::{Arc, Mutex};
+use tokendesk_core::http::{serve, HttpConfig};
+use tokendesk_core::secret::ExposeSecret;
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        LINES
+            .lock()
+            .unwrap()
+            .push(format!("{} {} {}", r.level(), r.target(), r.args()));
+    }
+    fn flush(&self) {}
+}
+
+#[tokio::test]
+async fn request_logs_are_structured_and_never_hold_a_token() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let owner = td.local_session();
+    let plain = td
+        .create_token(&owner, req("logged"))
+        .unwrap()
+        .token
+        .expose_secret()
+        .to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
+        let _ = rx.await;
+    }));
+    let c = reqwest::Client::new();
+    let auth = format!("Bearer {plain}");
+    let statuses = [
+        c.get(format!("{base}/api/users/me"))
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        c.get(format!("{base}/api/users/me?access_token={plain}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        c.post(format!("{base}/oauth/revoke"))
+            .header("authorization", &auth)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={plain}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        c.get(format!("{base}/api/users/me"))
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [200, 400, 200, 401]);
+    let _ = tx.send(());
+    server.await.unwrap().unwrap();
+
+    let lines = LINES.lock().unwrap().clone();
+    if std::env::var_os("SHOW_LOGS").is_some() {
+        eprintln!("{lines:#?}");
+    }
+    let requests: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("tokendesk::http"))
+        .collect();
+    assert_eq!(requests.len(), 4, "one line per request: {lines:#?}");
+    assert!(
+        requests[0].contains("path=\"/api/users/me\"")
+            || requests[0].contains("path=/api/users/me"),
+        "{}",
+        requests[0]
+    );
+    assert!(requests[0].contains("status=200"), "{}", requests[0]);
+    assert!(requests[1].contains("status=400"), "{}", requests[1]);
+    let secret = &plain[4..];
+    for l in &lines {
+        assert!(!l.contains(secret), "a log line holds the token: {l}");
+        assert!(
+            !l.contains("access_token"),
+            "the query string is not logged: {l}"
+        );
+    }
+}
