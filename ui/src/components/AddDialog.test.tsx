@@ -1,7 +1,16 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { CreateTokenRequest } from "../api";
-import { appInfo, backend, DAY, fail, token } from "../test/fixtures";
+import type { CreateTokenRequest, Tenant } from "../api";
+import {
+  appInfo,
+  backend,
+  DAY,
+  fail,
+  MEMBER_PERMISSIONS,
+  page,
+  token,
+  user as makeUser,
+} from "../test/fixtures";
 import { renderApp } from "../test/render";
 
 const created = (request: CreateTokenRequest) => ({
@@ -195,5 +204,251 @@ describe("the Add authorization dialog", () => {
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(screen.getByTestId("add-authorization")).toHaveFocus();
     expect(ipc.of("create_token")).toHaveLength(0);
+  });
+});
+
+const TENANTS: Tenant[] = [
+  { id: "t1", name: "Acme Corp", createdAt: 0 },
+  { id: "t2", name: "Globex", createdAt: 0 },
+  { id: "t3", name: "Initech", createdAt: 0 },
+];
+
+async function openWith(
+  sessionOver: Parameters<typeof appInfo>[1],
+  handlers: Parameters<typeof backend>[0] = {},
+) {
+  const ipc = backend({
+    app_info: () => appInfo({}, sessionOver),
+    create_token: ({ request }) => created(request as CreateTokenRequest),
+    list_tenants: () => TENANTS,
+    ...handlers,
+  });
+  const view = await renderApp();
+  await view.user.click(screen.getByTestId("add-authorization"));
+  return { ipc, ...view };
+}
+
+describe("scopes in the Add authorization dialog", () => {
+  it("defaults to full access and sends no scopes", async () => {
+    const { ipc, user } = await openAdd();
+    expect(screen.getByRole("radio", { name: "Full access" })).toBeChecked();
+    expect(screen.getByRole("radio", { name: "Read-only scopes" })).not.toBeChecked();
+    expect(screen.queryByTestId("token-scopes")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("token-name"), "Full{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    const request = ipc.last("create_token")?.request as Record<string, unknown>;
+    expect(request).not.toHaveProperty("scopes");
+    expect(request).not.toHaveProperty("tenantIds");
+  });
+
+  it("sends the ticked scopes, in a stable order, when limited", async () => {
+    const { ipc, user } = await openAdd();
+    await user.click(screen.getByRole("radio", { name: "Read-only scopes" }));
+    const scopes = screen.getByRole("group", { name: "Scopes" });
+    expect(within(scopes).getAllByRole("checkbox")).toHaveLength(4);
+    expect(within(scopes).getByText("Lets a service check other tokens via POST /oauth/introspect."))
+      .toBeInTheDocument();
+    await user.click(screen.getByTestId("scope-introspect"));
+    await user.click(screen.getByTestId("scope-tokens:read"));
+    await user.type(screen.getByTestId("token-name"), "Gateway{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toEqual({
+      request: {
+        name: "Gateway",
+        expiry: { kind: "preset", preset: "thirty_days" },
+        scopes: ["tokens:read", "introspect"],
+      },
+    });
+  });
+
+  it("drops the ticked scopes when switched back to full access", async () => {
+    const { ipc, user } = await openAdd();
+    await user.click(screen.getByTestId("access-limited"));
+    await user.click(screen.getByTestId("scope-audit:read"));
+    await user.click(screen.getByTestId("access-full"));
+    expect(screen.queryByTestId("token-scopes")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("token-name"), "Back to full{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")?.request).not.toHaveProperty("scopes");
+  });
+
+  it("refuses a limited token with no scope ticked, without asking the server", async () => {
+    const { ipc, user } = await openAdd();
+    await user.click(screen.getByTestId("access-limited"));
+    await user.type(screen.getByTestId("token-name"), "Nothing{Enter}");
+    const error = screen.getByTestId("field-error");
+    expect(error).toHaveTextContent("Choose at least one scope, or give the token full access.");
+    expect(screen.getByTestId("token-scopes")).toHaveAttribute("aria-describedby", error.id);
+    expect(screen.getByTestId("scope-users:read")).toHaveFocus();
+    expect(ipc.of("create_token")).toHaveLength(0);
+
+    await user.click(screen.getByTestId("scope-users:read"));
+    await user.click(screen.getByTestId("create-submit"));
+    await waitFor(() => {
+      expect(ipc.last("create_token")).toMatchObject({ request: { scopes: ["users:read"] } });
+    });
+  });
+
+  it("disables the scopes a member's role does not hold, and says why", async () => {
+    const { ipc, user } = await openWith({ permissions: MEMBER_PERMISSIONS });
+    await user.click(screen.getByTestId("access-limited"));
+    expect(screen.getByTestId("scope-users:read")).toBeDisabled();
+    expect(screen.getByTestId("scope-audit:read")).toBeDisabled();
+    expect(screen.getByTestId("scope-tokens:read")).toBeEnabled();
+    expect(screen.getByTestId("scope-introspect")).toBeEnabled();
+    expect(screen.getByRole("checkbox", { name: /users:read/ })).toHaveAccessibleDescription(
+      /Needs the Manage users permission, which your role does not have\./,
+    );
+    expect(screen.getByRole("checkbox", { name: /audit:read/ })).toHaveAccessibleDescription(
+      /Needs the View audit permission/,
+    );
+    expect(screen.getByRole("checkbox", { name: /tokens:read/ })).not.toHaveAccessibleDescription(
+      /Needs the/,
+    );
+
+    // A click on a disabled box changes nothing; the enabled one is sent alone.
+    await user.click(screen.getByTestId("scope-audit:read"));
+    expect(screen.getByTestId("scope-audit:read")).not.toBeChecked();
+    await user.click(screen.getByTestId("scope-tokens:read"));
+    await user.type(screen.getByTestId("token-name"), "Reader{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toMatchObject({ request: { scopes: ["tokens:read"] } });
+  });
+
+  it("shows permission_denied from the server in the dialog", async () => {
+    const message = "The scope audit:read needs a right that Grace Hopper does not hold, so the token cannot get it.";
+    const { ipc, user } = await openWith(
+      {},
+      {
+        create_token: () => {
+          fail("permission_denied", message);
+        },
+      },
+    );
+    await user.click(screen.getByTestId("access-limited"));
+    await user.click(screen.getByTestId("scope-audit:read"));
+    await user.type(screen.getByTestId("token-name"), "Audit reader{Enter}");
+    expect(await screen.findByTestId("field-error")).toHaveTextContent(message);
+    expect(screen.getByRole("dialog", { name: "Add authorization" })).toBeInTheDocument();
+    expect(ipc.of("create_token")).toHaveLength(1);
+  });
+});
+
+describe("tenants in the Add authorization dialog", () => {
+  const member = makeUser({ tenantIds: ["t1", "t2"], activeTenantId: "t1" });
+
+  it("offers the subject's tenants by name and sends none when none are ticked", async () => {
+    const { ipc, user } = await openWith({ subject: member });
+    const group = await screen.findByRole("group", { name: /Limit to tenants/ });
+    expect(within(group).getAllByRole("checkbox").map((c) => c.closest("label")?.textContent)).toEqual([
+      "Acme Corp",
+      "Globex",
+    ]);
+    expect(group).toHaveAccessibleDescription(/None ticked: the token works in all of Ada Lovelace’s tenants\./);
+    await user.type(screen.getByTestId("token-name"), "Everywhere{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")?.request).not.toHaveProperty("tenantIds");
+  });
+
+  it("sends the ticked tenants", async () => {
+    const { ipc, user } = await openWith({ subject: member });
+    await user.click(await screen.findByRole("checkbox", { name: "Globex" }));
+    expect(screen.getByRole("group", { name: /Limit to tenants/ })).toHaveAccessibleDescription(
+      "The token works only in the ticked tenants.",
+    );
+    await user.type(screen.getByTestId("token-name"), "Globex only{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toEqual({
+      request: {
+        name: "Globex only",
+        expiry: { kind: "preset", preset: "thirty_days" },
+        tenantIds: ["t2"],
+      },
+    });
+  });
+
+  it("sends scopes and tenants together", async () => {
+    const { ipc, user } = await openWith({ subject: member });
+    await user.click(await screen.findByRole("checkbox", { name: "Acme Corp" }));
+    await user.click(screen.getByTestId("access-limited"));
+    await user.click(screen.getByTestId("scope-tokens:read"));
+    await user.type(screen.getByTestId("token-name"), "Both{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toMatchObject({
+      request: { scopes: ["tokens:read"], tenantIds: ["t1"] },
+    });
+  });
+
+  it("hides the section when the subject has no tenants, without asking for them", async () => {
+    const { ipc } = await openWith({});
+    expect(screen.getByTestId("token-access")).toBeInTheDocument();
+    expect(screen.queryByTestId("token-tenants")).not.toBeInTheDocument();
+    expect(ipc.of("list_tenants")).toHaveLength(0);
+  });
+
+  it("hides the section when the tenants cannot be listed", async () => {
+    const { ipc, user } = await openWith(
+      { subject: member },
+      {
+        list_tenants: () => {
+          fail("permission_denied", "You may not list tenants.");
+        },
+      },
+    );
+    await waitFor(() => {
+      expect(ipc.of("list_tenants")).toHaveLength(1);
+    });
+    expect(screen.queryByTestId("token-tenants")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("field-error")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("token-name"), "Plain{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")?.request).not.toHaveProperty("tenantIds");
+  });
+
+  it("offers the chosen owner's tenants when creating for someone else", async () => {
+    const grace = makeUser({
+      id: "u2",
+      displayName: "Grace Hopper",
+      email: "grace@example.com",
+      role: "member",
+      tenantIds: ["t3"],
+    });
+    const ipc = backend({
+      list_users: () => [makeUser(), grace],
+      list_tokens: () => page([token({ name: "Existing" })]),
+      list_tenants: () => TENANTS,
+      create_token: ({ request }) => created(request as CreateTokenRequest),
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("nav-all"));
+    await screen.findByTestId("all-authorizations-page");
+    await user.click(await screen.findByTestId("add-for-user"));
+    expect(screen.queryByTestId("token-tenants")).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByTestId("token-owner"), "u2");
+    await user.click(await screen.findByRole("checkbox", { name: "Initech" }));
+    expect(screen.queryByRole("checkbox", { name: "Acme Corp" })).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("token-name"), "Grace's{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toMatchObject({
+      request: { forUser: "u2", tenantIds: ["t3"] },
+    });
   });
 });

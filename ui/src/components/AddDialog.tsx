@@ -1,11 +1,15 @@
-import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   createToken,
+  listTenants,
   type ApiError,
   type CreatedToken,
   type ExpiryChoice,
   type ExpiryPolicy,
   type ExpiryPreset,
+  type Permissions,
+  type Scope,
+  type Tenant,
   type User,
 } from "../api";
 import {
@@ -27,6 +31,10 @@ import { DialogActions } from "./DialogActions";
 
 interface AddDialogProps {
   policy: ExpiryPolicy;
+  /** The signed-in actor's permissions: a token never gets a scope its creator lacks. */
+  permissions: Permissions;
+  /** The session's subject: whose token this is unless `owners` lets one choose another. */
+  subject: User;
   /** When given, the token is created for one of these users (`forUser`), chosen in a select. */
   owners?: User[] | undefined;
   /** Shown above the form, e.g. that this creates an impersonation token. */
@@ -51,12 +59,84 @@ function expiryOptions(policy: ExpiryPolicy): ExpiryOption[] {
   return options;
 }
 
+interface ScopeOption {
+  scope: Scope;
+  label: string;
+  explanation: string;
+  /** The permission the creator needs to hand the scope on, and its name as Settings shows it. */
+  needs: keyof Permissions;
+  needsLabel: string;
+}
+
+const SCOPE_OPTIONS: readonly ScopeOption[] = [
+  {
+    scope: "users:read",
+    label: "Read users",
+    explanation: "Read users and their roles.",
+    needs: "manageUsers",
+    needsLabel: "Manage users",
+  },
+  {
+    scope: "tokens:read",
+    label: "List tokens",
+    explanation: "List tokens and their details (never the tokens themselves).",
+    needs: "apiAccess",
+    needsLabel: "API access",
+  },
+  {
+    scope: "audit:read",
+    label: "Read the audit log",
+    explanation: "Read the audit log.",
+    needs: "viewAudit",
+    needsLabel: "View audit",
+  },
+  {
+    scope: "introspect",
+    label: "Introspect tokens",
+    explanation: "Lets a service check other tokens via POST /oauth/introspect.",
+    needs: "apiAccess",
+    needsLabel: "API access",
+  },
+];
+
 /** Option values are the preset names themselves (stable for E2E), plus "custom" and "never". */
 function presetFrom(value: string): ExpiryPreset | null {
   return Object.hasOwn(PRESET_LABELS, value) ? (value as ExpiryPreset) : null;
 }
 
-export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFocus }: AddDialogProps) {
+/** The tenants the section offers: null while loading, or when it cannot be shown. */
+function useTenants(wanted: boolean): Tenant[] | null {
+  const [tenants, setTenants] = useState<Tenant[] | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    listTenants().then(
+      (list) => {
+        if (current) setTenants(list);
+      },
+      () => {
+        // Without names there is nothing sensible to offer: the section stays hidden and the
+        // token gets all of its owner's tenants.
+        if (current) setTenants(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+  return wanted ? tenants : null;
+}
+
+export function AddDialog({
+  policy,
+  permissions,
+  subject,
+  owners,
+  note,
+  onCancel,
+  onCreated,
+  returnFocus,
+}: AddDialogProps) {
   const [now] = useState(() => Date.now());
   const options = expiryOptions(policy);
   const [ownerId, setOwnerId] = useState("");
@@ -71,19 +151,47 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
       policy.defaultChoice.kind === "custom" ? policy.defaultChoice.at : now + 30 * DAY,
     ),
   );
+  const [limited, setLimited] = useState(false);
+  const [scopes, setScopes] = useState<ReadonlySet<Scope>>(() => new Set());
+  const [tenantPicks, setTenantPicks] = useState<ReadonlySet<string>>(() => new Set());
   const [attempted, setAttempted] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [serverError, setServerError] = useState<ApiError | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const ownerRef = useRef<HTMLSelectElement>(null);
+  const scopesRef = useRef<HTMLFieldSetElement>(null);
   const ids = {
     owner: useId(),
     description: useId(),
     expiry: useId(),
     custom: useId(),
     form: useId(),
+    access: useId(),
+    scopes: useId(),
+    tenants: useId(),
   };
   const ownerProblem = owners && ownerId === "" ? "Choose who the authorization is for." : null;
+
+  // Scopes: only those the actor holds can be ticked; a limited token needs at least one.
+  const allowed = (o: ScopeOption) => permissions[o.needs];
+  const chosenScopes = SCOPE_OPTIONS.filter((o) => allowed(o) && scopes.has(o.scope)).map(
+    (o) => o.scope,
+  );
+  const scopesProblem =
+    limited && chosenScopes.length === 0
+      ? "Choose at least one scope, or give the token full access."
+      : null;
+
+  // Tenants: some of the owner's; none ticked means all of them.
+  const owner = owners ? owners.find((u) => u.id === ownerId) : subject;
+  const tenants = useTenants(
+    owners ? owners.some((u) => u.tenantIds.length > 0) : subject.tenantIds.length > 0,
+  );
+  const tenantOptions =
+    owner && tenants
+      ? owner.tenantIds.map((id) => ({ id, name: tenants.find((t) => t.id === id)?.name ?? id }))
+      : [];
+  const chosenTenants = tenantOptions.filter((t) => tenantPicks.has(t.id)).map((t) => t.id);
 
   const maxAt = now + policy.maxLifetimeDays * DAY;
   const customMs = fromDateTimeLocal(customAt);
@@ -113,6 +221,7 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
   const localDescription = attempted ? textProblem(description, "description", DESCRIPTION_MAX) : null;
   const localExpiry = attempted ? expiryProblem : null;
   const localOwner = attempted ? ownerProblem : null;
+  const localScopes = attempted ? scopesProblem : null;
 
   const serverName =
     serverError && (serverError.code === "invalid_name" || serverError.code === "name_taken")
@@ -133,10 +242,13 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
       ownerProblem ??
       nameProblem(name) ??
       textProblem(description, "description", DESCRIPTION_MAX) ??
-      expiryProblem;
+      expiryProblem ??
+      scopesProblem;
     if (problem || !choice) {
       if (ownerProblem) ownerRef.current?.focus();
       else if (nameProblem(name)) nameRef.current?.focus();
+      else if (scopesProblem && problem === scopesProblem)
+        scopesRef.current?.querySelector<HTMLInputElement>("input:not([disabled])")?.focus();
       return;
     }
     setSubmitting(true);
@@ -147,6 +259,8 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
         name: name.trim(),
         ...(desc ? { description: desc } : {}),
         expiry: choice,
+        ...(limited ? { scopes: chosenScopes } : {}),
+        ...(chosenTenants.length > 0 ? { tenantIds: chosenTenants } : {}),
       });
       onCreated(created);
     } catch (err) {
@@ -297,6 +411,133 @@ export function AddDialog({ policy, owners, note, onCancel, onCreated, returnFoc
                 ? `Expires ${formatDateTime(expiresAt)} (${formatRelative(expiresAt, now)}).`
                 : null}
           </p>
+        )}
+
+        <fieldset className="options" data-testid="token-access">
+          <legend>Access</legend>
+          <div className="option">
+            <input
+              id={`${ids.access}-full`}
+              type="radio"
+              name={ids.access}
+              value="full"
+              checked={!limited}
+              aria-describedby={`${ids.access}-full-hint`}
+              data-testid="access-full"
+              onChange={() => {
+                setLimited(false);
+              }}
+            />
+            <div>
+              <label htmlFor={`${ids.access}-full`}>Full access</label>
+              <p id={`${ids.access}-full-hint`} className="hint">
+                Everything its owner may do, except introspection.
+              </p>
+            </div>
+          </div>
+          <div className="option">
+            <input
+              id={`${ids.access}-limited`}
+              type="radio"
+              name={ids.access}
+              value="limited"
+              checked={limited}
+              aria-describedby={`${ids.access}-limited-hint`}
+              data-testid="access-limited"
+              onChange={() => {
+                setLimited(true);
+              }}
+            />
+            <div>
+              <label htmlFor={`${ids.access}-limited`}>Read-only scopes</label>
+              <p id={`${ids.access}-limited-hint`} className="hint">
+                Only the scopes ticked below, and only for reading.
+              </p>
+            </div>
+          </div>
+        </fieldset>
+
+        {limited && (
+          <fieldset
+            ref={scopesRef}
+            className="options options-nested"
+            aria-describedby={localScopes ? `${ids.scopes}-error` : undefined}
+            data-testid="token-scopes"
+          >
+            <legend>Scopes</legend>
+            {SCOPE_OPTIONS.map((o) => {
+              const ok = allowed(o);
+              const inputId = `${ids.scopes}-${o.scope}`;
+              return (
+                <div key={o.scope} className={ok ? "option" : "option option-disabled"}>
+                  <input
+                    id={inputId}
+                    type="checkbox"
+                    checked={ok && scopes.has(o.scope)}
+                    disabled={!ok}
+                    aria-invalid={localScopes ? true : undefined}
+                    aria-describedby={`${inputId}-hint`}
+                    data-testid={`scope-${o.scope}`}
+                    onChange={(e) => {
+                      const on = e.target.checked;
+                      setScopes((prev) => {
+                        const next = new Set(prev);
+                        if (on) next.add(o.scope);
+                        else next.delete(o.scope);
+                        return next;
+                      });
+                    }}
+                  />
+                  <div>
+                    <label htmlFor={inputId}>
+                      <code>{o.scope}</code> {o.label}
+                    </label>
+                    <p id={`${inputId}-hint`} className="hint">
+                      {o.explanation}
+                      {ok ? null : ` Needs the ${o.needsLabel} permission, which your role does not have.`}
+                    </p>
+                  </div>
+                </div>
+              );
+            })}
+            {localScopes && <FieldError id={`${ids.scopes}-error`}>{localScopes}</FieldError>}
+          </fieldset>
+        )}
+
+        {tenantOptions.length > 0 && (
+          <fieldset
+            className="options"
+            aria-describedby={`${ids.tenants}-hint`}
+            data-testid="token-tenants"
+          >
+            <legend>
+              Limit to tenants <span className="optional">(optional)</span>
+            </legend>
+            {tenantOptions.map((t) => (
+              <label key={t.id} className="option option-inline">
+                <input
+                  type="checkbox"
+                  checked={tenantPicks.has(t.id)}
+                  data-testid={`tenant-${t.id}`}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setTenantPicks((prev) => {
+                      const next = new Set(prev);
+                      if (on) next.add(t.id);
+                      else next.delete(t.id);
+                      return next;
+                    });
+                  }}
+                />
+                <span className="name-text">{t.name}</span>
+              </label>
+            ))}
+            <p id={`${ids.tenants}-hint`} className="hint">
+              {chosenTenants.length === 0
+                ? `None ticked: the token works in all of ${owner?.displayName ?? "its owner"}’s tenants.`
+                : "The token works only in the ticked tenants."}
+            </p>
+          </fieldset>
         )}
 
         {serverOther && <FieldError>{serverOther}</FieldError>}

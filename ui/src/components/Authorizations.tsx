@@ -22,6 +22,7 @@ import { PageHeader } from "./PageHeader";
 import { RenameDialog } from "./RenameDialog";
 import { RevealDialog } from "./RevealDialog";
 import { RevokeDialog } from "./RevokeDialog";
+import { TokenDetail } from "./TokenDetail";
 import { TokenTable } from "./TokenTable";
 import { useRowFocus } from "./useRowFocus";
 
@@ -114,7 +115,8 @@ type Dialog =
   | { kind: "add" }
   | { kind: "reveal"; created: CreatedToken }
   | { kind: "rename"; token: TokenMeta }
-  | { kind: "revoke"; token: TokenMeta };
+  | { kind: "revoke"; token: TokenMeta }
+  | { kind: "details"; token: TokenMeta };
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -456,6 +458,9 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             busy={loading}
             showOwner={all}
             onSort={sortBy}
+            onDetails={(token) => {
+              setDialog({ kind: "details", token });
+            }}
             onRename={(token) => {
               setDialog({ kind: "rename", token });
             }}
@@ -504,6 +509,8 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       {dialog?.kind === "add" && (
         <AddDialog
           policy={info.policy}
+          permissions={session.permissions}
+          subject={info.user}
           owners={all ? owners : undefined}
           note={
             !all && session.impersonating
@@ -543,6 +550,14 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           onCancel={closeDialog}
           onRevoked={closeWith}
           returnFocus={() => rowButton(dialog.token.id, "revoke-button")}
+        />
+      )}
+      {dialog?.kind === "details" && (
+        <TokenDetail
+          token={dialog.token}
+          now={now}
+          onClose={closeDialog}
+          returnFocus={() => rowButton(dialog.token.id, "details-button")}
         />
       )}
     </main>

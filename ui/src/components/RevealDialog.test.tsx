@@ -143,3 +143,122 @@ describe("the one-time reveal", () => {
     expect(screen.getByTestId("add-authorization")).toHaveFocus();
   });
 });
+
+const ME_URL = "http://127.0.0.1:8787/api/users/me";
+const ME_BODY = JSON.stringify(
+  { id: "u1", displayName: "Ada Lovelace", email: "ada@example.com", role: "owner" },
+  null,
+  2,
+);
+
+describe("Test it", () => {
+  it("calls test_token with the token and shows the URL, a 200 and the body", async () => {
+    const { ipc, user } = await createOne({
+      test_token: () => ({ url: ME_URL, status: 200, body: ME_BODY }),
+    });
+    const count = () => document.body.innerHTML.split(SECRET).length - 1;
+    const before = count();
+    await user.click(screen.getByRole("button", { name: "Test it" }));
+    const result = await screen.findByTestId("test-result");
+    expect(ipc.of("test_token")).toEqual([{ cmd: "test_token", args: { token: SECRET } }]);
+
+    const status = screen.getByTestId("test-status");
+    expect(status).toHaveTextContent("200 OK: the service accepted the token.");
+    expect(status).toHaveClass("test-ok");
+    expect(status).not.toHaveClass("test-bad");
+    expect(within(result).getByTestId("test-url")).toHaveTextContent(ME_URL);
+    const body = within(result).getByTestId("test-body");
+    expect(body.tagName).toBe("PRE");
+    expect(body).toHaveAttribute("tabindex", "0");
+    expect(body.textContent).toBe(ME_BODY);
+    // The token is still only where the dialog already showed it.
+    expect(result.innerHTML).not.toContain(SECRET);
+    expect(count()).toBe(before);
+  });
+
+  it("shows a refused token as a failure", async () => {
+    const { user } = await createOne({
+      test_token: () => ({
+        url: ME_URL,
+        status: 401,
+        body: JSON.stringify({ error: "invalid_token", message: "The token was revoked." }, null, 2),
+      }),
+    });
+    await user.click(screen.getByTestId("test-token"));
+    const status = await screen.findByText("401 Unauthorized: the service refused the token.");
+    expect(status).toHaveClass("test-bad");
+    expect(status).not.toHaveClass("test-ok");
+    expect(screen.getByTestId("test-body")).toHaveTextContent('"message": "The token was revoked."');
+  });
+
+  it("says to turn the service on when it is off", async () => {
+    const message =
+      "The verification service is off. Turn it on in Settings → Verification service, then try again.";
+    const { user } = await createOne({
+      test_token: () => {
+        fail("invalid_input", message);
+      },
+    });
+    await user.click(screen.getByTestId("test-token"));
+    expect(await screen.findByTestId("field-error")).toHaveTextContent(message);
+    expect(screen.queryByTestId("test-result")).not.toBeInTheDocument();
+    expect(screen.getByTestId("test-status")).toBeEmptyDOMElement();
+    expect(screen.getByTestId("test-token")).toBeEnabled();
+  });
+
+  it("shows that it is busy while the request runs", async () => {
+    let answer: (value: unknown) => void = () => undefined;
+    const { user } = await createOne({
+      test_token: () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+    });
+    await user.click(screen.getByTestId("test-token"));
+    const button = screen.getByTestId("test-token");
+    expect(button).toHaveTextContent("Testing…");
+    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute("aria-busy", "true");
+    answer({ url: ME_URL, status: 200, body: ME_BODY });
+    await screen.findByTestId("test-result");
+    expect(button).toHaveTextContent("Test it");
+    expect(button).toBeEnabled();
+  });
+
+  it("is reachable and usable with the keyboard", async () => {
+    const { ipc, user } = await createOne({
+      test_token: () => ({ url: ME_URL, status: 200, body: ME_BODY }),
+    });
+    expect(screen.getByTestId("copy-token")).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId("save-keyring")).toHaveFocus();
+    await user.tab();
+    expect(screen.getByRole("button", { name: "Test it" })).toHaveFocus();
+    await user.keyboard("{Enter}");
+    expect(await screen.findByTestId("test-status")).toHaveTextContent("200 OK");
+    expect(ipc.of("test_token")).toHaveLength(1);
+  });
+});
+
+describe("the reveal summary", () => {
+  it("lists the scopes of a limited token", async () => {
+    await createOne({
+      create_token: ({ request }) => ({
+        meta: token({
+          id: "new-1",
+          name: (request as CreateTokenRequest).name,
+          scopes: ["tokens:read", "introspect"],
+        }),
+        token: SECRET,
+      }),
+    });
+    expect(screen.getByTestId("reveal-scopes")).toHaveTextContent(
+      "Limited to the read-only scopes tokens:read, introspect.",
+    );
+  });
+
+  it("says nothing about scopes for a full-access token", async () => {
+    await createOne();
+    expect(screen.queryByTestId("reveal-scopes")).not.toBeInTheDocument();
+  });
+});

@@ -1,5 +1,13 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
-import { copyToken, saveTokenToKeyring, type CreatedToken, type KeyringCopy } from "../api";
+import {
+  copyToken,
+  saveTokenToKeyring,
+  testToken,
+  toApiError,
+  type CreatedToken,
+  type KeyringCopy,
+  type TestResult,
+} from "../api";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
 
@@ -32,6 +40,26 @@ const SNIPPETS = [
 
 type SnippetId = (typeof SNIPPETS)[number]["id"];
 
+const REASONS: Record<number, string> = {
+  200: "OK",
+  204: "No Content",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+/** "200 OK", "401 Unauthorized"; just the number for codes without a well-known phrase. */
+function statusText(status: number): string {
+  const reason = REASONS[status];
+  return reason ? `${status} ${reason}` : String(status);
+}
+
 export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProps) {
   const { token, meta } = created;
   const [confirming, setConfirming] = useState(false);
@@ -41,9 +69,12 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
   const [saved, setSaved] = useState<KeyringCopy | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [tab, setTab] = useState<SnippetId>("curl");
+  const [testing, setTesting] = useState(false);
+  const [testResult, setTestResult] = useState<TestResult | null>(null);
+  const [testError, setTestError] = useState<string | null>(null);
   const copyRef = useRef<HTMLButtonElement>(null);
   const tabRefs = useRef(new Map<SnippetId, HTMLButtonElement>());
-  const ids = { token: useId(), warning: useId(), confirm: useId(), tabs: useId() };
+  const ids = { token: useId(), warning: useId(), confirm: useId(), tabs: useId(), test: useId() };
 
   async function copy() {
     setCopyError(null);
@@ -68,6 +99,24 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
       setSaving(false);
     }
   }
+
+  // Rust sends the request; the answer (the URL, the status and the /me body) holds no token.
+  async function test() {
+    if (testing) return;
+    setTesting(true);
+    setTestResult(null);
+    setTestError(null);
+    try {
+      setTestResult(await testToken(token));
+    } catch (e) {
+      // invalid_input: the service is off or did not answer; its message says what to do.
+      setTestError(toApiError(e).message);
+    } finally {
+      setTesting(false);
+    }
+  }
+
+  const testOk = testResult !== null && testResult.status >= 200 && testResult.status < 300;
 
   // The confirm step replaces the footer; autoFocus moves focus between the two on each swap.
   function askToClose() {
@@ -104,6 +153,18 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
       <p className="muted reveal-intro">
         Authorization <strong className="name-text">{meta.name}</strong> was created.
       </p>
+      {meta.scopes && meta.scopes.length > 0 && (
+        <p className="muted reveal-scopes" data-testid="reveal-scopes">
+          Limited to the read-only scopes{" "}
+          {meta.scopes.map((scope, i) => (
+            <span key={scope}>
+              {i > 0 && ", "}
+              <code>{scope}</code>
+            </span>
+          ))}
+          .
+        </p>
+      )}
 
       <div className="field">
         <label htmlFor={ids.token}>Token</label>
@@ -162,6 +223,53 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
           </div>
         )}
         {saveError && <FieldError>{saveError}</FieldError>}
+      </div>
+
+      <div className="test-it">
+        <div className="test-it-row">
+          <button
+            type="button"
+            className="button"
+            disabled={testing}
+            aria-busy={testing ? true : undefined}
+            aria-describedby={`${ids.test}-hint`}
+            data-testid="test-token"
+            onClick={() => void test()}
+          >
+            {testing ? "Testing…" : "Test it"}
+          </button>
+          <p id={`${ids.test}-hint`} className="hint">
+            Calls <code>GET /api/users/me</code> on the verification service with this token.
+          </p>
+        </div>
+        <p
+          className={testOk ? "test-status test-ok" : "test-status test-bad"}
+          role="status"
+          data-testid="test-status"
+        >
+          {testResult
+            ? `${statusText(testResult.status)}: ${testOk ? "the service accepted the token." : "the service refused the token."}`
+            : ""}
+        </p>
+        {testResult && (
+          <div className="test-result" data-testid="test-result">
+            <p className="test-url">
+              <span className="muted">GET</span>{" "}
+              <code className="name-text" data-testid="test-url">
+                {testResult.url}
+              </code>
+            </p>
+            <pre
+              className="code test-body"
+              tabIndex={0}
+              aria-label="Response body"
+              data-testid="test-body"
+            >
+              <code>{testResult.body}</code>
+            </pre>
+          </div>
+        )}
+        {testError && <FieldError>{testError}</FieldError>}
       </div>
 
       <section className="snippets" aria-labelledby={`${ids.tabs}-heading`}>

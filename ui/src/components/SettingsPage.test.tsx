@@ -1,8 +1,17 @@
-import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import type { Role, Settings } from "../api";
-import { MEMBER_PERMISSIONS, POLICY, ROLES, appInfo, backend, fail } from "../test/fixtures";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { Role, ServiceSettings, ServiceStatus, Settings } from "../api";
+import {
+  MEMBER_PERMISSIONS,
+  POLICY,
+  ROLES,
+  appInfo,
+  backend,
+  fail,
+  serviceStatus,
+} from "../test/fixtures";
 import { renderApp } from "../test/render";
+import { SettingsPage } from "./SettingsPage";
 
 const SETTINGS: Settings = {
   authorityName: "Acme Staging",
@@ -176,5 +185,271 @@ describe("the roles matrix", () => {
     expect(await screen.findByTestId("roles-error")).toHaveTextContent(`Admin: ${message}`);
     // The edit stays so it can be corrected.
     expect(within(admin).getByTestId("role-save")).toBeEnabled();
+  });
+});
+
+describe("the verification service", () => {
+  const RUNNING = serviceStatus(
+    { enabled: true },
+    { running: true, url: "http://127.0.0.1:7878" },
+  );
+  const PORT_ERROR = "Enter a port from 1 to 65535.";
+  const WARNING = "Other machines can reach this service. Put it behind a proxy with TLS.";
+
+  /** Opens Settings with this service status and waits for it to show. */
+  async function openService(
+    status: ServiceStatus,
+    handlers: Parameters<typeof backend>[0] = {},
+  ) {
+    const view = await openSettings({ service_status: () => status, ...handlers });
+    await screen.findByTestId("service-state");
+    return view;
+  }
+
+  /** Rust's answer to a save: the settings as sent, running when enabled. */
+  function applied(settings: ServiceSettings): ServiceStatus {
+    const url = `http://${settings.bind}`;
+    return settings.enabled
+      ? { settings, running: true, url, error: null }
+      : { settings, running: false, url: null, error: null };
+  }
+
+  const section = () => screen.getByTestId("service-section");
+
+  it("shows the URL it runs at, and the settings in the form", async () => {
+    await openService({
+      ...RUNNING,
+      settings: { enabled: true, bind: "127.0.0.1:7878", extraSchemes: ["SalureToken"] },
+    });
+    expect(screen.getByTestId("service-state")).toHaveTextContent(
+      "Running at http://127.0.0.1:7878",
+    );
+    expect(screen.getByTestId("service-url")).toHaveTextContent(/^http:\/\/127\.0\.0\.1:7878$/);
+    expect(within(section()).queryByRole("alert")).not.toBeInTheDocument();
+    expect(screen.getByRole("checkbox", { name: "Run the verification service" })).toBeChecked();
+    expect(screen.getByRole("textbox", { name: "Address" })).toHaveValue("127.0.0.1");
+    expect(screen.getByRole("textbox", { name: "Port" })).toHaveValue("7878");
+    expect(screen.getByTestId("service-schemes")).toHaveValue("SalureToken");
+    expect(section()).toHaveTextContent("Authorization: SalureToken <token>");
+    expect(screen.queryByTestId("service-warning")).not.toBeInTheDocument();
+  });
+
+  it("shows Off when it is turned off", async () => {
+    const { ipc } = await openService(serviceStatus());
+    expect(screen.getByTestId("service-state")).toHaveTextContent(/^Off$/);
+    expect(screen.queryByTestId("service-url")).not.toBeInTheDocument();
+    expect(screen.getByTestId("service-enabled")).not.toBeChecked();
+    expect(ipc.of("service_status")).toHaveLength(1);
+  });
+
+  it("shows why it is not running although turned on", async () => {
+    const error = "cannot listen on 127.0.0.1:7878: Address in use";
+    await openService(serviceStatus({ enabled: true }, { error }));
+    const state = screen.getByTestId("service-state");
+    expect(state).toHaveAttribute("role", "alert");
+    expect(state).toHaveTextContent(`Not running: ${error}`);
+    expect(screen.queryByTestId("service-url")).not.toBeInTheDocument();
+  });
+
+  it("sends the switch, joined address and split schemes, then shows the status", async () => {
+    const pending: { release?: () => void } = {};
+    const { ipc, user } = await openService(serviceStatus(), {
+      update_service_settings: ({ settings }) =>
+        new Promise<ServiceStatus>((resolve) => {
+          pending.release = () => {
+            resolve(applied(settings as ServiceSettings));
+          };
+        }),
+    });
+    await user.click(screen.getByTestId("service-enabled"));
+    await user.clear(screen.getByTestId("service-port"));
+    await user.type(screen.getByTestId("service-port"), "8080");
+    await user.type(screen.getByTestId("service-schemes"), "SalureToken, Acme  Other,");
+    await user.click(screen.getByTestId("service-save"));
+
+    expect(ipc.last("update_service_settings")).toEqual({
+      settings: {
+        enabled: true,
+        bind: "127.0.0.1:8080",
+        extraSchemes: ["SalureToken", "Acme", "Other"],
+      },
+    });
+    expect(screen.getByTestId("service-save")).toHaveTextContent("Saving…");
+    expect(screen.getByTestId("service-save")).toBeDisabled();
+    expect(screen.getByTestId("service-state")).toHaveTextContent(/^Off$/);
+
+    pending.release?.();
+    await waitFor(() => {
+      expect(screen.getByTestId("service-state")).toHaveTextContent(
+        "Running at http://127.0.0.1:8080",
+      );
+    });
+    expect(screen.getByTestId("service-saved")).toHaveTextContent("Service settings saved.");
+    expect(screen.getByTestId("service-save")).toHaveTextContent("Save service settings");
+    expect(screen.getByTestId("service-save")).toBeEnabled();
+    expect(screen.getByTestId("service-schemes")).toHaveValue("SalureToken, Acme, Other");
+  });
+
+  it("splits and joins IPv6 addresses in brackets", async () => {
+    const { ipc, user } = await openService(
+      serviceStatus(
+        { enabled: true, bind: "[::1]:7878" },
+        { running: true, url: "http://[::1]:7878" },
+      ),
+      {
+        update_service_settings: ({ settings }) => applied(settings as ServiceSettings),
+      },
+    );
+    const address = screen.getByTestId("service-address");
+    expect(address).toHaveValue("::1");
+    expect(screen.getByTestId("service-port")).toHaveValue("7878");
+    expect(screen.queryByTestId("service-warning")).not.toBeInTheDocument();
+
+    await user.clear(screen.getByTestId("service-port"));
+    await user.type(screen.getByTestId("service-port"), "9000");
+    await user.click(screen.getByTestId("service-save"));
+    expect(ipc.last("update_service_settings")).toEqual({
+      settings: { enabled: true, bind: "[::1]:9000", extraSchemes: [] },
+    });
+
+    // Typed with its brackets, it is not bracketed twice.
+    await user.clear(address);
+    await user.click(address);
+    await user.paste("[::1]");
+    await user.click(screen.getByTestId("service-save"));
+    expect(ipc.last("update_service_settings")).toEqual({
+      settings: { enabled: true, bind: "[::1]:9000", extraSchemes: [] },
+    });
+    expect(await screen.findByTestId("service-state")).toHaveTextContent(
+      "Running at http://[::1]:9000",
+    );
+    expect(address).toHaveValue("::1");
+  });
+
+  it("checks the port and the address before calling Rust", async () => {
+    const { ipc, user } = await openService(serviceStatus());
+    const port = screen.getByTestId("service-port");
+    for (const bad of ["0", "65536", "80a", "", "78.5"]) {
+      await user.clear(port);
+      if (bad !== "") await user.type(port, bad);
+      await user.click(screen.getByTestId("service-save"));
+      expect(within(section()).getByTestId("field-error")).toHaveTextContent(PORT_ERROR);
+      expect(port).toHaveAttribute("aria-invalid", "true");
+      expect(port).toHaveFocus();
+    }
+
+    await user.clear(port);
+    await user.type(port, "65535");
+    const address = screen.getByTestId("service-address");
+    await user.clear(address);
+    await user.click(screen.getByTestId("service-save"));
+    expect(within(section()).getByTestId("field-error")).toHaveTextContent(
+      "Enter an address, such as 127.0.0.1.",
+    );
+    expect(address).toHaveAttribute("aria-invalid", "true");
+    expect(port).not.toHaveAttribute("aria-invalid");
+
+    await user.type(address, "127.0.0.1:7878");
+    await user.click(screen.getByTestId("service-save"));
+    expect(within(section()).getByTestId("field-error")).toHaveTextContent(
+      "Enter the address without the port; the port has its own field.",
+    );
+    expect(ipc.of("update_service_settings")).toHaveLength(0);
+  });
+
+  it("shows the server's invalid_input next to the form", async () => {
+    const message = "“Salure!” is not a scheme name (letters, digits, - _ . only).";
+    const { ipc, user } = await openService(RUNNING, {
+      update_service_settings: () => {
+        fail("invalid_input", message);
+      },
+    });
+    await user.type(screen.getByTestId("service-schemes"), "Salure!");
+    await user.click(screen.getByTestId("service-save"));
+    expect(await screen.findByTestId("service-error")).toHaveTextContent(message);
+    expect(ipc.last("update_service_settings")).toEqual({
+      settings: { enabled: true, bind: "127.0.0.1:7878", extraSchemes: ["Salure!"] },
+    });
+    const form = screen.getByTestId("service-form");
+    expect(within(form).getByRole("alert")).toHaveTextContent(message);
+    expect(screen.queryByTestId("service-saved")).not.toBeInTheDocument();
+    // The edit stays to be corrected, and the status is still the last one Rust reported.
+    expect(screen.getByTestId("service-schemes")).toHaveValue("Salure!");
+    expect(screen.getByTestId("service-state")).toHaveTextContent(
+      "Running at http://127.0.0.1:7878",
+    );
+    expect(screen.getByTestId("service-save")).toBeEnabled();
+  });
+
+  it("warns, without blocking, when the address is not loopback", async () => {
+    const { ipc, user } = await openService(serviceStatus(), {
+      update_service_settings: ({ settings }) => applied(settings as ServiceSettings),
+    });
+    const address = screen.getByTestId("service-address");
+    for (const remote of ["0.0.0.0", "192.168.1.20", "::", "2001:db8::1"]) {
+      await user.clear(address);
+      await user.type(address, remote);
+      const warning = screen.getByTestId("service-warning");
+      expect(warning).toHaveTextContent(WARNING);
+      expect(warning).not.toHaveAttribute("role", "alert");
+    }
+    for (const local of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "LocalHost"]) {
+      await user.clear(address);
+      await user.type(address, local);
+      expect(screen.queryByTestId("service-warning")).not.toBeInTheDocument();
+    }
+
+    await user.clear(address);
+    await user.type(address, "0.0.0.0");
+    await user.click(screen.getByTestId("service-save"));
+    expect(ipc.last("update_service_settings")).toEqual({
+      settings: { enabled: false, bind: "0.0.0.0:7878", extraSchemes: [] },
+    });
+    expect(await screen.findByTestId("service-saved")).toBeInTheDocument();
+    expect(screen.getByTestId("service-warning")).toHaveTextContent(WARNING);
+  });
+
+  it("shows a member the status read-only", async () => {
+    const ipc = backend({
+      get_settings: () => SETTINGS,
+      service_status: () =>
+        serviceStatus(
+          { enabled: true, bind: "0.0.0.0:7878", extraSchemes: ["SalureToken"] },
+          { running: true, url: "http://0.0.0.0:7878" },
+        ),
+    });
+    const info = appInfo({}, { permissions: MEMBER_PERMISSIONS });
+    render(<SettingsPage info={info} onSaved={vi.fn()} />);
+    expect(await screen.findByTestId("service-state")).toHaveTextContent(
+      "Running at http://0.0.0.0:7878",
+    );
+    const readOnly = screen.getByTestId("service-readonly");
+    expect(within(readOnly).getByText("0.0.0.0:7878")).toBeInTheDocument();
+    expect(within(readOnly).getByText("SalureToken")).toBeInTheDocument();
+    expect(screen.getByTestId("service-warning")).toHaveTextContent(WARNING);
+    expect(section()).toHaveTextContent(
+      "Only people who may manage settings can change the service.",
+    );
+    expect(screen.queryByTestId("service-form")).not.toBeInTheDocument();
+    expect(within(section()).queryAllByRole("textbox")).toHaveLength(0);
+    expect(within(section()).queryAllByRole("checkbox")).toHaveLength(0);
+    expect(within(section()).queryAllByRole("button")).toHaveLength(0);
+    expect(ipc.of("update_service_settings")).toHaveLength(0);
+  });
+
+  it("offers to try again when the status cannot be read", async () => {
+    let calls = 0;
+    const { user } = await openSettings({
+      service_status: () => {
+        calls += 1;
+        if (calls === 1) fail("database_busy", "The database is busy.");
+        return serviceStatus();
+      },
+    });
+    const alert = await screen.findByTestId("service-load-error");
+    expect(alert).toHaveTextContent("The database is busy.");
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+    expect(await screen.findByTestId("service-state")).toHaveTextContent(/^Off$/);
+    expect(screen.queryByTestId("service-load-error")).not.toBeInTheDocument();
   });
 });

@@ -3,7 +3,7 @@ import { formatDate, formatDateTime, formatRelative } from "../lib/format";
 import { RowActions } from "./RowActions";
 import { SmallButton } from "./SmallButton";
 
-const STATUS_LABELS: Record<TokenStatus, string> = {
+export const STATUS_LABELS: Record<TokenStatus, string> = {
   active: "Active",
   expired: "Expired",
   revoked: "Revoked",
@@ -40,6 +40,8 @@ interface TokenTableProps {
   /** Adds an Owner column (the all-authorizations view). */
   showOwner?: boolean;
   onSort: (key: SortKey) => void;
+  /** Opens the detail panel; the row's name is its button. */
+  onDetails: (token: TokenMeta) => void;
   onRename: (token: TokenMeta) => void;
   onRevoke: (token: TokenMeta) => void;
   registerRow: (id: string, row: HTMLTableRowElement | null) => void;
@@ -67,6 +69,7 @@ export function TokenTable({
   busy,
   showOwner = false,
   onSort,
+  onDetails,
   onRename,
   onRevoke,
   registerRow,
@@ -124,9 +127,18 @@ export function TokenTable({
               data-status={t.status}
             >
               <td className="col-name">
-                <div className="token-name" title={t.description || undefined}>
+                <button
+                  type="button"
+                  className="token-name token-name-button"
+                  title={t.description || undefined}
+                  aria-haspopup="dialog"
+                  data-testid="details-button"
+                  onClick={() => {
+                    onDetails(t);
+                  }}
+                >
                   {t.name}
-                </div>
+                </button>
                 <div className="token-meta">
                   <code className="hint">{t.displayHint}</code>
                   {t.description && (

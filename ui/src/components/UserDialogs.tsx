@@ -3,10 +3,12 @@ import {
   createUser,
   removeUser,
   setPassword,
+  setTenantMember,
   updateUser,
   type ApiError,
   type NewUser,
   type Role,
+  type Tenant,
   type User,
   type UserKind,
   type UserUpdate,
@@ -360,6 +362,92 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
           testId="set-password-submit"
         />
       </form>
+    </Modal>
+  );
+}
+
+interface MembershipsDialogProps {
+  /** The user as listed now: the page replaces it with what each change returns. */
+  user: User;
+  tenants: Tenant[];
+  onChanged: (user: User) => void;
+  onClose: () => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+/** One checkbox per tenant; each change is saved at once and shown from the returned user. */
+export function MembershipsDialog({ user, tenants, onChanged, onClose, returnFocus }: MembershipsDialogProps) {
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const hintId = useId();
+
+  async function toggle(tenant: Tenant, member: boolean) {
+    // Checkboxes stay enabled (disabling one would drop keyboard focus); changes wait their turn.
+    if (busyId !== null) return;
+    setBusyId(tenant.id);
+    setError(null);
+    try {
+      onChanged(await setTenantMember(tenant.id, user.id, member));
+    } catch (err) {
+      setError(`${tenant.name}: ${(err as ApiError).message}`);
+    } finally {
+      setBusyId(null);
+    }
+  }
+
+  return (
+    <Modal
+      title={`Tenants of “${user.displayName}”`}
+      onClose={onClose}
+      returnFocus={returnFocus}
+      size="small"
+      testId="memberships-dialog"
+    >
+      <div className="form">
+        <p id={hintId} className="muted">
+          Changes are saved at once. The first tenant joined becomes the active one, the tenant
+          they work in; leaving it makes another one active.
+        </p>
+        {tenants.length === 0 ? (
+          <p className="muted" data-testid="no-tenants-to-join">
+            There are no tenants yet: add one under Tenants first.
+          </p>
+        ) : (
+          <fieldset className="checks checks-column" aria-describedby={hintId} aria-busy={busyId !== null}>
+            <legend>Member of</legend>
+            {tenants.map((t) => {
+              const member = user.tenantIds.includes(t.id);
+              const active = user.activeTenantId === t.id;
+              return (
+                <label key={t.id} className="check">
+                  <input
+                    type="checkbox"
+                    checked={member}
+                    aria-disabled={busyId !== null ? true : undefined}
+                    data-testid="tenant-member"
+                    data-tenant-id={t.id}
+                    onChange={(e) => void toggle(t, e.target.checked)}
+                  />
+                  <span className={active ? "tenant-active" : undefined}>{t.name}</span>
+                  {active && <span className="muted">(active)</span>}
+                  {busyId === t.id && <span className="muted">Saving…</span>}
+                </label>
+              );
+            })}
+          </fieldset>
+        )}
+        {error && <Alert testId="dialog-alert">{error}</Alert>}
+        <div className="modal-actions">
+          <button
+            type="button"
+            className="button button-primary"
+            data-testid="memberships-done"
+            onClick={onClose}
+          >
+            Done
+          </button>
+        </div>
+      </div>
     </Modal>
   );
 }

@@ -1,8 +1,19 @@
-import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import type { NewUser, User } from "../api";
-import { ADA, BILLING, GRACE, appInfo, backend, fail, user as makeUser } from "../test/fixtures";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { NewUser, Tenant, User } from "../api";
+import {
+  ADA,
+  BILLING,
+  DAY,
+  GRACE,
+  MEMBER_PERMISSIONS,
+  appInfo,
+  backend,
+  fail,
+  user as makeUser,
+} from "../test/fixtures";
 import { renderApp } from "../test/render";
+import { UsersPage } from "./UsersPage";
 
 function userRow(email: string): HTMLElement {
   const row = screen
@@ -340,5 +351,292 @@ describe("row actions", () => {
     await user.click(within(userRow("grace@example.com")).getByTestId("impersonate-button"));
     expect(await screen.findByTestId("users-alert")).toHaveTextContent("cannot be impersonated");
     expect(screen.queryByTestId("impersonation-banner")).not.toBeInTheDocument();
+  });
+});
+
+describe("tenants", () => {
+  const ACME: Tenant = { id: "t1", name: "Acme Corp", createdAt: Date.now() - 10 * DAY };
+  const GLOBEX: Tenant = { id: "t2", name: "Globex", createdAt: Date.now() - 5 * DAY };
+  const IN_ACME = { ...ADA, tenantIds: ["t1"], activeTenantId: "t1" };
+  const IN_BOTH = { ...GRACE, tenantIds: ["t1", "t2"], activeTenantId: "t2" };
+  const REMOVED = makeUser({
+    id: "u4",
+    displayName: "Gone",
+    email: "gone@example.com",
+    status: "removed",
+    tenantIds: ["t1"],
+    activeTenantId: "t1",
+  });
+
+  function tenantRow(name: string): HTMLElement {
+    const row = screen
+      .queryAllByTestId("tenant-row")
+      .find((r) => within(r).getByTestId("tenant-name").textContent === name);
+    if (!row) throw new Error(`no tenant row for ${name}`);
+    return row;
+  }
+
+  const tenantNames = () => screen.queryAllByTestId("tenant-name").map((n) => n.textContent);
+
+  /** A backend whose memberships change the way the core's do. */
+  function withMembers(initial: User[]) {
+    let users = initial;
+    return {
+      list_tenants: () => [GLOBEX, ACME],
+      list_users: () => users,
+      set_tenant_member: ({ tenantId, userId, member }: Record<string, unknown>) => {
+        const t = tenantId as string;
+        users = users.map((u) => {
+          if (u.id !== userId) return u;
+          const tenantIds = member
+            ? [...u.tenantIds.filter((id) => id !== t), t]
+            : u.tenantIds.filter((id) => id !== t);
+          const activeTenantId =
+            u.activeTenantId !== null && tenantIds.includes(u.activeTenantId)
+              ? u.activeTenantId
+              : (tenantIds[0] ?? null);
+          return { ...u, tenantIds, activeTenantId };
+        });
+        return users.find((u) => u.id === userId);
+      },
+    };
+  }
+
+  it("lists tenants by name with member counts, not counting removed users", async () => {
+    await openUsers({
+      list_tenants: () => [GLOBEX, ACME],
+      list_users: () => [IN_ACME, IN_BOTH, BILLING, REMOVED],
+    });
+    const section = screen.getByTestId("tenants-section");
+    expect(within(section).getByRole("heading", { name: "Tenants" })).toBeInTheDocument();
+    expect(tenantNames()).toEqual(["Acme Corp", "Globex"]);
+    expect(within(tenantRow("Acme Corp")).getByTestId("tenant-members")).toHaveTextContent(/^2$/);
+    expect(within(tenantRow("Globex")).getByTestId("tenant-members")).toHaveTextContent(/^1$/);
+    expect(screen.getByRole("columnheader", { name: "Tenants" })).toBeInTheDocument();
+  });
+
+  it("says so when there are no tenants", async () => {
+    await openUsers();
+    expect(screen.getByTestId("no-tenants")).toHaveTextContent("No tenants yet.");
+    expect(screen.queryAllByTestId("tenant-row")).toHaveLength(0);
+    expect(within(userRow("ada@example.com")).getByTestId("user-tenants")).toHaveTextContent(/^—$/);
+  });
+
+  it("shows each user's tenants with the active one marked", async () => {
+    await openUsers({
+      list_tenants: () => [GLOBEX, ACME],
+      list_users: () => [IN_ACME, IN_BOTH, BILLING],
+    });
+    const grace = within(userRow("grace@example.com")).getByTestId("user-tenants");
+    expect(grace).toHaveTextContent(/^Acme Corp, Globex \(active\)$/);
+    const active = within(grace).getByText("Globex");
+    expect(active).toHaveClass("tenant-active");
+    expect(within(grace).getByText("Acme Corp")).not.toHaveClass("tenant-active");
+    expect(within(userRow("ada@example.com")).getByTestId("user-tenants")).toHaveTextContent(
+      /^Acme Corp \(active\)$/,
+    );
+  });
+
+  it("adds a tenant: create_tenant {name}, then it is listed", async () => {
+    const { ipc, user } = await openUsers({
+      list_tenants: () => [GLOBEX],
+      create_tenant: ({ name }) => ({ id: "t9", name: name as string, createdAt: Date.now() }),
+    });
+    const add = screen.getByTestId("add-tenant");
+    await user.click(add);
+    const dialog = screen.getByRole("dialog", { name: "Add tenant" });
+    expect(screen.getByTestId("tenant-name-input")).toHaveFocus();
+    await user.type(screen.getByTestId("tenant-name-input"), "  Acme Corp {Enter}");
+
+    expect(ipc.last("create_tenant")).toEqual({ name: "Acme Corp" });
+    await waitFor(() => {
+      expect(dialog).not.toBeInTheDocument();
+    });
+    expect(tenantNames()).toEqual(["Acme Corp", "Globex"]);
+    expect(within(tenantRow("Acme Corp")).getByTestId("tenant-members")).toHaveTextContent(/^0$/);
+    expect(add).toHaveFocus();
+  });
+
+  it("checks the name before calling the server", async () => {
+    const { ipc, user } = await openUsers();
+    await user.click(screen.getByTestId("add-tenant"));
+    await user.type(screen.getByTestId("tenant-name-input"), "   ");
+    await user.click(screen.getByTestId("tenant-submit"));
+    expect(screen.getByTestId("field-error")).toHaveTextContent("A name is required.");
+    expect(screen.getByTestId("tenant-name-input")).toHaveAttribute("aria-invalid", "true");
+    expect(ipc.of("create_tenant")).toHaveLength(0);
+  });
+
+  it("shows name_taken under the name and keeps the dialog open", async () => {
+    const message = "A tenant named Globex already exists.";
+    const { user } = await openUsers({
+      list_tenants: () => [GLOBEX],
+      create_tenant: () => {
+        fail("name_taken", message);
+      },
+    });
+    await user.click(screen.getByTestId("add-tenant"));
+    const input = screen.getByTestId("tenant-name-input");
+    await user.type(input, "Globex{Enter}");
+
+    const error = await screen.findByTestId("field-error");
+    expect(error).toHaveTextContent(message);
+    expect(input.closest(".field")).toContainElement(error);
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(input).toHaveFocus();
+    expect(screen.getByRole("dialog", { name: "Add tenant" })).toBeInTheDocument();
+    expect(tenantNames()).toEqual(["Globex"]);
+
+    // Typing again clears the server's complaint.
+    await user.type(input, " Ltd");
+    expect(screen.queryByTestId("field-error")).not.toBeInTheDocument();
+  });
+
+  it("shows a refusal that is not about the name in the dialog's alert", async () => {
+    const { user } = await openUsers({
+      create_tenant: () => {
+        fail("permission_denied", "You may not manage users.");
+      },
+    });
+    await user.click(screen.getByTestId("add-tenant"));
+    await user.type(screen.getByTestId("tenant-name-input"), "Initech{Enter}");
+    expect(await screen.findByTestId("dialog-alert")).toHaveTextContent("You may not manage users.");
+    expect(screen.queryByTestId("field-error")).not.toBeInTheDocument();
+  });
+
+  it("renames a tenant and the users table follows", async () => {
+    const { ipc, user } = await openUsers({
+      list_tenants: () => [GLOBEX, ACME],
+      list_users: () => [IN_ACME, IN_BOTH],
+      rename_tenant: ({ id, name }) => ({ ...ACME, id: id as string, name: name as string }),
+    });
+    const rename = within(tenantRow("Acme Corp")).getByTestId("rename-tenant-button");
+    expect(rename).toHaveAccessibleName("Rename Acme Corp");
+    await user.click(rename);
+    const dialog = screen.getByRole("dialog", { name: "Rename “Acme Corp”" });
+    const input = screen.getByTestId("tenant-name-input");
+    expect(input).toHaveValue("Acme Corp");
+    await user.clear(input);
+    await user.type(input, "Zenith Industries");
+    await user.click(screen.getByTestId("tenant-submit"));
+
+    expect(ipc.last("rename_tenant")).toEqual({ id: "t1", name: "Zenith Industries" });
+    await waitFor(() => {
+      expect(dialog).not.toBeInTheDocument();
+    });
+    expect(tenantNames()).toEqual(["Globex", "Zenith Industries"]);
+    expect(within(userRow("ada@example.com")).getByTestId("user-tenants")).toHaveTextContent(
+      /^Zenith Industries \(active\)$/,
+    );
+  });
+
+  it("does not call the server for a rename that changes nothing", async () => {
+    const { ipc, user } = await openUsers({ list_tenants: () => [ACME] });
+    await user.click(within(tenantRow("Acme Corp")).getByTestId("rename-tenant-button"));
+    await user.click(screen.getByTestId("tenant-submit"));
+    await waitFor(() => {
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    });
+    expect(ipc.of("rename_tenant")).toHaveLength(0);
+  });
+
+  it("changes memberships: set_tenant_member per checkbox, the row updates from the returned user", async () => {
+    const { ipc, user } = await openUsers(
+      withMembers([IN_ACME, { ...GRACE, tenantIds: ["t1"], activeTenantId: "t1" }, BILLING]),
+    );
+    const open = within(userRow("grace@example.com")).getByTestId("tenants-button");
+    expect(open).toHaveAccessibleName("Tenants of Grace Hopper");
+    await user.click(open);
+    const dialog = screen.getByRole("dialog", { name: "Tenants of “Grace Hopper”" });
+    const boxes = within(dialog).getAllByTestId("tenant-member");
+    expect(boxes.map((b) => b.dataset.tenantId)).toEqual(["t1", "t2"]);
+    const acme = within(dialog).getByRole("checkbox", { name: /Acme Corp/ });
+    const globex = within(dialog).getByRole("checkbox", { name: /Globex/ });
+    expect(acme).toBeChecked();
+    expect(globex).not.toBeChecked();
+    expect(acme.closest("label")).toHaveTextContent("(active)");
+
+    await user.click(globex);
+    expect(ipc.last("set_tenant_member")).toEqual({ tenantId: "t2", userId: "u2", member: true });
+    await waitFor(() => {
+      expect(globex).toBeChecked();
+    });
+    const cell = () => within(userRow("grace@example.com")).getByTestId("user-tenants");
+    expect(cell()).toHaveTextContent(/^Acme Corp \(active\), Globex$/);
+    expect(within(tenantRow("Globex")).getByTestId("tenant-members")).toHaveTextContent(/^1$/);
+
+    // Leaving the active tenant moves it to the other one.
+    await user.click(acme);
+    expect(ipc.last("set_tenant_member")).toEqual({ tenantId: "t1", userId: "u2", member: false });
+    await waitFor(() => {
+      expect(acme).not.toBeChecked();
+    });
+    expect(cell()).toHaveTextContent(/^Globex \(active\)$/);
+    expect(globex.closest("label")).toHaveTextContent("(active)");
+    expect(within(tenantRow("Acme Corp")).getByTestId("tenant-members")).toHaveTextContent(/^1$/);
+
+    await user.click(within(dialog).getByTestId("memberships-done"));
+    expect(dialog).not.toBeInTheDocument();
+    expect(within(userRow("grace@example.com")).getByTestId("tenants-button")).toHaveFocus();
+  });
+
+  it("works from the keyboard", async () => {
+    const { ipc, user } = await openUsers(withMembers([IN_ACME, GRACE, BILLING]));
+    within(userRow("grace@example.com")).getByTestId("tenants-button").focus();
+    await user.keyboard("{Enter}");
+    // The first checkbox has focus: Space toggles it.
+    const acme = screen.getByRole("checkbox", { name: /Acme Corp/ });
+    expect(acme).toHaveFocus();
+    await user.keyboard(" ");
+    expect(ipc.last("set_tenant_member")).toEqual({ tenantId: "t1", userId: "u2", member: true });
+    await waitFor(() => {
+      expect(within(userRow("grace@example.com")).getByTestId("user-tenants")).toHaveTextContent(
+        /^Acme Corp \(active\)$/,
+      );
+    });
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(within(userRow("grace@example.com")).getByTestId("tenants-button")).toHaveFocus();
+  });
+
+  it("shows a refused membership change in the dialog and leaves the box as it was", async () => {
+    const { user } = await openUsers({
+      list_tenants: () => [ACME],
+      set_tenant_member: () => {
+        fail("user_inactive", "Grace Hopper was removed and cannot join a tenant.");
+      },
+    });
+    await user.click(within(userRow("grace@example.com")).getByTestId("tenants-button"));
+    const box = screen.getByRole("checkbox", { name: /Acme Corp/ });
+    await user.click(box);
+    expect(await screen.findByTestId("dialog-alert")).toHaveTextContent(
+      "Acme Corp: Grace Hopper was removed and cannot join a tenant.",
+    );
+    expect(box).not.toBeChecked();
+    expect(within(userRow("grace@example.com")).getByTestId("user-tenants")).toHaveTextContent(/^—$/);
+  });
+
+  it("offers no membership changes for removed users", async () => {
+    await openUsers({ list_tenants: () => [ACME], list_users: () => [IN_ACME, GRACE, REMOVED] });
+    expect(within(userRow("grace@example.com")).getByTestId("tenants-button")).toBeInTheDocument();
+    const removed = userRow("gone@example.com");
+    expect(within(removed).queryByTestId("tenants-button")).not.toBeInTheDocument();
+    // Their past memberships still show.
+    expect(within(removed).getByTestId("user-tenants")).toHaveTextContent("Acme Corp");
+  });
+
+  it("is hidden, with the Tenants column, from someone who does not manage users", async () => {
+    const ipc = backend({
+      list_tenants: () => [ACME],
+      list_users: () => [IN_ACME, IN_BOTH],
+    });
+    const info = appInfo({}, { actor: GRACE, subject: GRACE, permissions: MEMBER_PERMISSIONS });
+    render(<UsersPage info={info} onImpersonated={vi.fn()} onChanged={vi.fn()} />);
+    expect(await screen.findAllByTestId("user-row")).toHaveLength(2);
+    expect(screen.queryByTestId("tenants-section")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("add-tenant")).not.toBeInTheDocument();
+    expect(screen.queryByRole("columnheader", { name: "Tenants" })).not.toBeInTheDocument();
+    expect(screen.queryByTestId("tenants-button")).not.toBeInTheDocument();
+    expect(ipc.of("list_tenants")).toHaveLength(0);
   });
 });

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import {
   listRoles,
+  listTenants,
   listUsers,
   setUserActive,
   startImpersonation,
   type ApiError,
   type AppInfo,
   type Role,
+  type Tenant,
   type User,
   type UserStatus,
 } from "../api";
@@ -16,8 +18,9 @@ import { Loading } from "./Loading";
 import { PageHeader } from "./PageHeader";
 import { RowActions } from "./RowActions";
 import { SmallButton } from "./SmallButton";
+import { sortTenants, TenantsSection, upsertTenant } from "./TenantsSection";
 import { useRowFocus } from "./useRowFocus";
-import { RemoveUserDialog, SetPasswordDialog, UserDialog } from "./UserDialogs";
+import { MembershipsDialog, RemoveUserDialog, SetPasswordDialog, UserDialog } from "./UserDialogs";
 
 const STATUS_LABELS: Record<UserStatus, string> = {
   active: "Active",
@@ -25,21 +28,52 @@ const STATUS_LABELS: Record<UserStatus, string> = {
   removed: "Removed",
 };
 
-const USER_COLUMNS = [
-  { label: "Name", className: "col-name" },
-  { label: "Email" },
-  { label: "Kind" },
-  { label: "Role" },
-  { label: "Status" },
-  { label: "Password" },
-  { label: "Actions", className: "col-actions" },
-];
+/** The Tenants column only for those who manage users, the only ones who may change memberships. */
+function userColumns(tenants: boolean) {
+  return [
+    { label: "Name", className: "col-name" },
+    { label: "Email" },
+    { label: "Kind" },
+    { label: "Role" },
+    ...(tenants ? [{ label: "Tenants" }] : []),
+    { label: "Status" },
+    { label: "Password" },
+    { label: "Actions", className: "col-actions" },
+  ];
+}
 
 type Dialog =
   | { kind: "add" }
   | { kind: "edit"; user: User }
   | { kind: "remove"; user: User }
-  | { kind: "password"; user: User };
+  | { kind: "password"; user: User }
+  | { kind: "tenants"; userId: string };
+
+/** A user's tenants in list order, the active one marked; ids no longer listed come last. */
+function UserTenants({ user, tenants }: { user: User; tenants: Tenant[] }) {
+  if (user.tenantIds.length === 0) return <span className="muted">—</span>;
+  const listed = tenants.filter((t) => user.tenantIds.includes(t.id));
+  const unknown = user.tenantIds
+    .filter((id) => !tenants.some((t) => t.id === id))
+    .map((id) => ({ id, name: id }));
+  return (
+    <>
+      {[...listed, ...unknown].map((t, i) => (
+        <span key={t.id} data-testid="user-tenant" data-tenant-id={t.id}>
+          {i > 0 && ", "}
+          {t.id === user.activeTenantId ? (
+            <>
+              <span className="tenant-active">{t.name}</span>
+              <span className="muted"> (active)</span>
+            </>
+          ) : (
+            t.name
+          )}
+        </span>
+      ))}
+    </>
+  );
+}
 
 interface UsersPageProps {
   info: AppInfo;
@@ -51,8 +85,10 @@ interface UsersPageProps {
 
 export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   const { session } = info;
+  const manageTenants = session.permissions.manageUsers;
   const [users, setUsers] = useState<User[] | null>(null);
   const [roles, setRoles] = useState<Role[]>([]);
+  const [tenants, setTenants] = useState<Tenant[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
@@ -63,11 +99,12 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
 
   useEffect(() => {
     let current = true;
-    Promise.all([listUsers(), listRoles()]).then(
-      ([u, r]) => {
+    Promise.all([listUsers(), listRoles(), manageTenants ? listTenants() : []]).then(
+      ([u, r, t]) => {
         if (!current) return;
         setUsers(u);
         setRoles(r);
+        setTenants(sortTenants(t));
         setLoadError(null);
       },
       (e: unknown) => {
@@ -77,9 +114,12 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
     return () => {
       current = false;
     };
-  }, [reloads]);
+  }, [reloads, manageTenants]);
 
   const roleName = (id: string) => roles.find((r) => r.id === id)?.name ?? id;
+  // The memberships dialog shows the row as listed, so each saved change appears in both.
+  const tenantsUser =
+    dialog?.kind === "tenants" ? users?.find((u) => u.id === dialog.userId) : undefined;
 
   function replace(updated: User) {
     setUsers((list) => {
@@ -171,7 +211,7 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
       {users === null && !loadError && <Loading />}
 
       {users !== null && (
-        <DataTable label="Users" className="users" columns={USER_COLUMNS}>
+        <DataTable label="Users" className="users" columns={userColumns(manageTenants)}>
           {users.map((u) => {
             const self = u.id === session.actor.id;
             const busy = busyId === u.id;
@@ -204,6 +244,11 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                   )}
                 </td>
                 <td className="nowrap">{roleName(u.role)}</td>
+                {manageTenants && (
+                  <td data-testid="user-tenants">
+                    <UserTenants user={u} tenants={tenants} />
+                  </td>
+                )}
                 <td>
                   <span
                     className={`badge badge-user-${u.status}`}
@@ -232,6 +277,17 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                     >
                       Edit
                     </SmallButton>
+                    {manageTenants && (
+                      <SmallButton
+                        aria-label={`Tenants of ${u.displayName}`}
+                        data-testid="tenants-button"
+                        onClick={() => {
+                          setDialog({ kind: "tenants", userId: u.id });
+                        }}
+                      >
+                        Tenants…
+                      </SmallButton>
+                    )}
                     {u.kind === "human" && (
                       <SmallButton
                         aria-label={`Set a password for ${u.displayName}`}
@@ -292,6 +348,16 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
         </DataTable>
       )}
 
+      {users !== null && manageTenants && (
+        <TenantsSection
+          tenants={tenants}
+          users={users}
+          onSaved={(t) => {
+            setTenants((list) => upsertTenant(list, t));
+          }}
+        />
+      )}
+
       {(dialog?.kind === "add" || dialog?.kind === "edit") && (
         <UserDialog
           roles={roles}
@@ -317,6 +383,15 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
           onCancel={closeDialog}
           onSet={closeWith}
           returnFocus={() => rowButton(dialog.user.id, "set-password-button")}
+        />
+      )}
+      {dialog?.kind === "tenants" && tenantsUser && (
+        <MembershipsDialog
+          user={tenantsUser}
+          tenants={tenants}
+          onChanged={replace}
+          onClose={closeDialog}
+          returnFocus={() => rowButton(dialog.userId, "tenants-button")}
         />
       )}
     </main>

@@ -7,6 +7,7 @@ import type {
   ListPage,
   Permissions,
   Role,
+  ServiceStatus,
   SessionInfo,
   TokenMeta,
   User,
@@ -152,6 +153,20 @@ export function page(items: TokenMeta[], nextCursor: string | null = null): List
   return { items, nextCursor };
 }
 
+/** The verification service: off on 127.0.0.1:7878 with no extra schemes, unless told otherwise. */
+export function serviceStatus(
+  settings: Partial<ServiceStatus["settings"]> = {},
+  over: Partial<Omit<ServiceStatus, "settings">> = {},
+): ServiceStatus {
+  return {
+    settings: { enabled: false, bind: "127.0.0.1:7878", extraSchemes: [], ...settings },
+    running: false,
+    url: null,
+    error: null,
+    ...over,
+  };
+}
+
 export interface Call {
   cmd: string;
   args: Record<string, unknown>;
@@ -170,6 +185,8 @@ export function backend(handlers: Record<string, Handler> = {}) {
     list_tokens: () => page([]),
     list_roles: () => ROLES,
     list_users: () => [ADA, GRACE, BILLING],
+    service_status: () => serviceStatus(),
+    list_tenants: () => [],
   };
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;

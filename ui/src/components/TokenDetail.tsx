@@ -1,0 +1,193 @@
+// The detail panel of one authorization: everything known about it, where it was last used
+// from, and its uses on each of the last 30 days.
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { tokenUsage, type ApiError, type TokenMeta, type TokenUsage } from "../api";
+import { formatDateTime, formatRelative } from "../lib/format";
+import { Alert } from "./Alert";
+import { Loading } from "./Loading";
+import { Modal } from "./Modal";
+import { STATUS_LABELS } from "./TokenTable";
+import { UsageChart } from "./UsageChart";
+
+interface TokenDetailProps {
+  /** The row it was opened from: its id is fetched, its name titles the panel until then. */
+  token: TokenMeta;
+  now: number;
+  onClose: () => void;
+  returnFocus: () => HTMLElement | null;
+}
+
+/** The answer to one attempt: the usage, or the error it failed with. */
+type Loaded = { attempt: number } & (
+  | { usage: TokenUsage; error: null }
+  | { usage: null; error: ApiError }
+);
+
+function When({ at, now }: { at: number; now: number }) {
+  return (
+    <>
+      <time dateTime={new Date(at).toISOString()}>{formatDateTime(at)}</time>{" "}
+      <span className="muted">({formatRelative(at, now)})</span>
+    </>
+  );
+}
+
+function Item({ label, testId, children }: { label: string; testId: string; children: ReactNode }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{children}</dd>
+    </>
+  );
+}
+
+function Kind({ kind }: { kind: TokenMeta["kind"] }) {
+  switch (kind) {
+    case "personal":
+      return <>Personal</>;
+    case "impersonation":
+      return <span className="pill pill-impersonation">Impersonation</span>;
+    case "service":
+      return <span className="pill pill-service">Service</span>;
+  }
+}
+
+function List({ items }: { items: readonly string[] }) {
+  if (items.length === 0) return <span className="muted">None</span>;
+  return (
+    <ul className="detail-codes">
+      {items.map((item) => (
+        <li key={item}>
+          <code>{item}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const NOT_RECORDED = <span className="muted">Not recorded</span>;
+
+function Details({ usage, now }: { usage: TokenUsage; now: number }) {
+  const t = usage.token;
+  return (
+    <>
+      <dl className="detail-list" data-testid="token-details">
+        <Item label="Description" testId="detail-description">
+          {t.description || <span className="muted">None</span>}
+        </Item>
+        <Item label="Kind" testId="detail-kind">
+          <Kind kind={t.kind} />
+        </Item>
+        <Item label="Status" testId="detail-status">
+          <span className={`badge badge-${t.status}`}>{STATUS_LABELS[t.status]}</span>
+        </Item>
+        <Item label="Owner" testId="detail-owner">
+          {t.ownerName}
+        </Item>
+        <Item label="Created by" testId="detail-created-by">
+          {t.createdByName}
+        </Item>
+        <Item label="Created" testId="detail-created">
+          <When at={t.createdAt} now={now} />
+        </Item>
+        <Item label="Expires" testId="detail-expires">
+          {t.expiresAt === null ? "Never" : <When at={t.expiresAt} now={now} />}
+        </Item>
+        {t.revokedAt !== null && (
+          <Item label="Revoked" testId="detail-revoked">
+            <When at={t.revokedAt} now={now} />
+            {t.revokeReason && <div className="detail-reason">Reason: {t.revokeReason}</div>}
+          </Item>
+        )}
+        <Item label="Last used" testId="detail-last-used">
+          {t.lastUsedAt === null ? "Never" : <When at={t.lastUsedAt} now={now} />}
+        </Item>
+        <Item label="Uses" testId="detail-use-count">
+          {t.useCount.toLocaleString("en")}
+        </Item>
+        <Item label="Last client" testId="detail-last-client">
+          {usage.lastClient === null ? NOT_RECORDED : <code>{usage.lastClient}</code>}
+        </Item>
+        <Item label="User agent" testId="detail-user-agent">
+          {usage.lastUserAgent ?? NOT_RECORDED}
+        </Item>
+        <Item label="Access" testId="detail-access">
+          {t.scopes === null ? "Full access" : <List items={t.scopes} />}
+        </Item>
+        <Item label="Tenants" testId="detail-tenants">
+          {t.tenantIds === null ? "All" : <List items={t.tenantIds} />}
+        </Item>
+      </dl>
+      <h3 className="section-title detail-usage-title">Last {usage.days.length} days</h3>
+      <UsageChart days={usage.days} />
+    </>
+  );
+}
+
+export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailProps) {
+  const [attempt, setAttempt] = useState(0);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  // An answer to an earlier attempt is stale: a retry shows Loading again until its own answer.
+  const settled = loaded?.attempt === attempt ? loaded : null;
+  const loading = settled === null;
+
+  useEffect(() => {
+    let current = true;
+    tokenUsage(token.id).then(
+      (usage) => {
+        if (current) setLoaded({ attempt, usage, error: null });
+      },
+      (e: unknown) => {
+        if (current) setLoaded({ attempt, usage: null, error: e as ApiError });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [token.id, attempt]);
+
+  const usage = settled?.usage ?? null;
+  const error = settled?.error ?? null;
+  const shown = usage?.token ?? token;
+
+  return (
+    <Modal
+      title={shown.name}
+      onClose={onClose}
+      initialFocus={closeRef}
+      returnFocus={returnFocus}
+      size="large"
+      testId="token-detail"
+    >
+      <p className="detail-hint">
+        <code className="hint">{shown.displayHint}</code>
+      </p>
+      <div aria-busy={loading}>
+        {loading && <Loading />}
+        {error && (
+          <Alert
+            testId="detail-error"
+            onRetry={() => {
+              setAttempt((a) => a + 1);
+            }}
+          >
+            {error.message}
+          </Alert>
+        )}
+        {usage && <Details usage={usage} now={now} />}
+      </div>
+      <div className="modal-actions">
+        <button
+          ref={closeRef}
+          type="button"
+          className="button"
+          data-testid="detail-close"
+          onClick={onClose}
+        >
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
