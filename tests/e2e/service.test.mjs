@@ -1,0 +1,152 @@
+// End-to-end, issue 4: turn the embedded verification service on in Settings, create a
+// read-only token, "Test it" from the reveal dialog, call the service from outside like any
+// client (scopes enforced), see the uses in the token's detail chart, and manage a tenant.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp, shot as saveShot } from "./driver.mjs";
+
+const dataDir = mkdtempSync(join(tmpdir(), "tokendesk-e2e-svc-"));
+let app;
+let browser;
+let port = 0;
+let plain = "";
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+const shot = (name) => saveShot(browser, name);
+const text = (id) => browser.execute((i) => document.querySelector(`[data-testid="${i}"]`)?.textContent ?? "", id);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function clickNav(id, page) {
+  await (await $t(`nav-${id}`)).click();
+  await (await $t(page)).waitForDisplayed();
+}
+
+before(async () => {
+  port = await freePort();
+  app = await startApp({ TOKENDESK_DATA_DIR: dataDir });
+  browser = app.browser;
+  await (await $t("add-authorization")).waitForClickable();
+});
+
+after(async () => {
+  if (app) await app.stop();
+});
+
+test("Settings turns the verification service on and shows its URL", async () => {
+  await clickNav("settings", "settings-page");
+  const section = await $t("service-section");
+  await section.waitForDisplayed();
+  await browser.waitUntil(async () => /Off/.test(await text("service-state")), { timeout: 10000, timeoutMsg: "the service is not reported off at first" });
+  await (await $t("service-enabled")).click();
+  const portField = await $t("service-port");
+  await portField.clearValue();
+  await portField.setValue(String(port));
+  await (await $t("service-schemes")).setValue("SalureToken");
+  await (await $t("service-save")).click();
+  await browser.waitUntil(async () => (await text("service-state")).includes(`http://127.0.0.1:${port}`), {
+    timeout: 10000,
+    timeoutMsg: "the service state does not show the URL",
+  });
+  await section.scrollIntoView();
+  await shot("10-settings-service");
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(await health.text(), "ok");
+});
+
+test("a read-only token: Test it in the reveal dialog, then real clients", async () => {
+  await clickNav("own", "add-authorization");
+  await (await $t("add-authorization")).click();
+  await (await $t("token-name")).setValue("Service reader");
+  await (await $t("access-limited")).click();
+  await (await $t("scope-tokens:read")).click();
+  await shot("11-add-scopes");
+  await (await $t("create-submit")).click();
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  plain = await revealed.getValue();
+  assert.match(await text("reveal-scopes"), /tokens:read/);
+
+  await (await $t("test-token")).click();
+  await browser.waitUntil(async () => (await text("test-status")).startsWith("200"), {
+    timeout: 15000,
+    timeoutMsg: "Test it did not report 200",
+  });
+  const body = JSON.parse(await text("test-body"));
+  assert.equal(body.token.name, "Service reader");
+  assert.deepEqual(body.scopes, ["tokens:read"]);
+  assert.ok(!(await text("test-body")).includes(plain.slice(4)), "the answer never holds the token");
+  await shot("12-test-it");
+
+  // Outside the app, like any service: the extra scheme works, scopes are enforced.
+  const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `SalureToken ${plain}` } });
+  assert.equal(me.status, 200);
+  const list = await fetch(`http://127.0.0.1:${port}/api/tokens`, { headers: { authorization: `Bearer ${plain}` } });
+  assert.equal(list.status, 200);
+  assert.equal((await list.json()).items[0].name, "Service reader");
+  const create = await fetch(`http://127.0.0.1:${port}/api/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${plain}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "sneaky", expiry: { kind: "preset", preset: "one_day" } }),
+  });
+  assert.equal(create.status, 403);
+  assert.equal((await create.json()).error, "insufficient_scope");
+  assert.match(create.headers.get("www-authenticate"), /error="insufficient_scope"/);
+
+  await (await $t("reveal-done")).click();
+  const confirm = await $t("reveal-confirm-close");
+  if (await confirm.isExisting()) await confirm.click();
+  await (await $t("reveal-dialog")).waitForDisplayed({ reverse: true });
+});
+
+test("the detail panel shows the uses of the day and the last client", async () => {
+  // Uses are written at least every second; the panel reads them from the database.
+  await browser.pause(1500);
+  const rowId = await browser.execute(
+    () => [...document.querySelectorAll('[data-testid="token-row"]')].find((r) => r.textContent.includes("Service reader"))?.dataset.tokenId ?? null,
+  );
+  assert.ok(rowId, "the new token is listed");
+  await (await browser.$(`[data-testid="token-row"][data-token-id="${rowId}"] [data-testid="details-button"]`)).click();
+  await (await $t("token-detail")).waitForDisplayed();
+  await (await $t("usage-chart")).waitForDisplayed();
+  const label = await browser.execute(() => document.querySelector('[data-testid="usage-chart"] svg')?.getAttribute("aria-label") ?? "");
+  // Test it, the SalureToken call, the list and the refused create: four verified uses.
+  assert.match(label, /: 4 in total/, label);
+  assert.equal(await browser.$$('[data-testid="usage-bar"]').length, 30);
+  assert.match(await text("detail-last-client"), /127\.0\.0\.1/);
+  assert.match(await text("detail-access"), /tokens:read/);
+  await shot("13-token-detail");
+  await (await $t("detail-close")).click();
+  await (await $t("token-detail")).waitForDisplayed({ reverse: true });
+});
+
+test("tenants: create one and make the owner a member", async () => {
+  await clickNav("users", "users-page");
+  await (await $t("add-tenant")).click();
+  await (await $t("tenant-name-input")).setValue("Acme Corp");
+  await (await $t("tenant-submit")).click();
+  await browser.waitUntil(async () => (await text("tenants-section")).includes("Acme Corp"), { timeout: 5000, timeoutMsg: "the tenant is not listed" });
+  await (await $t("tenants-button")).click();
+  await (await $t("memberships-dialog")).waitForDisplayed();
+  await (await $t("tenant-member")).click();
+  await browser.waitUntil(async () => (await text("user-tenants")).includes("Acme Corp"), { timeout: 5000, timeoutMsg: "the membership is not shown" });
+  await (await $t("memberships-done")).click();
+  assert.match(await text("user-tenants"), /active/);
+  await shot("14-tenants");
+  // The service sees the owner's tenant at once.
+  const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `Bearer ${plain}` } });
+  assert.equal((await me.json()).tenant.name, "Acme Corp");
+});
