@@ -6,7 +6,7 @@ use super::Tokendesk;
 use crate::clock::Millis;
 use crate::model::*;
 use crate::secret::SecretString;
-use crate::store::{tenants as tenant_store, tokens, users as user_store};
+use crate::store::{tenants as tenant_store, tokens, users as user_store, Version};
 use crate::token::{self, FormatError};
 use crate::Result;
 use serde_json::json;
@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 const CACHE_MAX: usize = 10_000;
 
 /// The database version an answer was read at (`Store::version`), and the answer.
-type Entry = ((u64, u64), Arc<Verified>);
+type Entry = (Version, Arc<Verified>);
 
 #[derive(Default)]
 pub(super) struct Cache {
@@ -25,14 +25,14 @@ pub(super) struct Cache {
 }
 
 impl Cache {
-    fn get(&self, hash: &[u8; 32], version: (u64, u64)) -> Option<Arc<Verified>> {
+    fn get(&self, hash: &[u8; 32], version: Version) -> Option<Arc<Verified>> {
         let map = self.entries.read().unwrap_or_else(|p| p.into_inner());
         map.get(hash)
             .filter(|(v, _)| *v == version)
             .map(|(_, e)| e.clone())
     }
 
-    fn put(&self, hash: [u8; 32], version: (u64, u64), v: Arc<Verified>) {
+    fn put(&self, hash: [u8; 32], version: Version, v: Arc<Verified>) {
         let mut map = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= CACHE_MAX {
             map.clear();

@@ -6,6 +6,7 @@ pub mod authority;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+mod watch;
 
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -34,27 +35,22 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct Store {
+    /// Declared first so it is dropped first: the `-shm` map must not outlive the connection
+    /// that keeps the file from being truncated.
+    foreign: watch::ForeignWatch,
     conn: Mutex<Connection>,
     /// Counts committed transactions. Caches of what the database says (verified tokens) are
     /// valid while it is unchanged; it moves after the commit and before `with_tx` returns, so
     /// no reader can keep using a cached answer once a change has been reported done.
     generation: AtomicU64,
-    /// Connections that only read `PRAGMA data_version`, which moves when another connection
-    /// — another process, such as the CLI revoking a token while `tokendesk serve` runs —
-    /// commits. Several, so concurrent requests rarely wait on one another. Empty for an
-    /// in-memory database, which no one else can reach.
-    watch: Vec<Mutex<Watcher>>,
-    /// Bumped whenever a watcher sees its `data_version` move.
-    foreign: AtomicU64,
 }
 
-struct Watcher {
-    conn: Connection,
-    last: Option<i64>,
+/// What `Store::version` returns: equal values mean nothing was committed in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    ours: u64,
+    foreign: watch::Fingerprint,
 }
-
-/// Connections that read `data_version`: more than the service's worker threads.
-const WATCHERS: usize = 4;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
@@ -66,14 +62,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let mut store = Self::configure(conn, busy_timeout)?;
-        for _ in 0..WATCHERS {
-            let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(busy_timeout)?;
-            store.watch.push(Mutex::new(Watcher { conn, last: None }));
-        }
+        store.foreign = watch::ForeignWatch::open(path, busy_timeout)?;
         Ok(store)
     }
 
@@ -100,8 +89,7 @@ impl Store {
         let store = Store {
             conn: Mutex::new(conn),
             generation: AtomicU64::new(0),
-            watch: Vec::new(),
-            foreign: AtomicU64::new(0),
+            foreign: watch::ForeignWatch::Nobody,
         };
         store.migrate(version)?;
         Ok(store)
@@ -142,28 +130,11 @@ impl Store {
     /// Changes whenever anything was committed to the database, by this process or another.
     /// Read it *before* reading the data a cache entry is built from, and compare it again
     /// before using the entry.
-    pub fn version(&self) -> Result<(u64, u64)> {
-        let ours = self.generation.load(Ordering::Acquire);
-        let Some(first) = self.watch.first() else {
-            return Ok((ours, 0));
-        };
-        let mut w = self
-            .watch
-            .iter()
-            .find_map(|w| w.try_lock().ok())
-            .unwrap_or_else(|| first.lock().unwrap_or_else(|p| p.into_inner()));
-        let v: i64 = w
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?;
-        if w.last != Some(v) {
-            w.last = Some(v);
-            self.foreign.fetch_add(1, Ordering::AcqRel);
-        }
-        // Read while still holding the watcher: whoever uses it next saw this bump too.
-        let foreign = self.foreign.load(Ordering::Acquire);
-        drop(w);
-        Ok((ours, foreign))
+    pub fn version(&self) -> Result<Version> {
+        Ok(Version {
+            ours: self.generation.load(Ordering::Acquire),
+            foreign: self.foreign.fingerprint()?,
+        })
     }
 
     /// Runs read-only queries on the connection.
