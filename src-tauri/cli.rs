@@ -325,7 +325,11 @@ pub fn run(cli: Cli) -> i32 {
                 td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
                 None,
             ),
-            (None, _) => (td.local_session(), None),
+            (None, Some(_)) => return Err(usage_err(
+                tokendesk_core::ErrorCode::InvalidInput,
+                "TOKENDESK_TOKEN is set but --as EMAIL is not: say whose token it is, or unset it.",
+            )),
+            (None, None) => (td.local_session(), None),
         };
         // A token limited to scopes allows what they name, here as over HTTP.
         if let Some(v) = &via {
@@ -501,6 +505,9 @@ pub fn run(cli: Cli) -> i32 {
                 let token = read_secret_line(&mut stdin, "token")?;
                 match td.verify(token.expose_secret())? {
                     Verification::Active(t) => {
+                        // A successful verification counts as a use, like over HTTP.
+                        td.record_use(&t.token.id, None, Some("tokendesk verify"));
+                        td.flush_usage()?;
                         println!(
                             "active: {} ({}), owner {}, expires {}",
                             t.token.name,

@@ -196,8 +196,9 @@ pub fn service_status(state: State<'_, AppState>) -> Res<ServiceStatus> {
     Ok(state.service.status(&core.service_settings(&s)?))
 }
 
-/// Saves the settings, then stops and (if enabled) restarts the service with them.
-#[tauri::command]
+/// Saves the settings, then stops and (if enabled) restarts the service with them. Off the
+/// main thread: stopping waits for requests in flight (at most a few seconds).
+#[tauri::command(async)]
 pub fn update_service_settings(
     state: State<'_, AppState>,
     settings: ServiceSettings,

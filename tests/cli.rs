@@ -472,6 +472,9 @@ fn scopes_and_acting_with_a_token_from_the_command_line() {
     let (code, _, err) = with_token(&["--as", "someone@example.org", "tokens", "list"]);
     assert_eq!(code, 1);
     assert!(err.starts_with("error[invalid_credentials]:"), "{err}");
+    let (code, _, err) = with_token(&["tokens", "list"]);
+    assert_eq!(code, 1, "a token without --as is refused, not ignored");
+    assert!(err.starts_with("error[invalid_input]:"), "{err}");
     ok(&["tokens", "revoke", reader["id"].as_str().unwrap()], "");
     let (code, _, err) = with_token(&as_mia(&["tokens", "list"]));
     assert_eq!(code, 1);

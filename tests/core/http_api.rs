@@ -683,7 +683,22 @@ async fn scopes_limit_what_a_token_may_call() {
         (r.status, r.body["code"].as_str()),
         (403, Some("permission_denied"))
     );
-    let body = json!({ "name": "ok", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["tokens:read", "introspect"] });
+    // Nor does a token grant introspect, which a full-access token does not hold itself.
+    let body = json!({ "name": "rs", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["tokens:read", "introspect"] });
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mias),
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    let body = json!({ "name": "ok", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": ["tokens:read"] });
     let r = srv
         .call(
             Method::POST,
@@ -694,10 +709,7 @@ async fn scopes_limit_what_a_token_may_call() {
         )
         .await;
     assert_eq!(r.status, 201, "{r:?}");
-    assert_eq!(
-        r.body["meta"]["scopes"],
-        json!(["tokens:read", "introspect"])
-    );
+    assert_eq!(r.body["meta"]["scopes"], json!(["tokens:read"]));
     let body = json!({ "name": "none", "expiry": { "kind": "preset", "preset": "seven_days" }, "scopes": [] });
     let r = srv
         .call(
@@ -1277,4 +1289,265 @@ async fn the_embedded_service_follows_its_settings_and_test_it_calls_it() {
         .count();
     assert_eq!(changes, 2, "each change audited once");
     host.shutdown();
+}
+
+/// A token never makes a token with more than it has: tenants, password binding, impersonation.
+#[tokio::test]
+async fn tokens_made_with_a_token_inherit_its_limits() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let td = &srv.td;
+    let acme = td.create_tenant(&owner, "Acme").unwrap();
+    let globex = td.create_tenant(&owner, "Globex").unwrap();
+    let ada = person(td, &owner, "Ada", "member");
+    td.set_tenant_member(&owner, &acme.id, &ada.id, true)
+        .unwrap();
+    td.set_tenant_member(&owner, &globex.id, &ada.id, true)
+        .unwrap();
+    let only_acme = srv.token_with(
+        &owner,
+        CreateTokenRequest {
+            tenant_ids: Some(vec![acme.id.clone()]),
+            ..req_for("acme only", &ada)
+        },
+    );
+    let create = |t: String, body: Value| {
+        let srv = &srv;
+        async move {
+            srv.call(
+                Method::POST,
+                "/api/tokens",
+                "/api/tokens",
+                Some(&t),
+                Body::Json(body),
+            )
+            .await
+        }
+    };
+    let r = create(only_acme.clone(), create_body("child")).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        r.body["meta"]["tenantIds"],
+        json!([acme.id]),
+        "limited like its parent"
+    );
+    let mut wider = create_body("wider");
+    wider["tenantIds"] = json!([globex.id]);
+    let r = create(only_acme.clone(), wider).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+
+    // A child of a credential-exchange token ends with the same password.
+    let ex = srv
+        .call(
+            Method::POST,
+            "/api/auth/token",
+            "/api/auth/token",
+            None,
+            creds("ada@example.org", "Ada password"),
+        )
+        .await;
+    let exchanged = ex.body["token"].as_str().unwrap().to_string();
+    let child = create(exchanged, create_body("from a sign-in")).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(srv.me(&child).await.status, 200);
+    td.set_password(
+        &owner,
+        &ada.id,
+        &SecretString::from("changed password".to_string()),
+    )
+    .unwrap();
+    assert_eq!(srv.me(&child).await.status, 401);
+
+    // An impersonation token cannot create tokens (they would look like the subject's own).
+    let imp = td.start_impersonation(&owner, &ada.id).unwrap();
+    let imp_token = srv.token_with(&imp, req("support"));
+    let r = create(imp_token, create_body("laundered")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    srv.shutdown().await;
+}
+
+/// Impersonation tokens act with their subject's rights, name the admin in the audit log, end
+/// when the admin may no longer impersonate, and are never listed to their subject.
+#[tokio::test]
+async fn impersonation_tokens_depend_on_their_creator_and_stay_hidden_from_their_subject() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let td = &srv.td;
+    let ann = person(td, &owner, "Ann", "admin");
+    let ben = person(td, &owner, "Ben", "admin");
+    let anns = srv.token_with(&owner, req_for("ann's", &ann));
+    let bens = srv.token_with(&owner, req_for("ben's", &ben));
+    // Ann makes an impersonation token for Ben (an admin too).
+    let path = format!("/api/users/{}/tokens", ben.id);
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/tokens",
+            &path,
+            Some(&anns),
+            Body::Json(create_body("for ben")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let imp = r.body["token"].as_str().unwrap().to_string();
+    let imp_id = r.body["meta"]["id"].as_str().unwrap().to_string();
+    // Ben lists everyone's tokens: not the one made for him.
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?scope=all&limit=200",
+            Some(&bens),
+            Body::None,
+        )
+        .await;
+    let ids: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&imp_id.as_str()), "{ids:?}");
+    // Used by the admin, as Ben: the audit names both.
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&imp),
+            Body::Json(create_body("x")),
+        )
+        .await;
+    assert_eq!(r.status, 403, "an impersonation token creates nothing");
+    let r = srv
+        .call(
+            Method::PUT,
+            "/api/users/{id}/active-tenant/{tenant_id}",
+            &format!("/api/users/{}/active-tenant/nope", ben.id),
+            Some(&imp),
+            Body::None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // Ann loses impersonate: the token stops at once.
+    assert_eq!(srv.me(&imp).await.status, 200);
+    td.update_user(
+        &owner,
+        &ann.id,
+        UserUpdate {
+            role: Some("member".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(srv.me(&imp).await.status, 401);
+    srv.shutdown().await;
+}
+
+/// A role without API access holds no working tokens.
+#[tokio::test]
+async fn tokens_stop_when_the_role_loses_api_access() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let t = srv.token_with(&owner, req_for("mia's", &mia));
+    assert_eq!(srv.me(&t).await.status, 200);
+    srv.td
+        .update_user(
+            &owner,
+            &mia.id,
+            UserUpdate {
+                role: Some("no_api".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(srv.me(&t).await.status, 401);
+    srv.shutdown().await;
+}
+
+/// Failed attempts sent all at once are counted before their (slow) password checks, so a
+/// burst gets no more tries than a sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_credential_guesses_is_limited_like_a_sequence() {
+    let srv = Arc::new(start().await);
+    let owner = srv.owner();
+    let _ada = person(&srv.td, &owner, "Ada", "member");
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let srv = srv.clone();
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(format!("{}/api/auth/token", srv.base))
+                    .header("content-type", "application/json")
+                    .body(json!({ "email": "ada@example.org", "password": "guess" }).to_string())
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        checked <= tokendesk_core::service::SIGN_IN_FREE_ATTEMPTS as usize,
+        "{checked} guesses were checked"
+    );
+    let srv = Arc::into_inner(srv).unwrap();
+    srv.shutdown().await;
+}
+
+/// A client that connects and never finishes its headers is closed by the header timeout, and
+/// does not hold a shutdown open.
+#[tokio::test]
+async fn a_silent_client_is_disconnected_and_does_not_block_shutdown() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let cfg = HttpConfig {
+        request_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let server = tokio::spawn(serve(td, cfg, listener, async {
+        let _ = rx.await;
+    }));
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the server closed the connection by itself");
+    // Another one stays silent while the server stops: the stop still completes.
+    let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let _ = tx.send(());
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+    assert!(
+        stopped.is_ok(),
+        "shutdown finished despite the silent client"
+    );
 }

@@ -455,8 +455,17 @@ pub struct Session {
     pub subject_id: String,
     /// Signed in as the local owner (the OS user) rather than through Switch user.
     pub local_owner: bool,
-    /// The API token the request came with (HTTP API): recorded in audit events.
-    pub via_token: Option<String>,
+    /// The API token the request came with (HTTP API, CLI with `TOKENDESK_TOKEN`): recorded in
+    /// audit events, and what a token may create is bounded by it.
+    pub via_token: Option<ViaToken>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViaToken {
+    pub id: String,
+    /// RFC 8693 actor: the admin who created the impersonation token, recorded next to its
+    /// subject (who acts, with their own rights).
+    pub act: Option<String>,
 }
 
 /// What the UI needs to start: the authority, the signed-in user and the policy.
@@ -599,7 +608,11 @@ impl Verified {
             actor_id: self.user.id.clone(),
             subject_id: self.user.id.clone(),
             local_owner: false,
-            via_token: Some(self.token.id.clone()),
+            via_token: Some(ViaToken {
+                id: self.token.id.clone(),
+                act: (self.token.kind == TokenKind::Impersonation)
+                    .then(|| self.token.created_by.clone()),
+            }),
         }
     }
 
@@ -611,8 +624,14 @@ impl Verified {
     /// `GET /api/users/me`.
     pub fn me(&self) -> Me {
         let t = &self.token;
+        let mut user = self.user.clone();
+        if t.tenant_ids.is_some() {
+            // A token limited to tenants does not reveal the owner's other memberships.
+            user.tenant_ids = self.tenants.iter().map(|x| x.id.clone()).collect();
+            user.active_tenant_id = self.tenant.as_ref().map(|x| x.id.clone());
+        }
         Me {
-            user: self.user.clone(),
+            user,
             token: TokenInfo {
                 id: t.id.clone(),
                 name: t.name.clone(),

@@ -23,8 +23,37 @@ pub fn check_rules(pw: &SecretString) -> Result<()> {
     Ok(())
 }
 
+/// At most this many Argon2 computations at once: each takes 19 MiB, so a flood of sign-in
+/// attempts queues here instead of exhausting memory.
+const PARALLEL: usize = 2;
+
+static RUNNING: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+static FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// A slot for one Argon2 computation, given back when dropped.
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let mut n = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        while *n >= PARALLEL {
+            n = FREED.wait(n).unwrap_or_else(|p| p.into_inner());
+        }
+        *n += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        FREED.notify_one();
+    }
+}
+
 /// Argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: the OWASP recommendation).
 pub fn hash(pw: &SecretString) -> Result<String> {
+    let _slot = Slot::take();
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt)
         .map_err(|e| Error::Internal(format!("OS random generator failed: {e}")))?;
@@ -36,6 +65,7 @@ pub fn hash(pw: &SecretString) -> Result<String> {
 }
 
 pub fn verify(pw: &SecretString, phc: &str) -> bool {
+    let _slot = Slot::take();
     PasswordHash::new(phc)
         .map(|h| {
             Argon2::default()

@@ -24,6 +24,21 @@ struct Aggregate {
     per_day: HashMap<i64, i64>,
 }
 
+impl Aggregate {
+    /// Adds `other` (an older or newer batch of the same token) into this one.
+    fn merge(&mut self, other: Aggregate) {
+        self.count += other.count;
+        for (day, n) in other.per_day {
+            *self.per_day.entry(day).or_default() += n;
+        }
+        if other.last_used_at > self.last_used_at {
+            self.last_used_at = other.last_used_at;
+            self.last_client = other.last_client;
+            self.last_user_agent = other.last_user_agent;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Pending {
     by_token: HashMap<String, Aggregate>,
@@ -52,8 +67,13 @@ impl Shared {
             return Ok(());
         }
         let n = batch.len();
-        write(store, &batch)
-            .inspect_err(|e| log::warn!("could not write usage for {n} tokens: {e}"))
+        write(store, &batch).inspect_err(|e| {
+            log::warn!("could not write usage for {n} tokens, keeping it for the next try: {e}");
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, a) in batch {
+                pending.by_token.entry(id).or_default().merge(a);
+            }
+        })
     }
 }
 
@@ -225,6 +245,32 @@ mod tests {
             1,
             "recording after shutdown is harmless"
         );
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_counts_for_the_next_try() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let rec = UsageRecorder::start(store.clone());
+        rec.record("t", DAY + 5, Some("10.0.0.1"), Some("a"));
+        // A write that cannot succeed: the per-day table is gone.
+        store
+            .with_tx(|tx| {
+                tx.execute_batch("ALTER TABLE token_usage_daily RENAME TO gone")?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(rec.flush(&store).is_err());
+        rec.record("t", DAY + 9, Some("10.0.0.2"), Some("b"));
+        let p = rec.shared.pending.lock().unwrap();
+        let a = &p.by_token["t"];
+        assert_eq!(
+            (a.count, a.last_used_at, a.last_client.as_deref()),
+            (2, DAY + 9, Some("10.0.0.2")),
+            "the failed batch is merged back, nothing lost"
+        );
+        assert_eq!(a.per_day[&1], 2);
+        drop(p);
+        rec.shutdown();
     }
 
     #[test]

@@ -68,6 +68,16 @@ impl From<Error> for Reject {
 
 type Answer<T> = Result<T, Reject>;
 
+/// Runs a core call on the blocking pool: it may wait for SQLite's lock (up to the busy
+/// timeout) or for Argon2, and the async workers must keep serving meanwhile.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> Answer<T> {
+    Ok(tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??)
+}
+
 fn bad_body(e: impl std::fmt::Display) -> Reject {
     Error::InvalidInput(format!("The request is not valid: {e}")).into()
 }
@@ -212,6 +222,7 @@ pub struct Introspection {
 pub async fn introspect(
     State(st): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Bearer(caller): Bearer,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Answer<Json<Introspection>> {
@@ -220,8 +231,12 @@ pub async fn introspect(
     let Verification::Active(v) = st.td.verify(presented.expose_secret())? else {
         return Ok(Json(Introspection::default()));
     };
+    // The resource server presented it to us: its address and agent are the last client.
+    let agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|h| h.to_str().ok());
     st.td
-        .record_use(&v.token.id, Some(&addr.ip().to_string()), None);
+        .record_use(&v.token.id, Some(&addr.ip().to_string()), agent);
     let t = &v.token;
     Ok(Json(Introspection {
         active: true,
@@ -256,7 +271,8 @@ pub async fn revoke(
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Answer<StatusCode> {
     let presented = form_token(form)?;
-    st.td.revoke_presented(&caller.session(), &presented)?;
+    let (td, s) = (st.td.clone(), caller.session());
+    blocking(move || td.revoke_presented(&s, &presented)).await?;
     Ok(StatusCode::OK)
 }
 
@@ -277,7 +293,8 @@ pub async fn list_tokens(
 ) -> Answer<Json<ListPage>> {
     need(&v, Scope::TokensRead)?;
     let q = query(q)?;
-    Ok(Json(st.td.list_tokens(&v.session(), &q)?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(blocking(move || td.list_tokens(&s, &q)).await?))
 }
 
 #[utoipa::path(get, path = "/api/tokens/{id}", tag = "tokens", security(("bearer" = [])),
@@ -294,7 +311,8 @@ pub async fn get_token(
     Path(id): Path<String>,
 ) -> Answer<Json<TokenMeta>> {
     need(&v, Scope::TokensRead)?;
-    Ok(Json(st.td.get_token(&v.session(), &id)?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(blocking(move || td.get_token(&s, &id)).await?))
 }
 
 /// Creates a token for the caller's user (or, with `forUser`, for another user: needs
@@ -315,7 +333,8 @@ pub async fn create_token(
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     need_full(&v)?;
     let req = json_body(body)?;
-    let created = st.td.create_token(&v.session(), req)?;
+    let (td, s) = (st.td.clone(), v.session());
+    let created = blocking(move || td.create_token(&s, req)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -343,7 +362,10 @@ pub async fn rename_token(
 ) -> Answer<Json<TokenMeta>> {
     need_full(&v)?;
     let r = json_body(body)?;
-    Ok(Json(st.td.rename_token(&v.session(), &id, &r.name)?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(
+        blocking(move || td.rename_token(&s, &id, &r.name)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -371,11 +393,10 @@ pub async fn revoke_token(
 ) -> Answer<Json<TokenMeta>> {
     need_full(&v)?;
     let q = query(q)?;
-    Ok(Json(st.td.revoke_token(
-        &v.session(),
-        &id,
-        q.reason.as_deref(),
-    )?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(
+        blocking(move || td.revoke_token(&s, &id, q.reason.as_deref())).await?,
+    ))
 }
 
 /// "Create token for user": an impersonation token owned by the user, with the caller as
@@ -399,9 +420,8 @@ pub async fn create_token_for_user(
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     need_full(&v)?;
     let req = json_body(body)?;
-    let created = st
-        .td
-        .create_impersonation_token(&v.session(), &user_id, req)?;
+    let (td, s) = (st.td.clone(), v.session());
+    let created = blocking(move || td.create_impersonation_token(&s, &user_id, req)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -434,13 +454,10 @@ pub async fn exchange(
     let c = json_body(body)?;
     let client = client_of(&ConnectInfo(addr));
     let td = st.td.clone();
-    // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let created = tokio::task::spawn_blocking(move || {
+    let created = blocking(move || {
         td.exchange_credentials(&c.email, &c.password, Some(&client), c.name.as_deref())
     })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?;
-    let created = created?;
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -466,11 +483,10 @@ pub async fn set_active_tenant(
             Error::PermissionDenied("This token is limited to other tenants.".into()).into(),
         );
     }
-    Ok(Json(st.td.set_active_tenant(
-        &v.session(),
-        &user_id,
-        &tenant_id,
-    )?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(
+        blocking(move || td.set_active_tenant(&s, &user_id, &tenant_id)).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/users", tag = "users", security(("bearer" = [])),
@@ -481,7 +497,8 @@ pub async fn set_active_tenant(
     ))]
 pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
     need(&v, Scope::UsersRead)?;
-    Ok(Json(st.td.list_users(&v.session())?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(blocking(move || td.list_users(&s)).await?))
 }
 
 #[utoipa::path(get, path = "/api/tenants", tag = "users", security(("bearer" = [])),
@@ -495,7 +512,8 @@ pub async fn list_tenants(
     Bearer(v): Bearer,
 ) -> Answer<Json<Vec<Tenant>>> {
     need(&v, Scope::UsersRead)?;
-    Ok(Json(st.td.list_tenants(&v.session())?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(blocking(move || td.list_tenants(&s)).await?))
 }
 
 /// The audit log, newest first.
@@ -514,5 +532,6 @@ pub async fn list_audit(
 ) -> Answer<Json<AuditPage>> {
     need(&v, Scope::AuditRead)?;
     let q = query(q)?;
-    Ok(Json(st.td.list_audit(&v.session(), &q)?))
+    let (td, s) = (st.td.clone(), v.session());
+    Ok(Json(blocking(move || td.list_audit(&s, &q)).await?))
 }

@@ -71,9 +71,22 @@ impl Host {
             .map(|r| format!("http://{}", r.addr))
     }
 
+    /// Where this machine reaches the service: loopback when it listens on every address.
+    fn local_url(&self) -> Option<String> {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mut addr = running.as_ref()?.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        Some(format!("http://{addr}"))
+    }
+
     /// "Test it" against the running service.
     pub async fn test(&self, token: &SecretString) -> Result<TestResult> {
-        let url = self.url().ok_or_else(|| {
+        let url = self.local_url().ok_or_else(|| {
             Error::InvalidInput(
                 "The verification service is off. Turn it on in Settings \u{2192} Verification service to test a token."
                     .into(),
@@ -113,20 +126,16 @@ fn start(td: Arc<Tokendesk>, settings: &ServiceSettings) -> std::result::Result<
         ..Default::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Built here, so a failure is reported instead of a "running" service that is not.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("verification-service-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the service's runtime: {e}"))?;
     let thread = std::thread::Builder::new()
         .name("verification-service".into())
         .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    log::error!("verification service runtime: {e}");
-                    return;
-                }
-            };
             rt.block_on(async move {
                 let listener = match tokio::net::TcpListener::from_std(listener) {
                     Ok(l) => l,

@@ -147,17 +147,91 @@ impl std::fmt::Display for Client {
     }
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Connections served at once; more wait in the listen queue.
+const MAX_CONNECTIONS: usize = 1024;
+/// How long a shutdown waits for requests in flight before it drops them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves until `shutdown` completes, then lets the requests in flight finish (at most
+/// `SHUTDOWN_GRACE`) and writes the usage they counted.
+///
+/// Its own accept loop rather than `axum::serve`, which sets no timer: without one hyper never
+/// times out a client that sends its headers slowly or not at all, and such a client would
+/// also hold a graceful shutdown open for ever.
 pub async fn serve(
     td: Arc<Tokendesk>,
     cfg: HttpConfig,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(td.clone(), cfg).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let header_timeout = cfg.request_timeout;
+    let app = router(td.clone(), cfg);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                // A connection that failed before we got it (reset, out of descriptors for a
+                // moment): the listener itself is fine.
+                Err(e) => {
+                    log::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    app.clone().oneshot(req.map(axum::body::Body::new))
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+        // Finished connections are reaped as we go, so the set stays small.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        log::warn!(
+            "{} connections still open after {:?}; closing them",
+            connections.len(),
+            SHUTDOWN_GRACE
+        );
+        connections.shutdown().await;
+    }
     // The requests in flight are done: write their usage before returning.
     td.flush_usage()
         .map_err(|e| std::io::Error::other(e.to_string()))
@@ -194,6 +268,13 @@ impl IntoResponse for CoreError {
             C::DatabaseCorrupt | C::Database | C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut res = (status, Json(self.error)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 7235: a 401 always names the scheme to use.
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tokendesk\""),
+            );
+        }
         if let Some(secs) = self.retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -22,7 +22,7 @@ use rusqlite::Connection;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use session::{ADDRESS_FREE_ATTEMPTS, SIGN_IN_FREE_ATTEMPTS};
@@ -80,7 +80,9 @@ pub struct Tokendesk {
     usage: crate::usage::UsageRecorder,
     key: HashKey,
     clock: Arc<dyn Clock>,
-    authority: RwLock<AuthorityRow>,
+    /// Immutable; the rest of the authority row is read from the database when needed, so a
+    /// change made by another process (the desktop, while `tokendesk serve` runs) applies at once.
+    authority_id: String,
     local_owner_id: String,
     data_dir: PathBuf,
     sign_in_failures: Mutex<HashMap<String, session::Failures>>,
@@ -196,7 +198,7 @@ impl Tokendesk {
             store,
             key,
             clock: opts.clock,
-            authority: RwLock::new(authority),
+            authority_id: authority.id,
             local_owner_id: owner_id,
             data_dir: opts.data_dir,
             sign_in_failures: Mutex::new(HashMap::new()),
@@ -290,11 +292,8 @@ impl Tokendesk {
         self.clock.now_ms()
     }
 
-    fn authority(&self) -> AuthorityRow {
-        self.authority
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    fn authority(&self) -> Result<AuthorityRow> {
+        self.store.read(authority_row)
     }
 
     /// The local operator: the owner (the OS user), acting for themselves.
@@ -308,15 +307,13 @@ impl Tokendesk {
     }
 
     fn ctx(&self, conn: &Connection, s: &Session) -> Result<Ctx> {
-        let owners_only = self
-            .authority
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .only_owners_create_tokens;
+        let owners_only: bool = conn
+            .prepare_cached("SELECT only_owners_create_tokens FROM authority")?
+            .query_row([], |r| r.get(0))?;
         self.ctx_with(conn, s, owners_only)
     }
 
-    /// `ctx` for callers that hold the authority lock already.
+    /// `ctx` with the "owners only" setting given (a settings change checks the old value).
     fn ctx_with(&self, conn: &Connection, s: &Session, owners_only: bool) -> Result<Ctx> {
         let actor = user_store::get(conn, &s.actor_id)?.ok_or_else(|| {
             Error::PermissionDenied("The signed-in user no longer exists.".into())
@@ -363,7 +360,10 @@ impl Tokendesk {
         mut details: serde_json::Value,
     ) -> Result<()> {
         if let (Some(t), Some(map)) = (&s.via_token, details.as_object_mut()) {
-            map.insert("via_token".into(), t.clone().into());
+            map.insert("via_token".into(), t.id.clone().into());
+            if let Some(act) = &t.act {
+                map.insert("act".into(), act.clone().into());
+            }
         }
         let event = audit_store::NewEvent {
             at: self.now(),
@@ -377,7 +377,7 @@ impl Tokendesk {
     }
 
     pub fn info(&self, s: &Session) -> Result<AppInfo> {
-        let a = self.authority();
+        let a = self.authority()?;
         let session = self.session_info(s)?;
         Ok(AppInfo {
             authority_id: a.id,
@@ -410,8 +410,8 @@ impl Tokendesk {
             "description",
             validate::DESCRIPTION_MAX,
         )?;
-        let authority = self.authority();
         let created = self.store.with_tx(|tx| {
+            let authority = authority_row(tx)?;
             let c = self.ctx(tx, s)?;
             let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
             let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
@@ -452,11 +452,41 @@ impl Tokendesk {
                     )));
                 }
             }
-            let tenant_ids = req
+            let mut tenant_ids = req
                 .tenant_ids
                 .as_deref()
                 .map(|ids| restrict_tenants(&owner, ids))
                 .transpose()?;
+            // A token never makes a token with more than it has itself.
+            let mut inherit_epoch = false;
+            if let Some(via) = &s.via_token {
+                let parent = tokens::get(tx, &via.id, self.now())?
+                    .ok_or_else(|| token_not_found(&via.id))?;
+                if parent.kind == TokenKind::Impersonation {
+                    return Err(Error::PermissionDenied(
+                        "An impersonation token cannot create tokens.".into(),
+                    ));
+                }
+                if scopes.iter().flatten().any(|x| *x == Scope::Introspect) {
+                    return Err(Error::PermissionDenied(
+                        "A token cannot grant the introspect scope, which it does not hold; create that token in the app or the CLI.".into(),
+                    ));
+                }
+                if let Some(allowed) = &parent.tenant_ids {
+                    match &tenant_ids {
+                        None => tenant_ids = Some(restrict_tenants(&owner, allowed)?),
+                        Some(asked) if asked.iter().any(|t| !allowed.contains(t)) => {
+                            return Err(Error::PermissionDenied(
+                                "This token is limited to other tenants.".into(),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                // A token from credential exchange makes tokens that end with the same password.
+                inherit_epoch = tokens::credential_epoch(tx, &parent.id)?.is_some()
+                    && owner.id == parent.owner_id;
+            }
             let now = self.now();
             let expires_at = authority.policy.resolve(req.expiry, now)?;
             if tokens::live_name_taken(tx, &owner.id, &name, None)? {
@@ -485,7 +515,7 @@ impl Tokendesk {
                 scopes: scopes.clone(),
                 tenant_ids,
             };
-            let credential_epoch = if from_credentials {
+            let credential_epoch = if from_credentials || inherit_epoch {
                 Some(user_store::credential_epoch(tx, &owner.id)?)
             } else {
                 None
@@ -551,12 +581,24 @@ impl Tokendesk {
         self.store.read(|c| {
             let ctx = self.ctx(c, s)?;
             match q.scope {
-                ListScope::Own if ctx.impersonating() => {
-                    tokens::list(c, Some(&ctx.subject.id), &[], q, now)
-                }
+                ListScope::Own if ctx.impersonating() => tokens::list(
+                    c,
+                    tokens::Visibility {
+                        owner_id: Some(&ctx.subject.id),
+                        hidden_kinds: &[],
+                        hide_impersonation_of: None,
+                    },
+                    q,
+                    now,
+                ),
                 ListScope::Own => {
                     ctx.require(Action::ListOwn)?;
-                    tokens::list(c, Some(&ctx.actor.id), &[TokenKind::Impersonation], q, now)
+                    let filter = tokens::Visibility {
+                        owner_id: Some(&ctx.actor.id),
+                        hidden_kinds: &[TokenKind::Impersonation],
+                        hide_impersonation_of: None,
+                    };
+                    tokens::list(c, filter, q, now)
                 }
                 ListScope::All => {
                     ctx.require(Action::ListAll)?;
@@ -565,7 +607,13 @@ impl Tokendesk {
                     } else {
                         &[TokenKind::Impersonation]
                     };
-                    tokens::list(c, q.owner_id.as_deref(), hidden, q, now)
+                    // Never the impersonation tokens made for the actor themselves.
+                    let filter = tokens::Visibility {
+                        owner_id: q.owner_id.as_deref(),
+                        hidden_kinds: hidden,
+                        hide_impersonation_of: Some(&ctx.actor.id),
+                    };
+                    tokens::list(c, filter, q, now)
                 }
             }
         })
@@ -676,7 +724,7 @@ impl Tokendesk {
                 "This is not the token of that authorization.".into(),
             ));
         }
-        let account = format!("{}/{}", self.authority().id, t.id);
+        let account = format!("{}/{}", self.authority_id, t.id);
         secrets.set(&account, presented.expose_secret().as_bytes())?;
         Ok(KeyringCopy {
             service: secrets.service().to_string(),
@@ -706,7 +754,7 @@ impl Tokendesk {
         mut each: impl FnMut(usize, &SecretString),
     ) -> Result<()> {
         let now = self.now();
-        let prefix = self.authority().token_prefix;
+        let prefix = self.authority()?.token_prefix;
         self.store.with_tx(|tx| {
             for i in 0..n {
                 let plain = token::mint(&prefix)?;
@@ -781,6 +829,11 @@ fn restrict_tenants(owner: &User, ids: &[String]) -> Result<Vec<String>> {
         )));
     }
     Ok(v)
+}
+
+fn authority_row(conn: &Connection) -> Result<AuthorityRow> {
+    store::authority::get(conn)?
+        .ok_or_else(|| Error::DatabaseCorrupt("the database holds no authority".into()))
 }
 
 fn key_from_bytes(raw: &[u8]) -> Result<HashKey> {

@@ -7,7 +7,7 @@ use crate::password;
 use crate::permissions::Action;
 use crate::secret::SecretString;
 use crate::store::users as user_store;
-use crate::{Error, Result};
+use crate::{validate, Error, Result};
 use serde_json::json;
 
 /// Failed sign-ins allowed before each further attempt must wait (1 s, 2 s, 4 s, … 15 min).
@@ -71,6 +71,10 @@ impl Tokendesk {
         client: Option<&str>,
         name: Option<&str>,
     ) -> Result<CreatedToken> {
+        // Input errors first: an answer after the password check would confirm the password.
+        if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
+            validate::name(n)?;
+        }
         let u = self.check_password(email, pw, client)?;
         let s = Session {
             actor_id: u.id.clone(),
@@ -78,7 +82,7 @@ impl Tokendesk {
             local_owner: false,
             via_token: None,
         };
-        let expiry = self.authority().policy.default_choice;
+        let expiry = self.authority()?.policy.default_choice;
         // A fresh name each time: calling again must give a second working token.
         let id = uuid::Uuid::now_v7().simple().to_string();
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -102,14 +106,24 @@ impl Tokendesk {
     /// The user with this email and password, or `InvalidCredentials` (never saying which part
     /// was wrong), or `RateLimited` once the account or the client address failed too often.
     fn check_password(&self, email: &str, pw: &SecretString, client: Option<&str>) -> Result<User> {
-        let account = format!("account:{}", email.trim().to_lowercase());
-        let address = client.map(|c| format!("address:{c}"));
+        let email = email.trim().to_lowercase();
+        // No valid address is longer; capping the key also caps the memory an attacker can
+        // fill with made-up addresses.
+        let account = if email.len() <= 254 {
+            format!("account:{email}")
+        } else {
+            "account:(too long)".to_string()
+        };
+        let address = client.map(address_key);
         let now = self.now();
         {
-            let failures = self
+            let mut failures = self
                 .sign_in_failures
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
+            if failures.len() >= MAX_TRACKED {
+                failures.retain(|_, f| f.next_allowed > now);
+            }
             let wait = [Some(&account), address.as_ref()]
                 .into_iter()
                 .flatten()
@@ -120,39 +134,34 @@ impl Tokendesk {
             if wait > 0 {
                 return Err(Error::RateLimited((wait as u64).div_ceil(1000)));
             }
+            // Counted as a failure *before* the (slow) check, so attempts sent in parallel
+            // cannot all slip under the limit; a success gives it back below.
+            count_failure(&mut failures, account.clone(), SIGN_IN_FREE_ATTEMPTS, now);
+            if let Some(a) = &address {
+                count_failure(&mut failures, a.clone(), ADDRESS_FREE_ATTEMPTS, now);
+            }
         }
-        let user = self
-            .store
-            .read(|c| user_store::get_by_email(c, email.trim()))?;
-        let ok = match &user {
-            Some(u) if u.kind == UserKind::Human && u.status == UserStatus::Active => self
-                .store
-                .read(|c| user_store::password_hash(c, &u.id))?
-                .is_some_and(|h| password::verify(pw, &h)),
-            _ => {
-                // Same work as a real check, so timing does not tell which part was wrong.
+        let user = if email.len() <= 254 {
+            self.store.read(|c| user_store::get_by_email(c, &email))?
+        } else {
+            None
+        };
+        let hash = match &user {
+            Some(u) if u.kind == UserKind::Human && u.status == UserStatus::Active => {
+                self.store.read(|c| user_store::password_hash(c, &u.id))?
+            }
+            _ => None,
+        };
+        // The same work whether or not there is a hash, so timing does not tell which part
+        // was wrong (or that a user has no password).
+        let ok = match &hash {
+            Some(h) => password::verify(pw, h),
+            None => {
                 let _ = password::verify(pw, DUMMY_HASH);
                 false
             }
         };
-        let mut failures = self
-            .sign_in_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         if !ok {
-            let mut count = |key: String, free: u32| {
-                let f = failures.entry(key).or_default();
-                f.count += 1;
-                if f.count >= free {
-                    let delay = SECOND << (f.count - free).min(20);
-                    f.next_allowed = now + delay.min(MAX_DELAY);
-                }
-            };
-            count(account, SIGN_IN_FREE_ATTEMPTS);
-            if let Some(a) = address {
-                count(a, ADDRESS_FREE_ATTEMPTS);
-            }
-            drop(failures);
             if let Some(u) = &user {
                 let s = Session {
                     actor_id: u.id.clone(),
@@ -167,9 +176,19 @@ impl Tokendesk {
             }
             return Err(Error::InvalidCredentials);
         }
-        // Success clears the account's count; an address keeps its count, so one good
-        // password does not reset a spray across many accounts from that address.
+        let mut failures = self
+            .sign_in_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Success clears the account's count; the address only gets this attempt back, so one
+        // good password does not reset a spray across many accounts from that address.
         failures.remove(&account);
+        if let Some(f) = address.as_ref().and_then(|a| failures.get_mut(a)) {
+            f.count = f.count.saturating_sub(1);
+            if f.count < ADDRESS_FREE_ATTEMPTS {
+                f.next_allowed = 0;
+            }
+        }
         Ok(user.expect("ok implies a user"))
     }
 
@@ -235,6 +254,35 @@ impl Tokendesk {
             })?;
         }
         Ok(next)
+    }
+}
+
+/// Rate-limit entries kept before expired ones are dropped: bounded memory under a flood.
+const MAX_TRACKED: usize = 10_000;
+
+fn count_failure(
+    failures: &mut std::collections::HashMap<String, Failures>,
+    key: String,
+    free: u32,
+    now: Millis,
+) {
+    let f = failures.entry(key).or_default();
+    f.count += 1;
+    if f.count >= free {
+        let delay = SECOND << (f.count - free).min(20);
+        f.next_allowed = now + delay.min(MAX_DELAY);
+    }
+}
+
+/// The rate-limit key of a client address: IPv6 clients are grouped by /64, the block one
+/// subscriber usually gets, so rotating addresses within it does not reset the count.
+fn address_key(client: &str) -> String {
+    match client.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => format!("address:{client}"),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 impl Tokendesk {
     pub fn settings(&self, s: &Session) -> Result<Settings> {
         self.store.read(|c| self.ctx(c, s))?;
-        let a = self.authority();
+        let a = self.authority()?;
         Ok(Settings {
             authority_name: a.display_name,
             token_prefix: a.token_prefix,
@@ -24,26 +24,25 @@ impl Tokendesk {
         let name = validate::name(&new.authority_name)?;
         token::validate_prefix(&new.token_prefix)?;
         new.policy.validate()?;
-        let mut guard = self.authority.write().unwrap_or_else(|p| p.into_inner());
-        let mut next = guard.clone();
-        next.display_name = name;
-        next.token_prefix = new.token_prefix.clone();
-        next.policy = new.policy.clone();
-        next.only_owners_create_tokens = new.only_owners_create_tokens;
+        // Read and written in one transaction, under the store's lock alone.
         self.store.with_tx(|tx| {
-            let ctx = self.ctx_with(tx, s, guard.only_owners_create_tokens)?;
+            let before = super::authority_row(tx)?;
+            let ctx = self.ctx_with(tx, s, before.only_owners_create_tokens)?;
             ctx.require(Action::ManageSettings)?;
+            let mut next = before.clone();
+            next.display_name = name;
+            next.token_prefix = new.token_prefix.clone();
+            next.policy = new.policy.clone();
+            next.only_owners_create_tokens = new.only_owners_create_tokens;
             authority_store::update_settings(tx, &next)?;
             let details = json!({
-                "authority_name": [guard.display_name, next.display_name],
-                "token_prefix": [guard.token_prefix, next.token_prefix],
-                "policy": [guard.policy, next.policy],
-                "only_owners_create_tokens": [guard.only_owners_create_tokens, next.only_owners_create_tokens],
+                "authority_name": [before.display_name, next.display_name],
+                "token_prefix": [before.token_prefix, next.token_prefix],
+                "policy": [before.policy, next.policy],
+                "only_owners_create_tokens": [before.only_owners_create_tokens, next.only_owners_create_tokens],
             });
             self.audit(tx, s, "settings.changed", None, details)
         })?;
-        *guard = next;
-        drop(guard);
         self.settings(s)
     }
 

@@ -62,7 +62,16 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let mut store = Self::configure(conn, busy_timeout)?;
-        store.foreign = watch::ForeignWatch::open(path, busy_timeout)?;
+        let wal = store
+            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?))?
+            == "wal";
+        // A leftover -shm beside a database not in WAL mode would never change: watch by
+        // pragma then.
+        store.foreign = if wal {
+            watch::ForeignWatch::open(path, busy_timeout)?
+        } else {
+            watch::ForeignWatch::pragma(path, busy_timeout)?
+        };
         Ok(store)
     }
 

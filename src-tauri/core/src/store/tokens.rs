@@ -11,16 +11,22 @@ use serde::{Deserialize, Serialize};
 
 const INSERT_COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
                            revoked_at, revoked_by, revoke_reason, last_used_at, use_count, display_hint";
-/// SQL for "the owner can use this token": active, not removed, same credential epoch, and
-/// (for a token limited to tenants) still a member of at least one of them.
+/// SQL for "the owner can use this token": active, not removed, their role has API access,
+/// same credential epoch,
+/// (for a token limited to tenants) still a member of at least one of them, and (for an
+/// impersonation token) its creator still active and allowed to impersonate.
 macro_rules! owner_ok {
     () => {
         "(o.status = 'active' AND o.removed_at IS NULL \
+          AND EXISTS (SELECT 1 FROM roles ro WHERE ro.id = o.role AND ro.api_access = 1) \
           AND (t.credential_epoch IS NULL OR t.credential_epoch = o.credential_epoch) \
           AND (NOT EXISTS (SELECT 1 FROM token_tenants tt WHERE tt.token_id = t.id) \
                OR EXISTS (SELECT 1 FROM token_tenants tt JOIN tenant_members m \
                           ON m.tenant_id = tt.tenant_id AND m.user_id = t.owner_id \
-                          WHERE tt.token_id = t.id)))"
+                          WHERE tt.token_id = t.id)) \
+          AND (t.kind != 'impersonation' \
+               OR (c.status = 'active' AND c.removed_at IS NULL \
+                   AND EXISTS (SELECT 1 FROM roles r WHERE r.id = c.role AND r.impersonate = 1))))"
     };
 }
 /// Every read joins the owner and the creator: names for the UI, status for `Suspended`.
@@ -141,6 +147,15 @@ pub fn get_by_hash(conn: &Connection, hash: &[u8; 32], now: Millis) -> Result<Op
     Ok(stmt
         .query_row([&hash[..]], |r| from_row(r, now))
         .optional()?)
+}
+
+/// The credential epoch a token from credential exchange is bound to (`None` for others).
+pub fn credential_epoch(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT credential_epoch FROM tokens WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// Is `name` used by another non-revoked token of this owner? (Case-insensitive.)
@@ -281,14 +296,22 @@ fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
     })
 }
 
-/// One page of tokens: of `owner_id` if given (else every owner's), without `hidden_kinds`.
-pub fn list(
-    conn: &Connection,
-    owner_id: Option<&str>,
-    hidden_kinds: &[TokenKind],
-    q: &ListQuery,
-    now: Millis,
-) -> Result<ListPage> {
+/// Which tokens a list may show.
+pub struct Visibility<'a> {
+    /// Only this owner's; `None`: every owner's.
+    pub owner_id: Option<&'a str>,
+    pub hidden_kinds: &'a [TokenKind],
+    /// Hide the impersonation tokens made for this user (never shown to their subject).
+    pub hide_impersonation_of: Option<&'a str>,
+}
+
+/// One page of the tokens `v` allows.
+pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) -> Result<ListPage> {
+    let Visibility {
+        owner_id,
+        hidden_kinds,
+        hide_impersonation_of,
+    } = v;
     let limit = match q.limit {
         0 => LIMIT_DEFAULT,
         n if n <= LIMIT_MAX => n,
@@ -338,6 +361,12 @@ pub fn list(
     }
     for k in hidden_kinds {
         cond("t.kind != ?", vec![Value::Text(k.as_str().into())]);
+    }
+    if let Some(user) = hide_impersonation_of {
+        cond(
+            "NOT (t.kind = 'impersonation' AND t.owner_id = ?)",
+            vec![Value::Text(user.into())],
+        );
     }
     if let Some(k) = q.kind {
         cond("t.kind = ?", vec![Value::Text(k.as_str().into())]);

@@ -11,12 +11,12 @@
 use crate::Result;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The first copy of the 48-byte `WalIndexHdr`, as six words.
-pub(super) type Fingerprint = [u64; 6];
+/// The first copy of the 48-byte `WalIndexHdr`, as twelve native-endian words.
+pub(super) type Fingerprint = [u32; 12];
 
 const WAL_INDEX_VERSION: u32 = 3007000;
 /// Connections of the fallback: more than the service's worker threads.
@@ -25,7 +25,7 @@ const WATCHERS: usize = 4;
 pub(super) enum ForeignWatch {
     /// An in-memory database: no one else can write it.
     Nobody,
-    Shm(memmap2::Mmap),
+    Shm(memmap2::MmapRaw),
     Pragma {
         watchers: Vec<Mutex<Watcher>>,
         /// Bumped whenever a watcher sees its `data_version` move.
@@ -51,40 +51,56 @@ impl ForeignWatch {
         }
     }
 
-    fn map_shm(path: &Path) -> Option<memmap2::Mmap> {
+    fn map_shm(path: &Path) -> Option<memmap2::MmapRaw> {
         let mut shm = path.as_os_str().to_owned();
         shm.push("-shm");
         let file = std::fs::File::open(&shm).ok()?;
         if file.metadata().ok()?.len() < 96 {
             return None;
         }
-        // Safety: the map is only read through `read_volatile` of plain integers (never a
-        // Rust reference into it), so concurrent writes by SQLite cannot break aliasing rules;
-        // the file is never truncated while our connection holds its shared lock.
-        let map = unsafe { memmap2::MmapOptions::new().len(96).map(&file) }.ok()?;
+        let map = memmap2::MmapOptions::new()
+            .len(96)
+            .map_raw_read_only(&file)
+            .ok()?;
         let watch = ForeignWatch::Shm(map);
         let words = watch.shm_words()?;
-        let version = words[0] as u32;
-        let is_init = (words[1] >> 32) as u8;
-        (version == WAL_INDEX_VERSION && is_init == 1).then(|| match watch {
-            ForeignWatch::Shm(m) => m,
-            _ => unreachable!(),
-        })
+        // iVersion, then (in the third word) iChange; isInit is the byte after iChange.
+        let is_init = watch.shm_byte(12)?;
+        if words[0] != WAL_INDEX_VERSION || is_init != 1 {
+            return None;
+        }
+        match watch {
+            ForeignWatch::Shm(m) => Some(m),
+            _ => None,
+        }
     }
 
     fn shm_words(&self) -> Option<Fingerprint> {
         let ForeignWatch::Shm(map) = self else {
             return None;
         };
-        let base = map.as_ptr() as *const u64;
-        let mut out = [0u64; 6];
+        let base = map.as_ptr() as *mut u32;
+        let mut out = [0u32; 12];
         for (i, w) in out.iter_mut().enumerate() {
-            // Safety: the map is page-aligned and 96 bytes long; see `map_shm`.
-            *w = unsafe { std::ptr::read_volatile(base.add(i)) };
+            // Safety: the map is page-aligned and 96 bytes long, so every word is in bounds and
+            // aligned; SQLite writes this memory from other processes, which is why it is only
+            // ever read with atomic loads through raw pointers (no Rust reference into it).
+            // The file is not truncated while our own connection holds its shared lock.
+            *w = unsafe { std::sync::atomic::AtomicU32::from_ptr(base.add(i)) }
+                .load(Ordering::Acquire);
         }
-        // Pairs with SQLite's write barrier after it updates the header.
-        fence(Ordering::Acquire);
         Some(out)
+    }
+
+    fn shm_byte(&self, offset: usize) -> Option<u8> {
+        let ForeignWatch::Shm(map) = self else {
+            return None;
+        };
+        // Safety: as in `shm_words`; `offset` < 96.
+        Some(
+            unsafe { std::sync::atomic::AtomicU8::from_ptr(map.as_ptr().add(offset) as *mut u8) }
+                .load(Ordering::Acquire),
+        )
     }
 
     pub(super) fn pragma(path: &Path, busy_timeout: Duration) -> Result<ForeignWatch> {
@@ -106,7 +122,7 @@ impl ForeignWatch {
     /// Changes whenever another connection has committed since the last call.
     pub(super) fn fingerprint(&self) -> Result<Fingerprint> {
         match self {
-            ForeignWatch::Nobody => Ok([0; 6]),
+            ForeignWatch::Nobody => Ok([0; 12]),
             ForeignWatch::Shm(_) => Ok(self.shm_words().unwrap_or_default()),
             ForeignWatch::Pragma { watchers, seen } => {
                 let mut w = watchers
@@ -126,7 +142,7 @@ impl ForeignWatch {
                 }
                 let n = seen.load(Ordering::Acquire);
                 drop(w);
-                Ok([n, 0, 0, 0, 0, 0])
+                Ok([n as u32, (n >> 32) as u32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
             }
         }
     }
