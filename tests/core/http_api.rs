@@ -1437,6 +1437,30 @@ async fn impersonation_tokens_depend_on_their_creator_and_stay_hidden_from_their
         )
         .await;
     assert_eq!(r.status, 404);
+    // What the impersonation token does is audited as Ben, with Ann as `act`.
+    let victim = td.create_token(&owner, req_for("ben's old", &ben)).unwrap();
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/revoke",
+            "/oauth/revoke",
+            Some(&imp),
+            Body::Form(vec![("token", victim.token.expose_secret().to_string())]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let event = td
+        .audit_events(Some(&victim.meta.id))
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (event.action.as_str(), event.actor_id.as_str()),
+        ("token.revoked", ben.id.as_str())
+    );
+    let details: Value = serde_json::from_str(&event.details).unwrap();
+    assert_eq!(details["act"], ann.id.as_str());
+    assert_eq!(details["via_token"], imp_id.as_str());
     // Ann loses impersonate: the token stops at once.
     assert_eq!(srv.me(&imp).await.status, 200);
     td.update_user(
