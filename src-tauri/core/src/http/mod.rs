@@ -306,7 +306,7 @@ fn describe(r: RejectReason) -> &'static str {
         RejectReason::Unknown => "The access token is not known.",
         RejectReason::Expired => "The access token expired.",
         RejectReason::Revoked => "The access token was revoked.",
-        RejectReason::Suspended => "The access token is suspended: its owner is disabled or removed, their password changed, or they left its tenants.",
+        RejectReason::Suspended => "The access token is suspended: its owner is disabled, removed or without API access, their password changed, they left its tenants, or (impersonation) its creator may no longer impersonate.",
     }
 }
 
