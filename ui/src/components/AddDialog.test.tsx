@@ -6,6 +6,7 @@ import {
   backend,
   DAY,
   fail,
+  GRACE,
   MEMBER_PERMISSIONS,
   page,
   token,
@@ -286,6 +287,11 @@ describe("scopes in the Add authorization dialog", () => {
     expect(error).toHaveTextContent("Choose at least one scope, or give the token full access.");
     expect(screen.getByTestId("token-scopes")).toHaveAttribute("aria-describedby", error.id);
     expect(screen.getByTestId("scope-users:read")).toHaveFocus();
+    // The box focus lands on says why, besides its own hint.
+    expect(screen.getByTestId("scope-users:read")).toHaveAccessibleDescription(
+      "Read users and their roles. Choose at least one scope, or give the token full access.",
+    );
+    expect(screen.getByTestId("scope-tokens:read")).not.toHaveAccessibleDescription(/Choose at least/);
     expect(ipc.of("create_token")).toHaveLength(0);
 
     await user.click(screen.getByTestId("scope-users:read"));
@@ -323,22 +329,124 @@ describe("scopes in the Add authorization dialog", () => {
     expect(ipc.last("create_token")).toMatchObject({ request: { scopes: ["tokens:read"] } });
   });
 
-  it("shows permission_denied from the server in the dialog", async () => {
-    const message = "The scope audit:read needs a right that Grace Hopper does not hold, so the token cannot get it.";
+  it("ties the scope error to the first box that can be ticked", async () => {
+    const { user } = await openWith({ permissions: MEMBER_PERMISSIONS });
+    await user.click(screen.getByTestId("access-limited"));
+    await user.type(screen.getByTestId("token-name"), "Nothing{Enter}");
+    const error = screen.getByTestId("field-error");
+    const first = screen.getByTestId("scope-tokens:read");
+    expect(first).toHaveFocus();
+    expect(first.getAttribute("aria-describedby")?.split(" ")).toContain(error.id);
+    expect(screen.getByTestId("scope-users:read").getAttribute("aria-describedby")).not.toContain(
+      error.id,
+    );
+  });
+
+  it("disables the scopes an impersonated owner's role does not hold, and says why", async () => {
+    const { ipc, user } = await openWith({ subject: GRACE, impersonating: true });
+    await user.click(screen.getByTestId("access-limited"));
+    // The actor holds everything; Grace's member role has neither Manage users nor View audit.
+    await waitFor(() => {
+      expect(screen.getByTestId("scope-audit:read")).toBeDisabled();
+    });
+    expect(screen.getByTestId("scope-users:read")).toBeDisabled();
+    expect(screen.getByTestId("scope-tokens:read")).toBeEnabled();
+    expect(screen.getByTestId("scope-introspect")).toBeEnabled();
+    expect(screen.getByRole("checkbox", { name: /users:read/ })).toHaveAccessibleDescription(
+      /Grace Hopper’s role does not have the Manage users permission\./,
+    );
+    expect(screen.getByRole("checkbox", { name: /audit:read/ })).toHaveAccessibleDescription(
+      /Grace Hopper’s role does not have the View audit permission\./,
+    );
+    expect(screen.getByRole("checkbox", { name: /users:read/ })).not.toHaveAccessibleDescription(
+      /your role/,
+    );
+
+    await user.click(screen.getByTestId("scope-audit:read"));
+    await user.click(screen.getByTestId("scope-tokens:read"));
+    await user.type(screen.getByTestId("token-name"), "Grace reader{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toMatchObject({ request: { scopes: ["tokens:read"] } });
+  });
+
+  it("checks the chosen owner's role when creating for someone else", async () => {
+    const ipc = backend({
+      list_users: () => [makeUser(), GRACE],
+      list_tokens: () => page([token({ name: "Existing" })]),
+      create_token: ({ request }) => created(request as CreateTokenRequest),
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("nav-all"));
+    await screen.findByTestId("all-authorizations-page");
+    await user.click(await screen.findByTestId("add-for-user"));
+    await user.click(screen.getByTestId("access-limited"));
+
+    // For oneself, only one's own permissions count.
+    await user.selectOptions(screen.getByTestId("token-owner"), "u1");
+    await user.click(screen.getByTestId("scope-audit:read"));
+    expect(screen.getByTestId("scope-audit:read")).toBeChecked();
+
+    // For Grace, her member role rules audit:read out, and the tick goes with it.
+    await user.selectOptions(screen.getByTestId("token-owner"), "u2");
+    const audit = screen.getByTestId("scope-audit:read");
+    await waitFor(() => {
+      expect(audit).toBeDisabled();
+    });
+    expect(audit).not.toBeChecked();
+    expect(audit).toHaveAccessibleDescription(
+      /Grace Hopper’s role does not have the View audit permission\./,
+    );
+    expect(screen.getByTestId("scope-users:read")).toBeDisabled();
+
+    await user.click(screen.getByTestId("scope-tokens:read"));
+    await user.type(screen.getByTestId("token-name"), "For Grace{Enter}");
+    await waitFor(() => {
+      expect(ipc.of("create_token")).toHaveLength(1);
+    });
+    expect(ipc.last("create_token")).toMatchObject({
+      request: { forUser: "u2", scopes: ["tokens:read"] },
+    });
+  });
+
+  it("checks only the actor when the roles cannot be listed, and shows Rust's refusal", async () => {
+    const message =
+      "The scope audit:read needs a right that Grace Hopper does not hold, so the token cannot get it.";
     const { ipc, user } = await openWith(
-      {},
+      { subject: GRACE, impersonating: true },
       {
+        list_roles: () => {
+          fail("permission_denied", "You may not list roles.");
+        },
         create_token: () => {
           fail("permission_denied", message);
         },
       },
     );
     await user.click(screen.getByTestId("access-limited"));
-    await user.click(screen.getByTestId("scope-audit:read"));
+    // One call for the header's role name, one for the dialog.
+    await waitFor(() => {
+      expect(ipc.of("list_roles")).toHaveLength(2);
+    });
+    const audit = screen.getByTestId("scope-audit:read");
+    expect(audit).toBeEnabled();
+    expect(audit).not.toHaveAccessibleDescription(/role does not have/);
+    await user.click(audit);
     await user.type(screen.getByTestId("token-name"), "Audit reader{Enter}");
     expect(await screen.findByTestId("field-error")).toHaveTextContent(message);
     expect(screen.getByRole("dialog", { name: "Add authorization" })).toBeInTheDocument();
     expect(ipc.of("create_token")).toHaveLength(1);
+  });
+
+  it("does not look up roles for one's own token", async () => {
+    const ipc = backend({ app_info: () => appInfo({}, {}) });
+    const { user } = await renderApp();
+    const before = ipc.of("list_roles").length;
+    await user.click(screen.getByTestId("add-authorization"));
+    await user.click(screen.getByTestId("access-limited"));
+    expect(screen.getByTestId("scope-audit:read")).toBeEnabled();
+    expect(ipc.of("list_roles")).toHaveLength(before);
   });
 });
 

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   createToken,
+  listRoles,
   listTenants,
   type ApiError,
   type CreatedToken,
@@ -8,6 +9,7 @@ import {
   type ExpiryPolicy,
   type ExpiryPreset,
   type Permissions,
+  type Role,
   type Scope,
   type Tenant,
   type User,
@@ -31,6 +33,8 @@ import { DialogActions } from "./DialogActions";
 
 interface AddDialogProps {
   policy: ExpiryPolicy;
+  /** The signed-in actor: when the token's owner is someone else, their role counts too. */
+  actor: User;
   /** The signed-in actor's permissions: a token never gets a scope its creator lacks. */
   permissions: Permissions;
   /** The session's subject: whose token this is unless `owners` lets one choose another. */
@@ -63,7 +67,10 @@ interface ScopeOption {
   scope: Scope;
   label: string;
   explanation: string;
-  /** The permission the creator needs to hand the scope on, and its name as Settings shows it. */
+  /**
+   * The permission both the creator and the token's owner need for the scope, and its name as
+   * Settings shows it.
+   */
   needs: keyof Permissions;
   needsLabel: string;
 }
@@ -127,8 +134,34 @@ function useTenants(wanted: boolean): Tenant[] | null {
   return wanted ? tenants : null;
 }
 
+/**
+ * The roles, to check what a token's owner may hold when that is not the actor: null while
+ * loading, when not wanted, or when they cannot be listed (then only the actor is checked).
+ */
+function useRoles(wanted: boolean): Role[] | null {
+  const [roles, setRoles] = useState<Role[] | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    listRoles().then(
+      (list) => {
+        if (current) setRoles(list);
+      },
+      () => {
+        // Rust still refuses a scope the owner lacks; the dialog then shows its message.
+        if (current) setRoles(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+  return wanted ? roles : null;
+}
+
 export function AddDialog({
   policy,
+  actor,
   permissions,
   subject,
   owners,
@@ -171,9 +204,19 @@ export function AddDialog({
     tenants: useId(),
   };
   const ownerProblem = owners && ownerId === "" ? "Choose who the authorization is for." : null;
+  // Whose token it is: the chosen user, or the session's subject (not the actor while impersonating).
+  const owner = owners ? owners.find((u) => u.id === ownerId) : subject;
 
-  // Scopes: only those the actor holds can be ticked; a limited token needs at least one.
-  const allowed = (o: ScopeOption) => permissions[o.needs];
+  // Scopes: only those both the actor and the owner hold can be ticked, as Rust requires; a
+  // limited token needs at least one. The owner's role is only looked up when it is not the actor.
+  const roles = useRoles(owners !== undefined || subject.id !== actor.id);
+  const ownerPermissions =
+    owner && owner.id !== actor.id
+      ? (roles?.find((r) => r.id === owner.role)?.permissions ?? null)
+      : null;
+  const actorHolds = (o: ScopeOption) => permissions[o.needs];
+  const ownerHolds = (o: ScopeOption) => ownerPermissions?.[o.needs] ?? true;
+  const allowed = (o: ScopeOption) => actorHolds(o) && ownerHolds(o);
   const chosenScopes = SCOPE_OPTIONS.filter((o) => allowed(o) && scopes.has(o.scope)).map(
     (o) => o.scope,
   );
@@ -182,8 +225,10 @@ export function AddDialog({
       ? "Choose at least one scope, or give the token full access."
       : null;
 
+  // The scope error is read with the box focus goes to: the first one that can be ticked.
+  const firstScope = SCOPE_OPTIONS.find(allowed)?.scope ?? SCOPE_OPTIONS[0]?.scope;
+
   // Tenants: some of the owner's; none ticked means all of them.
-  const owner = owners ? owners.find((u) => u.id === ownerId) : subject;
   const tenants = useTenants(
     owners ? owners.some((u) => u.tenantIds.length > 0) : subject.tenantIds.length > 0,
   );
@@ -476,7 +521,11 @@ export function AddDialog({
                     checked={ok && scopes.has(o.scope)}
                     disabled={!ok}
                     aria-invalid={localScopes ? true : undefined}
-                    aria-describedby={`${inputId}-hint`}
+                    aria-describedby={
+                      localScopes && o.scope === firstScope
+                        ? `${inputId}-hint ${ids.scopes}-error`
+                        : `${inputId}-hint`
+                    }
                     data-testid={`scope-${o.scope}`}
                     onChange={(e) => {
                       const on = e.target.checked;
@@ -494,7 +543,11 @@ export function AddDialog({
                     </label>
                     <p id={`${inputId}-hint`} className="hint">
                       {o.explanation}
-                      {ok ? null : ` Needs the ${o.needsLabel} permission, which your role does not have.`}
+                      {!actorHolds(o)
+                        ? ` Needs the ${o.needsLabel} permission, which your role does not have.`
+                        : !ownerHolds(o)
+                          ? ` ${owner?.displayName ?? "The owner"}’s role does not have the ${o.needsLabel} permission.`
+                          : null}
                     </p>
                   </div>
                 </div>

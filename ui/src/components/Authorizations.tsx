@@ -509,6 +509,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       {dialog?.kind === "add" && (
         <AddDialog
           policy={info.policy}
+          actor={session.actor}
           permissions={session.permissions}
           subject={info.user}
           owners={all ? owners : undefined}

@@ -170,6 +170,7 @@ describe("Test it", () => {
     const body = within(result).getByTestId("test-body");
     expect(body.tagName).toBe("PRE");
     expect(body).toHaveAttribute("tabindex", "0");
+    expect(within(result).getByRole("region", { name: "Response body" })).toBe(body);
     expect(body.textContent).toBe(ME_BODY);
     // The token is still only where the dialog already showed it.
     expect(result.innerHTML).not.toContain(SECRET);
@@ -208,7 +209,7 @@ describe("Test it", () => {
 
   it("shows that it is busy while the request runs", async () => {
     let answer: (value: unknown) => void = () => undefined;
-    const { user } = await createOne({
+    const { ipc, user } = await createOne({
       test_token: () =>
         new Promise((resolve) => {
           answer = resolve;
@@ -217,25 +218,45 @@ describe("Test it", () => {
     await user.click(screen.getByTestId("test-token"));
     const button = screen.getByTestId("test-token");
     expect(button).toHaveTextContent("Testing…");
-    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute("aria-disabled", "true");
     expect(button).toHaveAttribute("aria-busy", "true");
+    // Still focusable (not disabled), but a second press sends nothing while the first runs.
+    expect(button).toBeEnabled();
+    await user.click(button);
+    expect(ipc.of("test_token")).toHaveLength(1);
     answer({ url: ME_URL, status: 200, body: ME_BODY });
     await screen.findByTestId("test-result");
     expect(button).toHaveTextContent("Test it");
-    expect(button).toBeEnabled();
+    expect(button).not.toHaveAttribute("aria-disabled");
+    expect(button).not.toHaveAttribute("aria-busy");
   });
 
-  it("is reachable and usable with the keyboard", async () => {
+  it("is reachable and usable with the keyboard, and keeps focus while it runs", async () => {
+    let answer: (value: unknown) => void = () => undefined;
     const { ipc, user } = await createOne({
-      test_token: () => ({ url: ME_URL, status: 200, body: ME_BODY }),
+      test_token: () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
     });
     expect(screen.getByTestId("copy-token")).toHaveFocus();
     await user.tab();
     expect(screen.getByTestId("save-keyring")).toHaveFocus();
     await user.tab();
-    expect(screen.getByRole("button", { name: "Test it" })).toHaveFocus();
+    const button = screen.getByRole("button", { name: "Test it" });
+    expect(button).toHaveFocus();
     await user.keyboard("{Enter}");
-    expect(await screen.findByTestId("test-status")).toHaveTextContent("200 OK");
+    // Busy, but not disabled: a disabled button would drop focus to the page in a browser.
+    expect(button).toHaveAttribute("aria-disabled", "true");
+    expect(button).not.toHaveAttribute("disabled");
+    expect(button).toHaveFocus();
+    await user.keyboard("{Enter}");
+    expect(ipc.of("test_token")).toHaveLength(1);
+
+    answer({ url: ME_URL, status: 200, body: ME_BODY });
+    expect(await screen.findByText(/^200 OK/)).toBe(screen.getByTestId("test-status"));
+    expect(button).toHaveFocus();
+    expect(button).not.toHaveAttribute("aria-disabled");
     expect(ipc.of("test_token")).toHaveLength(1);
   });
 });

@@ -227,10 +227,12 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
 
       <div className="test-it">
         <div className="test-it-row">
+          {/* aria-disabled, not disabled: a disabled button would drop keyboard focus to the
+              page while the request runs; test() ignores presses until it is done. */}
           <button
             type="button"
             className="button"
-            disabled={testing}
+            aria-disabled={testing ? true : undefined}
             aria-busy={testing ? true : undefined}
             aria-describedby={`${ids.test}-hint`}
             data-testid="test-token"
@@ -259,10 +261,15 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
                 {testResult.url}
               </code>
             </p>
+            <p id={`${ids.test}-body`} className="test-body-label muted">
+              Response body
+            </p>
+            {/* Focusable so it can be scrolled from the keyboard; a region, so it has a name. */}
             <pre
               className="code test-body"
+              role="region"
               tabIndex={0}
-              aria-label="Response body"
+              aria-labelledby={`${ids.test}-body`}
               data-testid="test-body"
             >
               <code>{testResult.body}</code>

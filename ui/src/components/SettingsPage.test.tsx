@@ -308,16 +308,20 @@ describe("the verification service", () => {
     await user.clear(screen.getByTestId("service-port"));
     await user.type(screen.getByTestId("service-port"), "9000");
     await user.click(screen.getByTestId("service-save"));
+    expect(ipc.of("update_service_settings")).toHaveLength(1);
     expect(ipc.last("update_service_settings")).toEqual({
       settings: { enabled: true, bind: "[::1]:9000", extraSchemes: [] },
     });
+    expect(await screen.findByTestId("service-saved")).toBeInTheDocument();
 
     // Typed with its brackets, it is not bracketed twice.
     await user.clear(address);
     await user.click(address);
     await user.paste("[::1]");
     await user.click(screen.getByTestId("service-save"));
-    expect(ipc.last("update_service_settings")).toEqual({
+    const calls = ipc.of("update_service_settings");
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args).toEqual({
       settings: { enabled: true, bind: "[::1]:9000", extraSchemes: [] },
     });
     expect(await screen.findByTestId("service-state")).toHaveTextContent(
@@ -354,6 +358,19 @@ describe("the verification service", () => {
     expect(within(section()).getByTestId("field-error")).toHaveTextContent(
       "Enter the address without the port; the port has its own field.",
     );
+
+    // Rust reads the bind as an IP address and a port: host names and malformed addresses fail.
+    for (const bad of ["localhost", "my-host.local", "256.0.0.1", "127.0.0.01", "1:2:3", "::1::"]) {
+      await user.clear(address);
+      await user.type(address, bad);
+      expect(screen.queryByTestId("service-warning")).not.toBeInTheDocument();
+      await user.click(screen.getByTestId("service-save"));
+      expect(within(section()).getByTestId("field-error")).toHaveTextContent(
+        "Use an IP address such as 127.0.0.1 or ::1.",
+      );
+      expect(address).toHaveAttribute("aria-invalid", "true");
+      expect(address).toHaveFocus();
+    }
     expect(ipc.of("update_service_settings")).toHaveLength(0);
   });
 
@@ -386,16 +403,17 @@ describe("the verification service", () => {
       update_service_settings: ({ settings }) => applied(settings as ServiceSettings),
     });
     const address = screen.getByTestId("service-address");
-    for (const remote of ["0.0.0.0", "192.168.1.20", "::", "2001:db8::1"]) {
+    for (const remote of ["0.0.0.0", "192.168.1.20", "::", "2001:db8::1", "::ffff:10.0.0.1"]) {
       await user.clear(address);
       await user.type(address, remote);
       const warning = screen.getByTestId("service-warning");
       expect(warning).toHaveTextContent(WARNING);
       expect(warning).not.toHaveAttribute("role", "alert");
     }
-    for (const local of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "LocalHost"]) {
+    for (const local of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"]) {
       await user.clear(address);
-      await user.type(address, local);
+      await user.click(address);
+      await user.paste(local);
       expect(screen.queryByTestId("service-warning")).not.toBeInTheDocument();
     }
 
@@ -451,5 +469,7 @@ describe("the verification service", () => {
     await user.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findByTestId("service-state")).toHaveTextContent(/^Off$/);
     expect(screen.queryByTestId("service-load-error")).not.toBeInTheDocument();
+    // The button went with the alert; focus stays in the section, on its heading.
+    expect(within(section()).getByRole("heading", { name: "Verification service" })).toHaveFocus();
   });
 });

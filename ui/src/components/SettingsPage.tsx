@@ -468,14 +468,61 @@ function joinBind(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** 127.x.x.x, ::1 (however written) and localhost stay on this machine. */
+/** An IPv4 literal as Rust reads one (four decimal parts, 0 to 255, no leading zeros), or null. */
+function ipv4Parts(text: string): [number, number, number, number] | null {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p))) return null;
+  const [a = 0, b = 0, c = 0, d = 0] = parts.map(Number);
+  return [a, b, c, d].every((n) => n <= 255) ? [a, b, c, d] : null;
+}
+
+/** The 16-bit groups of "1:2::3" or "::1.2.3.4" (the IPv4 part only at the end), or null. */
+function hexGroups(text: string, v4Last: boolean): number[] | null {
+  if (text === "") return [];
+  const pieces = text.split(":");
+  const groups: number[] = [];
+  for (const [i, piece] of pieces.entries()) {
+    const v4 = v4Last && i === pieces.length - 1 ? ipv4Parts(piece) : null;
+    if (v4) groups.push(v4[0] * 256 + v4[1], v4[2] * 256 + v4[3]);
+    else if (/^[0-9a-f]{1,4}$/i.test(piece)) groups.push(parseInt(piece, 16));
+    else return null;
+  }
+  return groups;
+}
+
+/** An IPv6 literal (without brackets; a numeric zone allowed) as its eight groups, or null. */
+function ipv6Groups(text: string): number[] | null {
+  const address = text.replace(/%\d+$/, "");
+  const halves = address.split("::");
+  if (halves.length === 1) {
+    const groups = hexGroups(address, true);
+    return groups?.length === 8 ? groups : null;
+  }
+  if (halves.length !== 2) return null;
+  const head = hexGroups(halves[0] ?? "", false);
+  const tail = hexGroups(halves[1] ?? "", true);
+  // "::" stands for at least one group of zeros.
+  if (!head || !tail || head.length + tail.length > 7) return null;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** Rust reads the bind as a socket address: an IP literal, never a host name. */
+function isIpLiteral(address: string): boolean {
+  const a = bareAddress(address);
+  return ipv4Parts(a) !== null || ipv6Groups(a) !== null;
+}
+
+/** 127.x.x.x and ::1 (however written, or mapped as ::ffff:127.x.x.x) stay on this machine. */
 function isLoopback(address: string): boolean {
-  const a = bareAddress(address).toLowerCase();
+  const a = bareAddress(address);
+  const v4 = ipv4Parts(a);
+  if (v4) return v4[0] === 127;
+  const v6 = ipv6Groups(a);
+  if (!v6) return false;
+  const zeros = (from: number, to: number) => v6.slice(from, to).every((g) => g === 0);
   return (
-    a === "localhost" ||
-    a === "::1" ||
-    /^(0{1,4}:){7}0{0,3}1$/.test(a) ||
-    /^(::ffff:)?127(\.\d{1,3}){3}$/.test(a)
+    (zeros(0, 7) && v6[7] === 1) ||
+    (zeros(0, 5) && v6[5] === 0xffff && Math.floor((v6[6] ?? 0) / 256) === 127)
   );
 }
 
@@ -485,6 +532,7 @@ function addressProblem(address: string): string | null {
   if (address.includes("]:") || address.split(":").length === 2) {
     return "Enter the address without the port; the port has its own field.";
   }
+  if (!isIpLiteral(address)) return "Use an IP address such as 127.0.0.1 or ::1.";
   return null;
 }
 
@@ -545,7 +593,8 @@ function ServiceState({ status }: { status: ServiceStatus }) {
 }
 
 function LoopbackWarning({ address }: { address: string }) {
-  if (bareAddress(address) === "" || isLoopback(address)) return null;
+  // Only for an address Rust would take: anything else gets a field error on saving.
+  if (!isIpLiteral(address) || isLoopback(address)) return null;
   return (
     <p className="warning service-warning" role="status" data-testid="service-warning">
       {NOT_LOOPBACK}
@@ -592,6 +641,7 @@ function ServiceSection({ canManage }: { canManage: boolean }) {
   const [saved, setSaved] = useState(false);
   const addressRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const ids = { heading: useId(), enabled: useId() };
 
   useEffect(() => {
@@ -656,6 +706,8 @@ function ServiceSection({ canManage }: { canManage: boolean }) {
       <Alert
         testId="service-load-error"
         onRetry={() => {
+          // The alert and its button go away: keep focus in the section, on its heading.
+          headingRef.current?.focus();
           setLoadError(null);
           setAttempt((n) => n + 1);
         }}
@@ -781,7 +833,7 @@ function ServiceSection({ canManage }: { canManage: boolean }) {
       aria-labelledby={ids.heading}
       data-testid="service-section"
     >
-      <h2 id={ids.heading} className="section-heading">
+      <h2 ref={headingRef} id={ids.heading} className="section-heading" tabIndex={-1}>
         Verification service
       </h2>
       <p className="muted">

@@ -1,12 +1,13 @@
 // Tenants (clients, companies) on the Users page: who may be grouped under which, with member
 // counts taken from the users already listed. Only for those who manage users.
-import { useRef, useState, type SyntheticEvent } from "react";
+import { useRef, useState, type ReactNode, type SyntheticEvent } from "react";
 import { createTenant, renameTenant, type ApiError, type Tenant, type User } from "../api";
 import { formatDate } from "../lib/format";
 import { nameProblem } from "../lib/validate";
 import { Alert } from "./Alert";
 import { DataTable } from "./DataTable";
 import { DialogActions } from "./DialogActions";
+import { Loading } from "./Loading";
 import { Modal } from "./Modal";
 import { SmallButton } from "./SmallButton";
 import { TextField } from "./TextField";
@@ -37,15 +38,77 @@ const TENANT_COLUMNS = [
 ];
 
 interface TenantsSectionProps {
-  tenants: Tenant[];
+  /** null until they have been listed. */
+  tenants: Tenant[] | null;
   users: User[];
+  /** Why the tenants could not be listed: shown here only, the rest of the page still works. */
+  loadError?: string | null | undefined;
+  /** Lists the tenants again after `loadError`. */
+  onRetry?: (() => void) | undefined;
   /** A tenant was added or renamed. */
   onSaved: (tenant: Tenant) => void;
 }
 
-export function TenantsSection({ tenants, users, onSaved }: TenantsSectionProps) {
+export function TenantsSection({ tenants, users, loadError, onRetry, onSaved }: TenantsSectionProps) {
   // null: closed; "add": a new tenant; a Tenant: rename it.
   const [dialog, setDialog] = useState<"add" | Tenant | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  let body: ReactNode;
+  if (loadError) {
+    body = (
+      <Alert
+        testId="tenants-error"
+        onRetry={
+          onRetry &&
+          (() => {
+            // The alert and its button go away: keep focus in the section, on its heading.
+            headingRef.current?.focus();
+            onRetry();
+          })
+        }
+      >
+        {loadError}
+      </Alert>
+    );
+  } else if (tenants === null) {
+    body = <Loading />;
+  } else if (tenants.length === 0) {
+    body = (
+      <p className="muted" data-testid="no-tenants">
+        No tenants yet.
+      </p>
+    );
+  } else {
+    body = (
+      <DataTable label="Tenants" className="tenants" columns={TENANT_COLUMNS}>
+        {tenants.map((t) => (
+          <tr key={t.id} data-testid="tenant-row" data-tenant-id={t.id}>
+            <td className="col-name">
+              <div className="token-name" data-testid="tenant-name">
+                {t.name}
+              </div>
+            </td>
+            <td data-testid="tenant-members">{memberCount(t, users)}</td>
+            <td className="nowrap">{formatDate(t.createdAt)}</td>
+            <td className="col-actions">
+              <div className="row-actions">
+                <SmallButton
+                  aria-label={`Rename ${t.name}`}
+                  data-testid="rename-tenant-button"
+                  onClick={() => {
+                    setDialog(t);
+                  }}
+                >
+                  Rename
+                </SmallButton>
+              </div>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+    );
+  }
 
   return (
     <section
@@ -54,55 +117,26 @@ export function TenantsSection({ tenants, users, onSaved }: TenantsSectionProps)
       data-testid="tenants-section"
     >
       <div className="section-header">
-        <h2 id="tenants-heading" className="section-heading">
+        <h2 ref={headingRef} id="tenants-heading" className="section-heading" tabIndex={-1}>
           Tenants
         </h2>
-        <SmallButton
-          data-testid="add-tenant"
-          onClick={() => {
-            setDialog("add");
-          }}
-        >
-          Add tenant
-        </SmallButton>
+        {tenants !== null && !loadError && (
+          <SmallButton
+            data-testid="add-tenant"
+            onClick={() => {
+              setDialog("add");
+            }}
+          >
+            Add tenant
+          </SmallButton>
+        )}
       </div>
       <p className="muted">
         Clients or companies users work for. A user&rsquo;s first tenant becomes the one they work
         in; change memberships with Tenants… on a user&rsquo;s row.
       </p>
 
-      {tenants.length === 0 ? (
-        <p className="muted" data-testid="no-tenants">
-          No tenants yet.
-        </p>
-      ) : (
-        <DataTable label="Tenants" className="tenants" columns={TENANT_COLUMNS}>
-          {tenants.map((t) => (
-            <tr key={t.id} data-testid="tenant-row" data-tenant-id={t.id}>
-              <td className="col-name">
-                <div className="token-name" data-testid="tenant-name">
-                  {t.name}
-                </div>
-              </td>
-              <td data-testid="tenant-members">{memberCount(t, users)}</td>
-              <td className="nowrap">{formatDate(t.createdAt)}</td>
-              <td className="col-actions">
-                <div className="row-actions">
-                  <SmallButton
-                    aria-label={`Rename ${t.name}`}
-                    data-testid="rename-tenant-button"
-                    onClick={() => {
-                      setDialog(t);
-                    }}
-                  >
-                    Rename
-                  </SmallButton>
-                </div>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+      {body}
 
       {dialog !== null && (
         <TenantDialog

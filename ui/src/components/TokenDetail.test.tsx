@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { TokenMeta, TokenUsage, UsageDay } from "../api";
+import type { Tenant, TokenMeta, TokenUsage, UsageDay } from "../api";
 import { DAY, backend, fail, page, token } from "../test/fixtures";
 import { renderApp } from "../test/render";
 import { TokenDetail } from "./TokenDetail";
@@ -61,8 +61,11 @@ describe("the token detail panel", () => {
       scopes: ["tokens:read", "audit:read"],
       tenantIds: ["ten-7", "ten-9"],
     });
+    const acme: Tenant = { id: "ten-7", name: "Acme Corp", createdAt: 0 };
     const ipc = backend({
       list_tokens: () => page([token({ id: "t1", name: "CI deploy" }), grace]),
+      // ten-9 is not listed (deleted, or not visible): its id is shown instead.
+      list_tenants: () => [{ id: "ten-1", name: "Globex", createdAt: 0 }, acme],
       token_usage: ({ id }) =>
         id === "t2"
           ? usage(grace, {
@@ -86,9 +89,11 @@ describe("the token detail panel", () => {
     expect(within(item("detail-access")).getAllByRole("listitem").map((li) => li.textContent)).toEqual(
       ["tokens:read", "audit:read"],
     );
-    expect(within(item("detail-tenants")).getAllByRole("listitem").map((li) => li.textContent)).toEqual(
-      ["ten-7", "ten-9"],
-    );
+    await waitFor(() => {
+      expect(
+        within(item("detail-tenants")).getAllByRole("listitem").map((li) => li.textContent),
+      ).toEqual(["Acme Corp", "ten-9"]);
+    });
     expect(item("detail-description")).toHaveTextContent(/^Her dev machine$/);
     expect(within(item("detail-kind")).getByText("Impersonation")).toHaveClass("pill", "pill-impersonation");
     expect(item("detail-status")).toHaveTextContent(/^Active$/);
@@ -115,6 +120,23 @@ describe("the token detail panel", () => {
     expect(within(details).getByTestId("detail-last-used")).toHaveTextContent(/^Never$/);
     expect(within(details).getByTestId("detail-kind")).toHaveTextContent(/^Personal$/);
     expect(within(details).queryByText("Impersonation")).not.toBeInTheDocument();
+  });
+
+  it("shows the tenant ids when the tenants cannot be listed", async () => {
+    const meta = token({ name: "Limited", tenantIds: ["ten-7"] });
+    const ipc = backend({
+      token_usage: () => usage(meta),
+      list_tenants: () => {
+        fail("permission_denied", "You may not list tenants.");
+      },
+    });
+    renderDetail(meta);
+    const tenants = await screen.findByTestId("detail-tenants");
+    await waitFor(() => {
+      expect(ipc.of("list_tenants")).toHaveLength(1);
+    });
+    expect(within(tenants).getByRole("listitem")).toHaveTextContent(/^ten-7$/);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("opens for a revoked row too and shows when and why it was revoked", async () => {
@@ -233,8 +255,11 @@ describe("the token detail panel", () => {
 
     failing = false;
     await user.click(within(alert).getByRole("button", { name: "Try again" }));
+    // The button went with the alert: focus stays in the dialog, on Close.
+    expect(screen.getByTestId("detail-close")).toHaveFocus();
     expect(await screen.findByTestId("detail-user-agent")).toHaveTextContent("ua/1");
     expect(screen.queryByTestId("detail-error")).not.toBeInTheDocument();
+    expect(screen.getByTestId("detail-close")).toHaveFocus();
     expect(ipc.of("token_usage").map((c) => c.args)).toEqual([{ id: "t5" }, { id: "t5" }]);
   });
 

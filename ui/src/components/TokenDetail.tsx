@@ -1,7 +1,14 @@
 // The detail panel of one authorization: everything known about it, where it was last used
 // from, and its uses on each of the last 30 days.
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { tokenUsage, type ApiError, type TokenMeta, type TokenUsage } from "../api";
+import {
+  listTenants,
+  tokenUsage,
+  type ApiError,
+  type Tenant,
+  type TokenMeta,
+  type TokenUsage,
+} from "../api";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { Alert } from "./Alert";
 import { Loading } from "./Loading";
@@ -67,6 +74,45 @@ function List({ items }: { items: readonly string[] }) {
 
 const NOT_RECORDED = <span className="muted">Not recorded</span>;
 
+/** Names for the tenants a token is limited to: null while loading, when not wanted or refused. */
+function useTenants(wanted: boolean): Tenant[] | null {
+  const [tenants, setTenants] = useState<Tenant[] | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    listTenants().then(
+      (list) => {
+        if (current) setTenants(list);
+      },
+      () => {
+        // Not fatal: the ids are shown instead of names.
+        if (current) setTenants(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+  return wanted ? tenants : null;
+}
+
+function TenantList({ ids }: { ids: readonly string[] }) {
+  const tenants = useTenants(ids.length > 0);
+  if (ids.length === 0) return <span className="muted">None</span>;
+  return (
+    <ul className="detail-codes">
+      {ids.map((id) => {
+        const name = tenants?.find((t) => t.id === id)?.name;
+        return (
+          <li key={id} data-tenant-id={id}>
+            {name === undefined ? <code>{id}</code> : <span className="detail-name">{name}</span>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 function Details({ usage, now }: { usage: TokenUsage; now: number }) {
   const t = usage.token;
   return (
@@ -115,7 +161,7 @@ function Details({ usage, now }: { usage: TokenUsage; now: number }) {
           {t.scopes === null ? "Full access" : <List items={t.scopes} />}
         </Item>
         <Item label="Tenants" testId="detail-tenants">
-          {t.tenantIds === null ? "All" : <List items={t.tenantIds} />}
+          {t.tenantIds === null ? "All" : <TenantList ids={t.tenantIds} />}
         </Item>
       </dl>
       <h3 className="section-title detail-usage-title">Last {usage.days.length} days</h3>
@@ -169,6 +215,8 @@ export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailPro
           <Alert
             testId="detail-error"
             onRetry={() => {
+              // The alert and its button go away: focus stays in the dialog, on Close.
+              closeRef.current?.focus();
               setAttempt((a) => a + 1);
             }}
           >

@@ -625,6 +625,47 @@ describe("tenants", () => {
     expect(within(removed).getByTestId("user-tenants")).toHaveTextContent("Acme Corp");
   });
 
+  it("shows the users when the tenants cannot be listed, with the failure in the Tenants section only", async () => {
+    let failing = true;
+    const ipc = backend({
+      list_users: () => [IN_ACME, IN_BOTH],
+      list_tenants: () => {
+        if (failing) fail("database_busy", "The database is busy.");
+        return [GLOBEX, ACME];
+      },
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("nav-users"));
+    await screen.findByTestId("users-page");
+    expect(await screen.findAllByTestId("user-row")).toHaveLength(2);
+
+    const section = screen.getByTestId("tenants-section");
+    const alert = await within(section).findByTestId("tenants-error");
+    expect(alert).toHaveTextContent("The database is busy.");
+    // The page itself loaded: no page-wide alert, the users and their roles are listed.
+    expect(screen.queryByTestId("error-alert")).not.toBeInTheDocument();
+    expect(screen.getAllByRole("alert")).toEqual([alert]);
+    expect(within(userRow("grace@example.com")).getByText("Member")).toBeInTheDocument();
+    expect(screen.getByTestId("add-user")).toBeEnabled();
+    // Without the tenants, memberships show as ids and cannot be changed here.
+    expect(within(userRow("ada@example.com")).getByTestId("user-tenants")).toHaveTextContent("t1");
+    expect(screen.queryByTestId("tenants-button")).not.toBeInTheDocument();
+    expect(within(section).queryByTestId("add-tenant")).not.toBeInTheDocument();
+
+    failing = false;
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+    expect(within(section).getByRole("heading", { name: "Tenants" })).toHaveFocus();
+    expect(await within(section).findAllByTestId("tenant-row")).toHaveLength(2);
+    expect(screen.queryByTestId("tenants-error")).not.toBeInTheDocument();
+    expect(within(userRow("ada@example.com")).getByTestId("user-tenants")).toHaveTextContent(
+      "Acme Corp",
+    );
+    expect(within(userRow("ada@example.com")).getByTestId("tenants-button")).toBeInTheDocument();
+    expect(within(section).getByRole("heading", { name: "Tenants" })).toHaveFocus();
+    expect(ipc.of("list_tenants")).toHaveLength(2);
+    expect(ipc.of("list_users")).toHaveLength(1);
+  });
+
   it("is hidden, with the Tenants column, from someone who does not manage users", async () => {
     const ipc = backend({
       list_tenants: () => [ACME],

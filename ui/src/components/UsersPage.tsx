@@ -88,7 +88,10 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   const manageTenants = session.permissions.manageUsers;
   const [users, setUsers] = useState<User[] | null>(null);
   const [roles, setRoles] = useState<Role[]>([]);
-  const [tenants, setTenants] = useState<Tenant[]>([]);
+  /** null until listed; loaded on their own, so a failure only affects the Tenants section. */
+  const [tenants, setTenants] = useState<Tenant[] | null>(null);
+  const [tenantsError, setTenantsError] = useState<string | null>(null);
+  const [tenantReloads, setTenantReloads] = useState(0);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
@@ -99,12 +102,11 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
 
   useEffect(() => {
     let current = true;
-    Promise.all([listUsers(), listRoles(), manageTenants ? listTenants() : []]).then(
-      ([u, r, t]) => {
+    Promise.all([listUsers(), listRoles()]).then(
+      ([u, r]) => {
         if (!current) return;
         setUsers(u);
         setRoles(r);
-        setTenants(sortTenants(t));
         setLoadError(null);
       },
       (e: unknown) => {
@@ -114,7 +116,25 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
     return () => {
       current = false;
     };
-  }, [reloads, manageTenants]);
+  }, [reloads]);
+
+  useEffect(() => {
+    if (!manageTenants) return;
+    let current = true;
+    listTenants().then(
+      (t) => {
+        if (!current) return;
+        setTenants(sortTenants(t));
+        setTenantsError(null);
+      },
+      (e: unknown) => {
+        if (current) setTenantsError((e as ApiError).message);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [reloads, tenantReloads, manageTenants]);
 
   const roleName = (id: string) => roles.find((r) => r.id === id)?.name ?? id;
   // The memberships dialog shows the row as listed, so each saved change appears in both.
@@ -246,7 +266,7 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                 <td className="nowrap">{roleName(u.role)}</td>
                 {manageTenants && (
                   <td data-testid="user-tenants">
-                    <UserTenants user={u} tenants={tenants} />
+                    <UserTenants user={u} tenants={tenants ?? []} />
                   </td>
                 )}
                 <td>
@@ -277,7 +297,7 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                     >
                       Edit
                     </SmallButton>
-                    {manageTenants && (
+                    {manageTenants && tenants !== null && (
                       <SmallButton
                         aria-label={`Tenants of ${u.displayName}`}
                         data-testid="tenants-button"
@@ -352,8 +372,13 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
         <TenantsSection
           tenants={tenants}
           users={users}
+          loadError={tenantsError}
+          onRetry={() => {
+            setTenantsError(null);
+            setTenantReloads((n) => n + 1);
+          }}
           onSaved={(t) => {
-            setTenants((list) => upsertTenant(list, t));
+            setTenants((list) => upsertTenant(list ?? [], t));
           }}
         />
       )}
@@ -385,7 +410,7 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
           returnFocus={() => rowButton(dialog.user.id, "set-password-button")}
         />
       )}
-      {dialog?.kind === "tenants" && tenantsUser && (
+      {dialog?.kind === "tenants" && tenantsUser && tenants !== null && (
         <MembershipsDialog
           user={tenantsUser}
           tenants={tenants}
