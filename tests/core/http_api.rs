@@ -787,6 +787,47 @@ async fn tenants_limit_tokens_and_the_active_tenant_can_be_switched() {
     assert_eq!(r.body["tenant"], globex.id.as_str());
     assert_eq!(r.body["tenants"], json!([globex.id]));
 
+    // An admin's token limited to Globex lists only Globex.
+    let admin_user = person(td, &owner, "Ann", "admin");
+    td.set_tenant_member(&owner, &globex.id, &admin_user.id, true)
+        .unwrap();
+    let admin_globex = srv.token_with(
+        &owner,
+        CreateTokenRequest {
+            tenant_ids: Some(vec![globex.id.clone()]),
+            ..req_for("ann globex", &admin_user)
+        },
+    );
+    let admin_all = srv.token_with(&owner, req_for("ann all", &admin_user));
+    let names = |r: &Resp| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tenants",
+            "/api/tenants",
+            Some(&admin_globex),
+            Body::None,
+        )
+        .await;
+    assert_eq!(names(&r), ["Globex"]);
+    let r = srv
+        .call(
+            Method::GET,
+            "/api/tenants",
+            "/api/tenants",
+            Some(&admin_all),
+            Body::None,
+        )
+        .await;
+    assert_eq!(names(&r), ["Acme", "Globex"]);
+
     // Switching: a token limited to Globex cannot switch to Acme; a full token can.
     let to = |t: &Tenant| format!("/api/users/{}/active-tenant/{}", ada.id, t.id);
     let template = "/api/users/{id}/active-tenant/{tenant_id}";

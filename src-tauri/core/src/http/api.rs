@@ -503,7 +503,7 @@ pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer
 
 #[utoipa::path(get, path = "/api/tenants", tag = "users", security(("bearer" = [])),
     responses(
-        (status = 200, description = "Every tenant (admins) or the user's own", body = Vec<Tenant>),
+        (status = 200, description = "Every tenant (admins) or the user's own; only its own for a token limited to tenants", body = Vec<Tenant>),
         (status = 401, description = "Not an active token", body = OAuthError),
         (status = 403, description = "Missing users:read", body = Forbidden),
     ))]
@@ -513,7 +513,12 @@ pub async fn list_tenants(
 ) -> Answer<Json<Vec<Tenant>>> {
     need(&v, Scope::UsersRead)?;
     let (td, s) = (st.td.clone(), v.session());
-    Ok(Json(blocking(move || td.list_tenants(&s)).await?))
+    let mut all = blocking(move || td.list_tenants(&s)).await?;
+    // A token limited to tenants sees only those, even when its owner may see every tenant.
+    if v.token.tenant_ids.is_some() {
+        all.retain(|t| v.tenants.iter().any(|x| x.id == t.id));
+    }
+    Ok(Json(all))
 }
 
 /// The audit log, newest first.
