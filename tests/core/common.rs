@@ -54,12 +54,7 @@ pub fn req(name: &str) -> CreateTokenRequest {
 use tokendesk_core::model::{NewUser, Session, User, UserKind};
 
 pub fn session_of(u: &User) -> Session {
-    Session {
-        actor_id: u.id.clone(),
-        subject_id: u.id.clone(),
-        local_owner: false,
-        via_token: None,
-    }
+    Session::of_user(&u.id)
 }
 
 /// Creates a person with `role` (as the owner) and returns them.

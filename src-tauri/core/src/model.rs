@@ -460,6 +460,18 @@ pub struct Session {
     pub via_token: Option<ViaToken>,
 }
 
+impl Session {
+    /// A user acting for themselves, signed in with their password (not the local owner).
+    pub fn of_user(id: &str) -> Session {
+        Session {
+            actor_id: id.to_string(),
+            subject_id: id.to_string(),
+            local_owner: false,
+            via_token: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViaToken {
     pub id: String,

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   createToken,
   listRoles,
@@ -14,6 +14,7 @@ import {
   type Tenant,
   type User,
 } from "../api";
+import { useOptional } from "./useOptional";
 import {
   DAY,
   PRESET_DURATIONS,
@@ -111,52 +112,22 @@ function presetFrom(value: string): ExpiryPreset | null {
   return Object.hasOwn(PRESET_LABELS, value) ? (value as ExpiryPreset) : null;
 }
 
-/** The tenants the section offers: null while loading, or when it cannot be shown. */
+/**
+ * The tenants the section offers (null while loading, or when they cannot be listed: without
+ * names there is nothing sensible to offer, so the section stays hidden and the token gets all
+ * of its owner's tenants).
+ */
 function useTenants(wanted: boolean): Tenant[] | null {
-  const [tenants, setTenants] = useState<Tenant[] | null>(null);
-  useEffect(() => {
-    if (!wanted) return;
-    let current = true;
-    listTenants().then(
-      (list) => {
-        if (current) setTenants(list);
-      },
-      () => {
-        // Without names there is nothing sensible to offer: the section stays hidden and the
-        // token gets all of its owner's tenants.
-        if (current) setTenants(null);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [wanted]);
-  return wanted ? tenants : null;
+  return useOptional(wanted, listTenants);
 }
 
 /**
  * The roles, to check what a token's owner may hold when that is not the actor: null while
- * loading, when not wanted, or when they cannot be listed (then only the actor is checked).
+ * loading, when not wanted, or when they cannot be listed (then only the actor is checked, and
+ * Rust still refuses a scope the owner lacks).
  */
 function useRoles(wanted: boolean): Role[] | null {
-  const [roles, setRoles] = useState<Role[] | null>(null);
-  useEffect(() => {
-    if (!wanted) return;
-    let current = true;
-    listRoles().then(
-      (list) => {
-        if (current) setRoles(list);
-      },
-      () => {
-        // Rust still refuses a scope the owner lacks; the dialog then shows its message.
-        if (current) setRoles(null);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [wanted]);
-  return wanted ? roles : null;
+  return useOptional(wanted, listRoles);
 }
 
 export function AddDialog({

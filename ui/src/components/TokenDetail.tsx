@@ -9,6 +9,7 @@ import {
   type TokenMeta,
   type TokenUsage,
 } from "../api";
+import { useOptional } from "./useOptional";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { Alert } from "./Alert";
 import { Loading } from "./Loading";
@@ -74,26 +75,9 @@ function List({ items }: { items: readonly string[] }) {
 
 const NOT_RECORDED = <span className="muted">Not recorded</span>;
 
-/** Names for the tenants a token is limited to: null while loading, when not wanted or refused. */
+/** Names for the tenants a token is limited to; without them (loading, refused) ids are shown. */
 function useTenants(wanted: boolean): Tenant[] | null {
-  const [tenants, setTenants] = useState<Tenant[] | null>(null);
-  useEffect(() => {
-    if (!wanted) return;
-    let current = true;
-    listTenants().then(
-      (list) => {
-        if (current) setTenants(list);
-      },
-      () => {
-        // Not fatal: the ids are shown instead of names.
-        if (current) setTenants(null);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [wanted]);
-  return wanted ? tenants : null;
+  return useOptional(wanted, listTenants);
 }
 
 function TenantList({ ids }: { ids: readonly string[] }) {

@@ -115,10 +115,6 @@ fn need_full(v: &Verified) -> Answer<()> {
     }
 }
 
-fn client_of(c: &ConnectInfo<SocketAddr>) -> String {
-    c.0.ip().to_string()
-}
-
 /// Liveness, without authentication (also the benchmark's no-op baseline).
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, description = "The service is up", body = String, content_type = "text/plain")))]
@@ -452,7 +448,7 @@ pub async fn exchange(
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     let c = json_body(body)?;
-    let client = client_of(&ConnectInfo(addr));
+    let client = addr.ip().to_string();
     let td = st.td.clone();
     let created = blocking(move || {
         td.exchange_credentials(&c.email, &c.password, Some(&client), c.name.as_deref())

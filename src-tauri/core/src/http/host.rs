@@ -53,11 +53,11 @@ impl Host {
     }
 
     pub fn status(&self, settings: &ServiceSettings) -> ServiceStatus {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let url = self.url();
         ServiceStatus {
             settings: settings.clone(),
-            running: running.is_some(),
-            url: running.as_ref().map(|r| format!("http://{}", r.addr)),
+            running: url.is_some(),
+            url,
             error: self.error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         }
     }

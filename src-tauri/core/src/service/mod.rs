@@ -676,22 +676,35 @@ impl Tokendesk {
             if t.revoked_at.is_some() {
                 return Err(Error::AlreadyRevoked);
             }
-            tokens::revoke(tx, id, now, &s.actor_id, reason.as_deref())?;
-            self.audit(
-                tx,
-                s,
-                "token.revoked",
-                Some(id),
-                json!({ "name": t.name, "reason": reason, "owner_id": t.owner_id }),
-            )?;
-            t.revoked_at = Some(now);
-            t.revoked_by = Some(s.actor_id.clone());
-            t.revoke_reason = reason.clone();
-            t.status = TokenStatus::Revoked;
+            self.revoke_row(tx, s, &mut t, now, reason.clone(), false)?;
             Ok(t)
         })?;
         log::info!("token {id} revoked");
         Ok(meta)
+    }
+
+    /// Revokes `t` in the transaction and audits it; `t` then reads as revoked. The one place
+    /// a revoke is written, whether by a manager or (RFC 7009) by whoever holds the token.
+    fn revoke_row(
+        &self,
+        tx: &Connection,
+        s: &Session,
+        t: &mut TokenMeta,
+        now: Millis,
+        reason: Option<String>,
+        by_possession: bool,
+    ) -> Result<()> {
+        tokens::revoke(tx, &t.id, now, &s.actor_id, reason.as_deref())?;
+        let mut details = json!({ "name": t.name, "reason": reason, "owner_id": t.owner_id });
+        if by_possession {
+            details["by_possession"] = true.into();
+        }
+        self.audit(tx, s, "token.revoked", Some(&t.id), details)?;
+        t.revoked_at = Some(now);
+        t.revoked_by = Some(s.actor_id.clone());
+        t.revoke_reason = reason;
+        t.status = TokenStatus::Revoked;
+        Ok(())
     }
 
     /// Counts a successful use of a verified token; written in the background (usage.rs).

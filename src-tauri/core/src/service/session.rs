@@ -43,12 +43,7 @@ impl Tokendesk {
     /// the last; the error never says whether the address or the password was wrong.
     pub fn sign_in(&self, email: &str, pw: &SecretString) -> Result<Session> {
         let u = self.check_password(email, pw, None)?;
-        let s = Session {
-            actor_id: u.id.clone(),
-            subject_id: u.id.clone(),
-            local_owner: false,
-            via_token: None,
-        };
+        let s = Session::of_user(&u.id);
         self.store.with_tx(|tx| {
             self.audit(
                 tx,
@@ -76,12 +71,7 @@ impl Tokendesk {
             validate::name(n)?;
         }
         let u = self.check_password(email, pw, client)?;
-        let s = Session {
-            actor_id: u.id.clone(),
-            subject_id: u.id.clone(),
-            local_owner: false,
-            via_token: None,
-        };
+        let s = Session::of_user(&u.id);
         let expiry = self.authority()?.policy.default_choice;
         // A fresh name each time: calling again must give a second working token.
         let id = uuid::Uuid::now_v7().simple().to_string();
@@ -163,12 +153,7 @@ impl Tokendesk {
         };
         if !ok {
             if let Some(u) = &user {
-                let s = Session {
-                    actor_id: u.id.clone(),
-                    subject_id: u.id.clone(),
-                    local_owner: false,
-                    via_token: None,
-                };
+                let s = Session::of_user(&u.id);
                 let details = json!({ "client": client });
                 self.store.with_tx(|tx| {
                     self.audit(tx, &s, "user.sign_in_failed", Some(&u.id), details)

@@ -9,7 +9,6 @@ use crate::secret::SecretString;
 use crate::store::{tenants as tenant_store, tokens, users as user_store, Version};
 use crate::token::{self, FormatError};
 use crate::Result;
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -126,20 +125,13 @@ impl Tokendesk {
         let now = self.now();
         let revoked = self.store.with_tx(|tx| {
             self.ctx(tx, s)?;
-            let Some(t) = tokens::get_by_hash(tx, &hash, now)? else {
+            let Some(mut t) = tokens::get_by_hash(tx, &hash, now)? else {
                 return Ok(None);
             };
             if t.revoked_at.is_some() || t.status == TokenStatus::Expired {
                 return Ok(None);
             }
-            tokens::revoke(tx, &t.id, now, &s.actor_id, None)?;
-            self.audit(
-                tx,
-                s,
-                "token.revoked",
-                Some(&t.id),
-                json!({ "name": t.name, "reason": null, "owner_id": t.owner_id, "by_possession": true }),
-            )?;
+            self.revoke_row(tx, s, &mut t, now, None, true)?;
             Ok(Some(t.id))
         })?;
         if let Some(id) = &revoked {

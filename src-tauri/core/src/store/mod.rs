@@ -61,10 +61,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let mut store = Self::configure(conn, busy_timeout)?;
-        let wal = store
-            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?))?
-            == "wal";
+        let (mut store, wal) = Self::configure(conn, busy_timeout)?;
         // A leftover -shm beside a database not in WAL mode would never change: watch by
         // pragma then.
         store.foreign = if wal {
@@ -77,10 +74,11 @@ impl Store {
 
     /// A private in-memory database, for fast unit tests.
     pub fn open_in_memory() -> Result<Store> {
-        Self::configure(Connection::open_in_memory()?, Duration::from_millis(100))
+        Ok(Self::configure(Connection::open_in_memory()?, Duration::from_millis(100))?.0)
     }
 
-    fn configure(conn: Connection, busy_timeout: Duration) -> Result<Store> {
+    /// Sets the connection up and migrates; also says whether the database is in WAL mode.
+    fn configure(conn: Connection, busy_timeout: Duration) -> Result<(Store, bool)> {
         conn.busy_timeout(busy_timeout)?;
         // Reading the header first turns "not a database" into a clear error before any write.
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -101,7 +99,7 @@ impl Store {
             foreign: watch::ForeignWatch::Nobody,
         };
         store.migrate(version)?;
-        Ok(store)
+        Ok((store, mode == "wal"))
     }
 
     fn migrate(&self, from: i64) -> Result<()> {

@@ -62,45 +62,8 @@ impl ForeignWatch {
             .len(96)
             .map_raw_read_only(&file)
             .ok()?;
-        let watch = ForeignWatch::Shm(map);
-        let words = watch.shm_words()?;
-        // iVersion, then (in the third word) iChange; isInit is the byte after iChange.
-        let is_init = watch.shm_byte(12)?;
-        if words[0] != WAL_INDEX_VERSION || is_init != 1 {
-            return None;
-        }
-        match watch {
-            ForeignWatch::Shm(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    fn shm_words(&self) -> Option<Fingerprint> {
-        let ForeignWatch::Shm(map) = self else {
-            return None;
-        };
-        let base = map.as_ptr() as *mut u32;
-        let mut out = [0u32; 12];
-        for (i, w) in out.iter_mut().enumerate() {
-            // Safety: the map is page-aligned and 96 bytes long, so every word is in bounds and
-            // aligned; SQLite writes this memory from other processes, which is why it is only
-            // ever read with atomic loads through raw pointers (no Rust reference into it).
-            // The file is not truncated while our own connection holds its shared lock.
-            *w = unsafe { std::sync::atomic::AtomicU32::from_ptr(base.add(i)) }
-                .load(Ordering::Acquire);
-        }
-        Some(out)
-    }
-
-    fn shm_byte(&self, offset: usize) -> Option<u8> {
-        let ForeignWatch::Shm(map) = self else {
-            return None;
-        };
-        // Safety: as in `shm_words`; `offset` < 96.
-        Some(
-            unsafe { std::sync::atomic::AtomicU8::from_ptr(map.as_ptr().add(offset) as *mut u8) }
-                .load(Ordering::Acquire),
-        )
+        // iVersion first; isInit is the byte after iChange (the third word).
+        (shm_words(&map)[0] == WAL_INDEX_VERSION && shm_byte(&map, 12) == 1).then_some(map)
     }
 
     pub(super) fn pragma(path: &Path, busy_timeout: Duration) -> Result<ForeignWatch> {
@@ -123,7 +86,7 @@ impl ForeignWatch {
     pub(super) fn fingerprint(&self) -> Result<Fingerprint> {
         match self {
             ForeignWatch::Nobody => Ok([0; 12]),
-            ForeignWatch::Shm(_) => Ok(self.shm_words().unwrap_or_default()),
+            ForeignWatch::Shm(map) => Ok(shm_words(map)),
             ForeignWatch::Pragma { watchers, seen } => {
                 let mut w = watchers
                     .iter()
@@ -155,6 +118,26 @@ impl ForeignWatch {
             ForeignWatch::Pragma { .. } => "pragma",
         }
     }
+}
+
+fn shm_words(map: &memmap2::MmapRaw) -> Fingerprint {
+    let base = map.as_ptr() as *mut u32;
+    let mut out = [0u32; 12];
+    for (i, w) in out.iter_mut().enumerate() {
+        // Safety: the map is page-aligned and 96 bytes long, so every word is in bounds and
+        // aligned; SQLite writes this memory from other processes, which is why it is only
+        // ever read with atomic loads through raw pointers (no Rust reference into it).
+        // The file is not truncated while our own connection holds its shared lock.
+        *w = unsafe { std::sync::atomic::AtomicU32::from_ptr(base.add(i)) }.load(Ordering::Acquire);
+    }
+    out
+}
+
+fn shm_byte(map: &memmap2::MmapRaw, offset: usize) -> u8 {
+    debug_assert!(offset < 96);
+    // Safety: as in `shm_words`.
+    unsafe { std::sync::atomic::AtomicU8::from_ptr(map.as_ptr().add(offset) as *mut u8) }
+        .load(Ordering::Acquire)
 }
 
 #[cfg(test)]
