@@ -1,6 +1,7 @@
 //! Authority settings: name, token prefix (new tokens only), expiry policy, "owners only".
 
 use super::Tokendesk;
+use crate::feed::Change;
 use crate::model::{ServiceSettings, Session, Settings, TokenUsage, UsageDay};
 use crate::permissions::Action;
 use crate::store::authority as authority_store;
@@ -35,6 +36,7 @@ impl Tokendesk {
             next.policy = new.policy.clone();
             next.only_owners_create_tokens = new.only_owners_create_tokens;
             authority_store::update_settings(tx, &next)?;
+            self.changed(tx, Change::Authority)?;
             let details = json!({
                 "authority_name": [before.display_name, next.display_name],
                 "token_prefix": [before.token_prefix, next.token_prefix],
@@ -92,6 +94,7 @@ impl Tokendesk {
             let before = authority_store::service_settings(tx)?;
             if before != next {
                 authority_store::set_service_settings(tx, &next)?;
+                self.changed(tx, Change::Authority)?;
                 self.audit(
                     tx,
                     s,

@@ -2,6 +2,7 @@
 //! those who manage users; a user may switch their own active tenant.
 
 use super::{user_not_found, Tokendesk};
+use crate::feed::Change;
 use crate::model::*;
 use crate::permissions::Action;
 use crate::store::{tenants as tenant_store, users as user_store};
@@ -43,6 +44,7 @@ impl Tokendesk {
                 created_at: self.now(),
             };
             tenant_store::insert(tx, &t)?;
+            self.changed(tx, Change::tenant(&t.id))?;
             self.audit(
                 tx,
                 s,
@@ -66,6 +68,7 @@ impl Tokendesk {
                 return Err(Error::NameTaken(name.clone()));
             }
             tenant_store::rename(tx, id, &name)?;
+            self.changed(tx, Change::tenant(id))?;
             self.audit(
                 tx,
                 s,
@@ -102,6 +105,7 @@ impl Tokendesk {
                 tenant_store::remove_member(tx, tenant_id, user_id)?
             };
             if changed {
+                self.changed(tx, Change::user(user_id))?;
                 let action = if member {
                     "tenant.member_added"
                 } else {
@@ -136,6 +140,7 @@ impl Tokendesk {
             }
             if u.active_tenant_id.as_deref() != Some(tenant_id) {
                 tenant_store::set_active(tx, user_id, tenant_id)?;
+                self.changed(tx, Change::user(user_id))?;
                 self.audit(
                     tx,
                     s,

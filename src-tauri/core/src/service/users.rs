@@ -2,6 +2,7 @@
 //! one active owner, and no change that takes away the operator's own `manage_settings`.
 
 use super::{user_not_found, Ctx, Tokendesk};
+use crate::feed::Change;
 use crate::model::*;
 use crate::password;
 use crate::permissions::{Action, OWNER_ROLE};
@@ -121,6 +122,7 @@ impl Tokendesk {
                 active_tenant_id: None,
             };
             user_store::insert(tx, &user, pw_hash.as_deref())?;
+            self.changed(tx, Change::user(&user.id))?;
             let details = json!({ "name": user.display_name, "email": user.email, "kind": user.kind, "role": user.role });
             self.audit(tx, s, "user.created", Some(&user.id), details)?;
             Ok(user)
@@ -166,6 +168,7 @@ impl Tokendesk {
             }
             let name = name.clone().unwrap_or_else(|| user.display_name.clone());
             user_store::update(tx, id, &name, email.as_deref(), &role)?;
+            self.changed(tx, Change::user(id))?;
             let details = json!({
                 "name": [user.display_name, name], "email": [user.email, email], "role": [user.role, role],
             });
@@ -206,6 +209,7 @@ impl Tokendesk {
                 return Ok(user);
             }
             user_store::set_status(tx, id, active)?;
+            self.changed(tx, Change::user(id))?;
             self.audit(
                 tx,
                 s,
@@ -231,6 +235,7 @@ impl Tokendesk {
                 .ok_or_else(|| user_not_found(id))?;
             Self::check_can_deactivate(tx, &ctx, &user, "remove")?;
             user_store::mark_removed(tx, id, self.now())?;
+            self.changed(tx, Change::user(id))?;
             self.audit(
                 tx,
                 s,
@@ -257,6 +262,7 @@ impl Tokendesk {
                 ));
             }
             user_store::set_password_hash(tx, id, &hash)?;
+            self.changed(tx, Change::user(id))?;
             self.audit(
                 tx,
                 s,
@@ -289,6 +295,7 @@ impl Tokendesk {
         self.store.with_tx(|tx| {
             self.ctx(tx, s)?;
             user_store::set_password_hash(tx, &s.actor_id, &hash)?;
+            self.changed(tx, Change::user(&s.actor_id))?;
             self.audit(tx, s, "user.password_changed", Some(&s.actor_id), json!({}))
         })
     }
@@ -310,6 +317,7 @@ impl Tokendesk {
                 ));
             }
             user_store::update_role(tx, id, &perms)?;
+            self.changed(tx, Change::role(id))?;
             self.audit(
                 tx,
                 s,

@@ -1,42 +1,110 @@
 //! Verification: is a presented token active, and whom does it act for. Answers for active
-//! tokens are cached by token hash while the database is unchanged (`Store::version`), which
-//! keeps SQLite off the hot path of the HTTP service without ever serving a stale answer.
+//! tokens are cached by token hash and follow the change feed (`feed.rs`): a change committed
+//! by any process drops exactly the answers it affects before the next request is answered, so
+//! SQLite stays off the hot path without a stale answer ever being served.
 
 use super::Tokendesk;
 use crate::clock::Millis;
+use crate::feed::{Affected, Follower};
 use crate::model::*;
 use crate::secret::SecretString;
-use crate::store::{tenants as tenant_store, tokens, users as user_store, Version};
+use crate::store::{changes, tenants as tenant_store, tokens, users as user_store, Store};
 use crate::token::{self, FormatError};
 use crate::Result;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-/// Entries beyond this are dropped wholesale: memory stays bounded whatever tokens are sent.
-const CACHE_MAX: usize = 10_000;
+/// Memory the cached answers may take (estimated per entry): about 50,000 typical entries.
+/// Past it the cache evicts a few cold entries at a time (S3-FIFO), never all at once.
+pub const CACHE_BYTES: u64 = 32 << 20;
 
-/// The database version an answer was read at (`Store::version`), and the answer.
-type Entry = (Version, Arc<Verified>);
+#[derive(Clone)]
+struct ByMemory;
 
-#[derive(Default)]
+impl quick_cache::Weighter<[u8; 32], Arc<Verified>> for ByMemory {
+    fn weight(&self, _: &[u8; 32], v: &Arc<Verified>) -> u64 {
+        approx_bytes(v)
+    }
+}
+
+/// The heap and inline size of an entry, roughly; the `/me` JSON is made after the entry is
+/// stored, so its share is estimated from the fields it repeats.
+fn approx_bytes(v: &Verified) -> u64 {
+    let t = &v.token;
+    let strings = [
+        &t.id,
+        &t.owner_id,
+        &t.created_by,
+        &t.name,
+        &t.description,
+        &t.display_hint,
+        &t.owner_name,
+        &t.created_by_name,
+        &v.user.id,
+        &v.user.display_name,
+        &v.user.role,
+    ]
+    .iter()
+    .map(|s| s.len())
+    .sum::<usize>()
+        + v.user.email.as_deref().map_or(0, str::len)
+        + v.tenants
+            .iter()
+            .map(|x| x.id.len() + x.name.len() + 48)
+            .sum::<usize>()
+        + v.user
+            .tenant_ids
+            .iter()
+            .map(|x| x.len() + 24)
+            .sum::<usize>();
+    (std::mem::size_of::<Verified>() + 128 + 2 * strings) as u64
+}
+
+/// The verified-token cache and its place in the change feed.
 pub(super) struct Cache {
-    entries: RwLock<HashMap<[u8; 32], Entry>>,
+    entries: quick_cache::sync::Cache<[u8; 32], Arc<Verified>, ByMemory>,
+    follower: Follower,
 }
 
 impl Cache {
-    fn get(&self, hash: &[u8; 32], version: Version) -> Option<Arc<Verified>> {
-        let map = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        map.get(hash)
-            .filter(|(v, _)| *v == version)
-            .map(|(_, e)| e.clone())
+    pub(super) fn new(store: &Store) -> Result<Cache> {
+        Ok(Cache {
+            entries: quick_cache::sync::Cache::with_weighter(
+                (CACHE_BYTES / 1024) as usize,
+                CACHE_BYTES,
+                ByMemory,
+            ),
+            follower: Follower::new(store.read(changes::head)?),
+        })
     }
 
-    fn put(&self, hash: [u8; 32], version: Version, v: Arc<Verified>) {
-        let mut map = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= CACHE_MAX {
-            map.clear();
+    /// Applies every change committed before this call (by any process); returns the feed
+    /// position the cache is now at.
+    fn fresh(&self, store: &Store) -> Result<u64> {
+        self.follower.fresh(
+            |from| store.read(|c| changes::since(c, from)),
+            |affected| self.drop_affected(affected),
+        )
+    }
+
+    fn drop_affected(&self, affected: &Affected) {
+        if affected.is_everything() {
+            self.entries.clear();
+        } else if !affected.is_nothing() {
+            self.entries.retain(|_, v| !affected.hits(v));
         }
-        map.insert(hash, (version, v));
+    }
+
+    /// Stores an answer read at feed position `at`, unless a change has been applied since
+    /// (the answer may predate it; the next request reads afresh).
+    fn put(&self, hash: [u8; 32], at: u64, v: Arc<Verified>) {
+        if let Some(_admitted) = self.follower.admit(at) {
+            self.entries.insert(hash, v);
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
     }
 }
 
@@ -63,9 +131,10 @@ impl Tokendesk {
         }
         let hash = token::hash(&self.key, presented);
         let now = self.now();
-        // Read before the data, so a change committed meanwhile makes this entry stale at once.
-        let version = self.store.version()?;
-        if let Some(v) = self.verified.get(&hash, version) {
+        // Every change committed before this request is applied first; the answer read below
+        // is at least as new as `at`.
+        let at = self.verified.fresh(&self.store)?;
+        if let Some(v) = self.verified.entries.get(&hash) {
             return Ok(still_active(v, now));
         }
         let found = self.store.read(|c| {
@@ -108,7 +177,7 @@ impl Tokendesk {
                     tenant,
                     me_json: Default::default(),
                 });
-                self.verified.put(hash, version, v.clone());
+                self.verified.put(hash, at, v.clone());
                 Verification::Active(v)
             }
         })

@@ -95,3 +95,19 @@ pub fn set_service_settings(conn: &Connection, s: &crate::model::ServiceSettings
     )?;
     Ok(())
 }
+
+/// The id of the authority a first run is creating: the one an interrupted run recorded, else
+/// `fresh` (recorded now, so a run killed after writing its key to the keyring finds it).
+pub fn pending_first_run(conn: &Connection, fresh: &str) -> Result<String> {
+    conn.execute(
+        "INSERT INTO first_run (only_row, authority_id) VALUES (1, ?1) ON CONFLICT (only_row) DO NOTHING",
+        [fresh],
+    )?;
+    Ok(conn.query_row("SELECT authority_id FROM first_run", [], |r| r.get(0))?)
+}
+
+/// The first run is complete (called in the transaction that creates the authority).
+pub fn finish_first_run(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM first_run", [])?;
+    Ok(())
+}

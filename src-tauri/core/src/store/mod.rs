@@ -1,21 +1,21 @@
-//! SQLite storage: one connection, WAL, foreign keys, numbered migrations compiled into the
-//! binary, and `with_tx` as the only way to write, so a change and its audit event commit together.
+//! SQLite storage: one writer and a pool of WAL readers, foreign keys, numbered migrations
+//! compiled into the binary, and `with_tx` as the only way to write, so a change, its audit event
+//! and its change-feed row commit together.
 
 pub mod audit;
 pub mod authority;
+pub mod changes;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
-mod watch;
 
 use crate::{Error, Result};
+use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Migrations in order; the database's `user_version` is the number applied.
 /// Migrations in order; the database's `user_version` is the number applied. Some need code
 /// after their SQL (filling new columns from old data), in the same transaction.
 type Fixup = fn(&Transaction<'_>) -> Result<()>;
@@ -30,26 +30,22 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0004_scopes_tenants_service.sql"),
         None,
     ),
+    (include_str!("../../migrations/0005_change_feed.sql"), None),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub struct Store {
-    /// Declared first so it is dropped first: the `-shm` map must not outlive the connection
-    /// that keeps the file from being truncated.
-    foreign: watch::ForeignWatch,
-    conn: Mutex<Connection>,
-    /// Counts committed transactions. Caches of what the database says (verified tokens) are
-    /// valid while it is unchanged; it moves after the commit and before `with_tx` returns, so
-    /// no reader can keep using a cached answer once a change has been reported done.
-    generation: AtomicU64,
-}
+/// Read connections kept open: more than the service's worker threads, so a verification
+/// never queues behind another read.
+const READERS: u32 = 4;
 
-/// What `Store::version` returns: equal values mean nothing was committed in between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Version {
-    ours: u64,
-    foreign: watch::Fingerprint,
+pub struct Store {
+    /// The one connection that writes: SQLite allows one writer at a time anyway, and a mutex
+    /// in front of it is cheaper than waiting on the file lock.
+    writer: Mutex<Connection>,
+    /// WAL readers on their own connections, so a read never waits for a write (a usage
+    /// flush, a create). `None` for a private in-memory database, read through the writer.
+    readers: Option<r2d2::Pool<SqliteConnectionManager>>,
 }
 
 impl Store {
@@ -61,59 +57,87 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let (mut store, wal) = Self::configure(conn, busy_timeout)?;
-        // A leftover -shm beside a database not in WAL mode would never change: watch by
-        // pragma then.
-        store.foreign = if wal {
-            watch::ForeignWatch::open(path, busy_timeout)?
-        } else {
-            watch::ForeignWatch::pragma(path, busy_timeout)?
+        let wal = Self::configure(&conn, busy_timeout)?;
+        let mut store = Store {
+            writer: Mutex::new(conn),
+            readers: None,
         };
+        store.migrate()?;
+        if wal {
+            let manager = SqliteConnectionManager::file(path)
+                .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .with_init(move |c| {
+                    c.busy_timeout(busy_timeout)?;
+                    // Readers never write: a bug that tried would fail instead of bypassing
+                    // the single writer and its change feed.
+                    c.pragma_update(None, "query_only", true)
+                });
+            let pool = r2d2::Pool::builder()
+                .max_size(READERS)
+                .min_idle(Some(1))
+                .test_on_check_out(false)
+                .connection_timeout(busy_timeout.max(Duration::from_secs(1)))
+                .build(manager)
+                .map_err(|e| Error::Database(format!("cannot open read connections: {e}")))?;
+            store.readers = Some(pool);
+        }
         Ok(store)
     }
 
     /// A private in-memory database, for fast unit tests.
     pub fn open_in_memory() -> Result<Store> {
-        Ok(Self::configure(Connection::open_in_memory()?, Duration::from_millis(100))?.0)
+        let conn = Connection::open_in_memory()?;
+        Self::configure(&conn, Duration::from_millis(100))?;
+        let store = Store {
+            writer: Mutex::new(conn),
+            readers: None,
+        };
+        store.migrate()?;
+        Ok(store)
     }
 
-    /// Sets the connection up and migrates; also says whether the database is in WAL mode.
-    fn configure(conn: Connection, busy_timeout: Duration) -> Result<(Store, bool)> {
+    /// Sets the writer up; says whether the database is in WAL mode (so readers can run
+    /// beside it).
+    fn configure(conn: &Connection, busy_timeout: Duration) -> Result<bool> {
         conn.busy_timeout(busy_timeout)?;
         // Reading the header first turns "not a database" into a clear error before any write.
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if mode != "wal" && mode != "memory" {
-            log::warn!("SQLite journal mode is {mode}, not WAL");
-        }
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
         if version > SCHEMA_VERSION {
             return Err(Error::Database(format!(
                 "The database was written by a newer Tokendesk (schema {version}, this one knows {SCHEMA_VERSION}). Update Tokendesk."
             )));
         }
-        let store = Store {
-            conn: Mutex::new(conn),
-            generation: AtomicU64::new(0),
-            foreign: watch::ForeignWatch::Nobody,
-        };
-        store.migrate(version)?;
-        Ok((store, mode == "wal"))
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if mode != "wal" && mode != "memory" {
+            log::warn!("SQLite journal mode is {mode}, not WAL");
+        }
+        // FULL: in WAL mode a commit is synced to disk before it returns, so whatever Tokendesk
+        // reports done (a revoke, a disable) survives power loss; NORMAL may roll it back.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(mode == "wal")
     }
 
-    fn migrate(&self, from: i64) -> Result<()> {
-        for (i, (sql, fixup)) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    /// Applies the migrations this database lacks. The version is read again inside each
+    /// write transaction, so two processes opening a new database at once migrate it once.
+    fn migrate(&self) -> Result<()> {
+        for (i, (sql, fixup)) in MIGRATIONS.iter().enumerate() {
             let to = i as i64 + 1;
-            self.with_tx(|tx| {
+            let applied = self.with_tx(|tx| {
+                let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                if current >= to {
+                    return Ok(false);
+                }
                 tx.execute_batch(sql)?;
                 if let Some(f) = fixup {
                     f(tx)?;
                 }
                 tx.pragma_update(None, "user_version", to)?;
-                Ok(())
+                Ok(true)
             })?;
-            log::info!("database migrated to schema {to}");
+            if applied {
+                log::info!("database migrated to schema {to}");
+            }
         }
         Ok(())
     }
@@ -121,32 +145,33 @@ impl Store {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-applied change: the open
         // transaction is rolled back when its guard drops, so the connection stays usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` in one IMMEDIATE transaction: all of it commits, or none of it.
+    /// Runs `f` in one IMMEDIATE transaction on the writer: all of it commits, or none of it.
     pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
-        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(out)
     }
 
-    /// Changes whenever anything was committed to the database, by this process or another.
-    /// Read it *before* reading the data a cache entry is built from, and compare it again
-    /// before using the entry.
-    pub fn version(&self) -> Result<Version> {
-        Ok(Version {
-            ours: self.generation.load(Ordering::Acquire),
-            foreign: self.foreign.fingerprint()?,
-        })
-    }
-
-    /// Runs read-only queries on the connection.
+    /// Runs read-only queries in one read transaction (one consistent snapshot) on a reader,
+    /// never waiting for the writer.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        match &self.readers {
+            Some(pool) => {
+                let mut conn = pool
+                    .get()
+                    .map_err(|e| Error::Database(format!("no read connection: {e}")))?;
+                let tx = conn.transaction()?;
+                let out = f(&tx)?;
+                tx.finish()?;
+                Ok(out)
+            }
+            None => f(&self.lock()),
+        }
     }
 }
 
@@ -165,7 +190,7 @@ mod tests {
             .read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(fk, 1);
-        s.migrate(SCHEMA_VERSION).unwrap();
+        s.migrate().unwrap();
     }
 
     #[test]
@@ -183,27 +208,57 @@ mod tests {
     }
 
     #[test]
-    fn version_moves_on_commits_of_this_and_of_other_connections() {
+    fn reads_do_not_wait_for_an_open_write() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v.db");
-        let s = Store::open(&path, Duration::from_secs(1)).unwrap();
-        let v0 = s.version().unwrap();
-        assert_eq!(s.version().unwrap(), v0, "no commit, no change");
-        s.with_tx(|tx| {
-            tx.execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('a', 1, 'x', 'x', 't')", [])?;
-            Ok(())
-        })
-        .unwrap();
-        let v1 = s.version().unwrap();
-        assert_ne!(v1, v0, "our own commit");
-        // Another connection stands for another process (the CLI) writing the same file.
-        let other = Connection::open(&path).unwrap();
-        other
-            .execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('b', 1, 'x', 'x', 't')", [])
+        let s = Store::open(&dir.path().join("r.db"), Duration::from_secs(1)).unwrap();
+        let (held, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                s.with_tx(|tx| {
+                    tx.execute("INSERT INTO audit_events (id, at, actor_id, subject_id, action) VALUES ('w', 1, 'x', 'x', 't')", [])?;
+                    held.wait();
+                    release.wait();
+                    Ok(())
+                })
+                .unwrap()
+            });
+            held.wait();
+            // The writer holds its transaction open; a read still answers (from the snapshot
+            // before it) instead of waiting for the write lock.
+            let n: i64 = s
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM audit_events WHERE id = 'w'",
+                        [],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap();
+            assert_eq!(n, 0);
+            release.wait();
+        });
+        let n: i64 = s
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM audit_events WHERE id = 'w'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
             .unwrap();
-        let v2 = s.version().unwrap();
-        assert_ne!(v2, v1, "a commit by another connection");
-        assert_eq!(s.version().unwrap(), v2);
+        assert_eq!(n, 1, "a commit is seen by the next read");
+    }
+
+    #[test]
+    fn readers_cannot_write_and_commits_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("d.db"), Duration::from_secs(1)).unwrap();
+        let r = s.read(|c| Ok(c.execute("DELETE FROM audit_events", [])?));
+        assert!(r.is_err(), "a read connection refused a write");
+        let sync: i64 = s
+            .with_tx(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub fn list(conn: &Connection) -> Result<Vec<User>> {
 }
 
 /// The first owner, who is the local operator until sign-in exists.
+/// How many users exist, removed ones included.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+}
+
 pub fn first_owner(conn: &Connection) -> Result<User> {
     conn.query_row(
         &format!(
