@@ -1,15 +1,31 @@
-//! For tests/bench/verify.sh: a fresh authority in DIR with COUNT seeded tokens, one active
-//! token written to DIR/token.txt, then the verification service (the same router and serve
-//! loop as `tokendesk serve`) on ADDR until SIGTERM. In-memory secret store: a benchmark must
-//! not touch anyone's keyring.
+//! For tests/bench/verify.sh: a fresh authority in DIR with COUNT seeded tokens; one active
+//! token written to DIR/token.txt and every active seeded token to DIR/tokens.txt; then the
+//! verification service (the same router and serve loop as `tokendesk serve`) on ADDR until
+//! SIGTERM. While the file DIR/create.on exists, a thread creates 10 tokens a second (the
+//! "writes meanwhile" case). In-memory secret store: a benchmark must not touch anyone's keyring.
 
+use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
 use tokendesk_core::http::{run_until_signal, HttpConfig};
 use tokendesk_core::model::CreateTokenRequest;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::secret_store::MemorySecretStore;
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
+
+fn request(name: String) -> CreateTokenRequest {
+    CreateTokenRequest {
+        for_user: None,
+        name,
+        description: None,
+        expiry: ExpiryChoice::Preset {
+            preset: ExpiryPreset::OneDay,
+        },
+        scopes: None,
+        tenant_ids: None,
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,19 +39,34 @@ fn main() {
         Tokendesk::open(OpenOptions::new(dir, Arc::new(SystemClock)), &secrets).expect("open"),
     );
     let s = td.local_session();
-    td.seed_tokens(&s, count, |_, _| {}).expect("seed");
-    let req = CreateTokenRequest {
-        for_user: None,
-        name: "bench".into(),
-        description: None,
-        expiry: ExpiryChoice::Preset {
-            preset: ExpiryPreset::OneDay,
-        },
-        scopes: None,
-        tenant_ids: None,
-    };
-    let token = td.create_token(&s, req).expect("create");
+    let mut all = std::io::BufWriter::new(
+        std::fs::File::create(format!("{dir}/tokens.txt")).expect("tokens file"),
+    );
+    // seed_tokens revokes every 7th and lets i % 400 <= 30 expire: write only the active ones.
+    td.seed_tokens(&s, count, |i, t| {
+        if i % 7 != 0 && i % 400 > 30 {
+            writeln!(all, "{}", t.expose_secret()).expect("write tokens");
+        }
+    })
+    .expect("seed");
+    all.flush().expect("write tokens");
+    let token = td
+        .create_token(&s, request("bench".into()))
+        .expect("create");
     std::fs::write(format!("{dir}/token.txt"), token.token.expose_secret()).expect("write token");
+    let writer = td.clone();
+    let switch = std::path::PathBuf::from(format!("{dir}/create.on"));
+    std::thread::spawn(move || {
+        let s = writer.local_session();
+        for n in 0u64.. {
+            std::thread::sleep(Duration::from_millis(100));
+            if switch.exists() {
+                writer
+                    .create_token(&s, request(format!("meanwhile {n}")))
+                    .expect("create meanwhile");
+            }
+        }
+    });
     run_until_signal(
         td,
         HttpConfig::default(),

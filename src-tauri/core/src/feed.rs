@@ -11,7 +11,7 @@ use crate::model::{TokenKind, Verified};
 use crate::{Error, Result};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{RwLock, RwLockReadGuard};
 
 /// One committed change, as stored in the `changes` table. Usage counts are statistics, not
 /// changes: they never appear here.
@@ -187,23 +187,24 @@ impl Affected {
 
 /// Where a process stands in the feed, and the freshness rule. The cache it guards calls
 /// [`Follower::fresh`] before answering and [`Follower::admit`] before storing an answer.
+///
+/// Checks are numbered by tickets. A request needs a check whose ticket was taken after it
+/// arrived: if one is already running it waits for that one (a check takes microseconds),
+/// otherwise it runs its own. So concurrent requests share checks and none blocks on a lock;
+/// checks may overlap, and each applies what it read (dropping entries is idempotent, the
+/// position only moves forward).
 pub struct Follower {
     /// The sequence number of the last change applied.
     position: AtomicU64,
     /// Held shared while an answer is stored, exclusively while changes are applied: an answer
     /// read before a change can never be stored after that change was applied.
     gate: RwLock<()>,
-    checks: Mutex<Checks>,
-    done: Condvar,
-}
-
-#[derive(Default)]
-struct Checks {
-    started: u64,
-    finished: u64,
-    running: bool,
-    /// The number of the last check that failed, and why.
-    failed: Option<(u64, String)>,
+    /// Tickets taken: checks started.
+    started: AtomicU64,
+    /// The highest ticket of a check that finished, successfully or not.
+    finished: AtomicU64,
+    /// The highest ticket of a check whose changes were applied.
+    applied: AtomicU64,
 }
 
 impl Follower {
@@ -211,8 +212,9 @@ impl Follower {
         Follower {
             position: AtomicU64::new(position),
             gate: RwLock::new(()),
-            checks: Mutex::new(Checks::default()),
-            done: Condvar::new(),
+            started: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
         }
     }
 
@@ -221,51 +223,41 @@ impl Follower {
     }
 
     /// Returns once a check of the feed that *started after this call* has been applied, and
-    /// the position it reached. Callers that arrive while a check runs share the next one.
-    /// `check(position)` reads the changes after `position` and returns the last sequence
-    /// number with what they affect (`None` when there are none); `apply` drops what they
-    /// affect from the cache, under the gate, before the position moves.
+    /// the position it reached. `check(position)` reads the changes after `position` and
+    /// returns the last sequence number with what they affect (`None` when there are none);
+    /// `apply` drops what they affect from the cache, under the gate, before the position moves.
     pub fn fresh(
         &self,
         check: impl Fn(u64) -> Result<Option<(u64, Affected)>>,
         apply: impl Fn(&Affected),
     ) -> Result<u64> {
-        let lock = || self.checks.lock().unwrap_or_else(|p| p.into_inner());
-        let mut st = lock();
-        let need = st.started + 1;
+        let arrived = self.started.load(Ordering::SeqCst);
         loop {
-            if st.finished >= need {
-                return match &st.failed {
-                    Some((n, why)) if *n >= need => Err(Error::Database(why.clone())),
-                    _ => Ok(self.position()),
-                };
+            if self.applied.load(Ordering::SeqCst) > arrived {
+                return Ok(self.position());
             }
-            if st.running {
-                st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
+            // A newer check is running (taken after arrival, not finished): wait for it.
+            if self.started.load(Ordering::SeqCst) > arrived
+                && self.finished.load(Ordering::SeqCst) <= arrived
+            {
+                std::thread::yield_now();
                 continue;
             }
-            st.running = true;
-            st.started += 1;
-            let mine = st.started;
-            drop(st);
-            let outcome = check(self.position()).map(|found| {
-                if let Some((to, affected)) = found {
-                    let _applying = self.gate.write().unwrap_or_else(|p| p.into_inner());
-                    apply(&affected);
-                    self.position.store(to, Ordering::Release);
-                }
-            });
-            st = lock();
-            st.running = false;
-            st.finished = mine;
-            if let Err(e) = &outcome {
-                st.failed = Some((mine, e.to_string()));
-            }
-            self.done.notify_all();
-            if mine >= need {
-                return outcome.map(|()| self.position());
-            }
+            break;
         }
+        let ticket = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let outcome = check(self.position()).map(|found| {
+            if let Some((to, affected)) = found {
+                let _applying = self.gate.write().unwrap_or_else(|p| p.into_inner());
+                apply(&affected);
+                self.position.fetch_max(to, Ordering::AcqRel);
+            }
+        });
+        if outcome.is_ok() {
+            self.applied.fetch_max(ticket, Ordering::SeqCst);
+        }
+        self.finished.fetch_max(ticket, Ordering::SeqCst);
+        outcome.map(|()| self.position())
     }
 
     /// Permission to store an answer read at `position`: granted (and held until the guard
@@ -273,5 +265,216 @@ impl Follower {
     pub fn admit(&self, position: u64) -> Option<RwLockReadGuard<'_, ()>> {
         let guard = self.gate.read().unwrap_or_else(|p| p.into_inner());
         (self.position() == position).then_some(guard)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Tenant, TokenMeta, TokenStatus, User, UserKind, UserStatus};
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::{Arc, Barrier};
+    use std::time::Duration;
+
+    fn verified(
+        token: &str,
+        kind: TokenKind,
+        owner: &str,
+        creator: &str,
+        role: &str,
+        tenants: &[&str],
+    ) -> Verified {
+        let tenant = |id: &&str| Tenant {
+            id: id.to_string(),
+            name: id.to_string(),
+            created_at: 0,
+        };
+        Verified {
+            token: TokenMeta {
+                id: token.into(),
+                owner_id: owner.into(),
+                created_by: creator.into(),
+                kind,
+                name: token.into(),
+                description: String::new(),
+                created_at: 0,
+                expires_at: None,
+                revoked_at: None,
+                revoked_by: None,
+                revoke_reason: None,
+                last_used_at: None,
+                use_count: 0,
+                display_hint: String::new(),
+                status: TokenStatus::Active,
+                owner_name: String::new(),
+                created_by_name: String::new(),
+                scopes: None,
+                tenant_ids: None,
+            },
+            user: User {
+                id: owner.into(),
+                display_name: owner.into(),
+                email: None,
+                kind: UserKind::Human,
+                role: role.into(),
+                status: UserStatus::Active,
+                created_at: 0,
+                has_password: false,
+                tenant_ids: tenants.iter().map(|t| t.to_string()).collect(),
+                active_tenant_id: None,
+            },
+            tenants: tenants.iter().map(tenant).collect(),
+            tenant: None,
+            me_json: Default::default(),
+        }
+    }
+
+    /// Which change kinds drop which cached answers: each change hits exactly the answers it
+    /// can make wrong.
+    #[test]
+    fn each_change_kind_hits_exactly_what_it_affects() {
+        let mine = verified("t1", TokenKind::Personal, "ada", "ada", "member", &["acme"]);
+        let other = verified("t2", TokenKind::Personal, "bob", "bob", "admin", &[]);
+        let imp = verified("t3", TokenKind::Impersonation, "bob", "root", "admin", &[]);
+        let all = [&mine, &other, &imp];
+        let hits = |c: Change| -> Vec<&str> {
+            let a = Affected::of([&c]);
+            all.iter()
+                .filter(|v| a.hits(v))
+                .map(|v| v.token.id.as_str())
+                .collect()
+        };
+        assert_eq!(hits(Change::token_created("t9")), Vec::<&str>::new());
+        assert!(Affected::of([&Change::token_created("t9")]).is_nothing());
+        assert_eq!(hits(Change::token("t1")), ["t1"]);
+        assert_eq!(hits(Change::user("ada")), ["t1"]);
+        assert_eq!(hits(Change::user("bob")), ["t2", "t3"]);
+        assert_eq!(
+            hits(Change::user("root")),
+            ["t3"],
+            "the creator of an impersonation token"
+        );
+        assert_eq!(
+            hits(Change::role("member")),
+            ["t1", "t3"],
+            "a role, and every impersonation token (its creator's role)"
+        );
+        assert_eq!(hits(Change::tenant("acme")), ["t1"]);
+        assert_eq!(hits(Change::tenant("other")), Vec::<&str>::new());
+        assert_eq!(hits(Change::Authority), ["t1", "t2", "t3"]);
+        let batch = Affected::of(&[Change::token("t2"), Change::user("ada")]);
+        assert!(all.iter().filter(|v| batch.hits(v)).count() == 2);
+    }
+
+    #[test]
+    fn changes_round_trip_through_their_stored_form_and_unknown_kinds_are_errors() {
+        for c in [
+            Change::token_created("a"),
+            Change::token("a"),
+            Change::user("u"),
+            Change::role("r"),
+            Change::tenant("t"),
+            Change::Authority,
+        ] {
+            let [t, u, n, r] = c.ids().map(|x| x.map(str::to_string));
+            assert_eq!(Change::from_parts(c.kind(), t, u, n, r).unwrap(), c);
+        }
+        let e =
+            Change::from_parts("token.flipped", Some("a".into()), None, None, None).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::DatabaseCorrupt);
+        assert!(Change::from_parts("user", None, None, None, None).is_err());
+    }
+
+    /// A request that arrives while a check is running does not take that check's answer: the
+    /// check may have read the feed before the request's change was committed.
+    #[test]
+    fn a_check_that_started_before_a_request_does_not_serve_it() {
+        let f = Follower::new(0);
+        let committed = AtomicU64::new(0);
+        let (in_check, go_on) = (Barrier::new(2), Barrier::new(2));
+        let first = AtomicUsize::new(0);
+        let check = |_from: u64| {
+            let seen = committed.load(Ordering::SeqCst);
+            if first.fetch_add(1, Ordering::SeqCst) == 0 {
+                in_check.wait(); // the first check has read the feed ...
+                go_on.wait(); // ... and is slow to finish
+            }
+            Ok((seen > 0).then(|| (seen, Affected::default())))
+        };
+        std::thread::scope(|s| {
+            s.spawn(|| f.fresh(check, |_| {}).unwrap());
+            in_check.wait();
+            committed.store(1, Ordering::SeqCst); // a revoke commits and returns
+            let late = s.spawn(|| f.fresh(check, |_| {}).unwrap());
+            std::thread::sleep(Duration::from_millis(20));
+            go_on.wait();
+            assert_eq!(late.join().unwrap(), 1, "the later request saw the commit");
+        });
+    }
+
+    /// Many requests racing many commits: every request sees at least every change that was
+    /// committed before it arrived, whether it ran its own check or waited for another's.
+    #[test]
+    fn racing_requests_never_miss_a_change_committed_before_they_arrived() {
+        let f = Follower::new(0);
+        let committed = AtomicU64::new(0);
+        let checks = AtomicUsize::new(0);
+        let check = |from: u64| {
+            checks.fetch_add(1, Ordering::SeqCst);
+            let c = committed.load(Ordering::SeqCst);
+            Ok((c > from).then(|| (c, Affected::default())))
+        };
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    while !stop.load(Ordering::SeqCst) {
+                        let before = committed.load(Ordering::SeqCst);
+                        let at = f.fresh(check, |_| {}).unwrap();
+                        assert!(
+                            at >= before,
+                            "answered at {at} after {before} was committed"
+                        );
+                    }
+                });
+            }
+            for i in 1..=20_000 {
+                committed.store(i, Ordering::SeqCst);
+                if i % 64 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+            stop.store(true, Ordering::SeqCst);
+        });
+        assert!(checks.load(Ordering::SeqCst) > 0);
+    }
+
+    #[test]
+    fn an_answer_read_before_an_applied_change_is_not_stored_and_errors_reach_the_waiters() {
+        let f = Arc::new(Follower::new(5));
+        let at = f.fresh(|_| Ok(None), |_| {}).unwrap();
+        assert_eq!(at, 5);
+        assert!(f.admit(at).is_some());
+        let applied = AtomicUsize::new(0);
+        f.fresh(
+            |_| Ok(Some((7, Affected::of([&Change::token("x")])))),
+            |a| {
+                assert!(!a.is_nothing());
+                applied.fetch_add(1, Ordering::SeqCst);
+            },
+        )
+        .unwrap();
+        assert_eq!(applied.load(Ordering::SeqCst), 1);
+        assert!(f.admit(at).is_none(), "read at 5, change 7 applied since");
+        assert!(f.admit(7).is_some());
+        let e = f
+            .fresh(|_| Err(Error::Database("disk gone".into())), |_| {})
+            .unwrap_err();
+        assert!(e.to_string().contains("disk gone"));
+        assert_eq!(
+            f.fresh(|_| Ok(None), |_| {}).unwrap(),
+            7,
+            "the next check recovers"
+        );
     }
 }

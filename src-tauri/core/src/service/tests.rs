@@ -580,3 +580,247 @@ fn search_plans_for_few_and_many_hits_agree_with_a_plain_filter() {
         assert_eq!(got, want, "search {text:?} ({plan} hits)");
     }
 }
+
+/// The change feed's newest rows, oldest first: (kind, token, user, tenant, role).
+type ChangeRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+fn changes_after(td: &Tokendesk, seq: u64) -> Vec<ChangeRow> {
+    td.store()
+        .read(|c| {
+            let mut st = c.prepare("SELECT kind, token_id, user_id, tenant_id, role_id FROM changes WHERE seq > ?1 ORDER BY seq")?;
+            let rows = st.query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap()
+}
+fn head(td: &Tokendesk) -> u64 {
+    td.store().read(store::changes::head).unwrap()
+}
+
+/// Every operation that can change a verification answer records what it changed, in its own
+/// transaction; reads, sign-in failures and usage record nothing.
+#[test]
+fn every_changing_operation_records_its_change() {
+    let f = fixture();
+    let (td, s) = (&f.td, f.td.local_session());
+    let some = |x: &str| Some(x.to_string());
+    let mut at = head(td);
+    let mut expect = |what: &str, rows: Vec<ChangeRow>| {
+        let got = changes_after(td, at);
+        assert_eq!(got, rows, "{what}");
+        at = head(td);
+    };
+    let t = td.create_token(&s, req("feed", thirty())).unwrap();
+    expect(
+        "create",
+        vec![("token.created".into(), some(&t.meta.id), None, None, None)],
+    );
+    td.rename_token(&s, &t.meta.id, "feed 2").unwrap();
+    expect(
+        "rename",
+        vec![("token".into(), some(&t.meta.id), None, None, None)],
+    );
+    let bob = td
+        .create_user(
+            &s,
+            NewUser {
+                display_name: "Bob".into(),
+                email: Some("bob@example.org".into()),
+                kind: UserKind::Human,
+                role: "member".into(),
+                password: None,
+            },
+        )
+        .unwrap();
+    expect(
+        "create user",
+        vec![("user".into(), None, some(&bob.id), None, None)],
+    );
+    td.update_user(
+        &s,
+        &bob.id,
+        UserUpdate {
+            display_name: None,
+            email: None,
+            role: Some("admin".into()),
+        },
+    )
+    .unwrap();
+    expect(
+        "role of a user",
+        vec![("user".into(), None, some(&bob.id), None, None)],
+    );
+    td.set_user_active(&s, &bob.id, false).unwrap();
+    td.set_user_active(&s, &bob.id, true).unwrap();
+    let user = |id: &str| ("user".to_string(), None, some(id), None, None);
+    expect("disable, enable", vec![user(&bob.id), user(&bob.id)]);
+    td.set_password(
+        &s,
+        &bob.id,
+        &SecretString::from("a long enough password 1".to_string()),
+    )
+    .unwrap();
+    expect("password", vec![user(&bob.id)]);
+    let acme = td.create_tenant(&s, "Acme").unwrap();
+    td.rename_tenant(&s, &acme.id, "Acme Inc").unwrap();
+    let tenant = ("tenant".to_string(), None, None, some(&acme.id), None);
+    expect("tenant created, renamed", vec![tenant.clone(), tenant]);
+    let beta = td.create_tenant(&s, "Beta").unwrap();
+    td.set_tenant_member(&s, &acme.id, &bob.id, true).unwrap();
+    td.set_tenant_member(&s, &beta.id, &bob.id, true).unwrap();
+    td.set_active_tenant(&s, &bob.id, &beta.id).unwrap();
+    td.set_tenant_member(&s, &acme.id, &bob.id, false).unwrap();
+    let beta_created = ("tenant".to_string(), None, None, some(&beta.id), None);
+    let (b1, b2, b3, b4) = (user(&bob.id), user(&bob.id), user(&bob.id), user(&bob.id));
+    expect(
+        "membership, active tenant",
+        vec![beta_created, b1, b2, b3, b4],
+    );
+    let perms = Permissions {
+        api_access: true,
+        create_tokens_for_others: false,
+        impersonate: false,
+        manage_users: false,
+        manage_settings: false,
+        view_audit: true,
+    };
+    td.update_role(&s, "member", perms).unwrap();
+    expect(
+        "role",
+        vec![("role".into(), None, None, None, some("member"))],
+    );
+    let settings = td.settings(&s).unwrap();
+    td.update_settings(&s, settings).unwrap();
+    expect(
+        "settings",
+        vec![("authority".into(), None, None, None, None)],
+    );
+    td.revoke_token(&s, &t.meta.id, Some("done")).unwrap();
+    expect(
+        "revoke",
+        vec![("token".into(), some(&t.meta.id), None, None, None)],
+    );
+    td.remove_user(&s, &bob.id).unwrap();
+    expect("remove user", vec![user(&bob.id)]);
+
+    // Nothing for reads, a refused write, or usage.
+    let other = td.create_token(&s, req("other", thirty())).unwrap();
+    expect(
+        "create",
+        vec![(
+            "token.created".into(),
+            some(&other.meta.id),
+            None,
+            None,
+            None,
+        )],
+    );
+    td.list_tokens(&s, &ListQuery::default()).unwrap();
+    assert!(td.rename_token(&s, &other.meta.id, "").is_err());
+    assert!(matches!(
+        td.verify(other.token.expose_secret()).unwrap(),
+        Verification::Active(_)
+    ));
+    td.record_use(&other.meta.id, Some("10.0.0.1"), None);
+    td.flush_usage().unwrap();
+    expect("reads, refused writes, usage", vec![]);
+}
+
+/// The cache keeps what a change does not affect: a revoke drops its own token only, a usage
+/// flush drops nothing, an authority-wide change drops everything.
+#[test]
+fn the_cache_drops_only_what_a_change_affects() {
+    let f = fixture();
+    let (td, s) = (&f.td, f.td.local_session());
+    let a = td.create_token(&s, req("a", thirty())).unwrap();
+    let b = td.create_token(&s, req("b", thirty())).unwrap();
+    let active = |t: &CreatedToken| {
+        matches!(
+            td.verify(t.token.expose_secret()).unwrap(),
+            Verification::Active(_)
+        )
+    };
+    assert!(active(&a) && active(&b));
+    assert_eq!(td.verified.len(), 2);
+    td.record_use(&a.meta.id, None, None);
+    td.flush_usage().unwrap();
+    td.create_token(&s, req("c", thirty())).unwrap();
+    assert!(active(&b));
+    assert_eq!(
+        td.verified.len(),
+        2,
+        "a usage flush and a create drop nothing"
+    );
+    td.revoke_token(&s, &a.meta.id, None).unwrap();
+    assert!(active(&b));
+    assert_eq!(td.verified.len(), 1, "the revoke dropped its token only");
+    assert_eq!(
+        td.verify(a.token.expose_secret()).unwrap(),
+        Verification::Rejected(RejectReason::Revoked)
+    );
+    let settings = td.settings(&s).unwrap();
+    td.update_settings(&s, settings).unwrap();
+    td.verify(a.token.expose_secret()).unwrap();
+    assert_eq!(
+        td.verified.len(),
+        0,
+        "an authority-wide change drops everything"
+    );
+}
+
+/// A first run killed after writing its key to the keyring, before creating the authority,
+/// leaves a database without one; the next run finishes it and reuses that keyring entry.
+#[test]
+fn an_interrupted_first_run_is_finished_by_the_next_and_reuses_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = MemorySecretStore::new();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let store = Store::open(&data.join(DB_FILE), Duration::from_secs(1)).unwrap();
+    let id = store
+        .with_tx(|tx| store::authority::pending_first_run(tx, "left-behind"))
+        .unwrap();
+    assert_eq!(id, "left-behind");
+    let left = [7u8; 32];
+    secrets.set(&hash_key_account(&id), &left).unwrap();
+    drop(store);
+    let td = Tokendesk::open(
+        OpenOptions::new(&data, Arc::new(FakeClock::new(T0))),
+        &secrets,
+    )
+    .unwrap();
+    assert_eq!(td.authority_id, "left-behind");
+    assert_eq!(
+        td.key.expose_secret(),
+        &left,
+        "the entry left behind is reused"
+    );
+    let s = td.local_session();
+    let t = td.create_token(&s, req("works", thirty())).unwrap();
+    drop(td);
+    let td = Tokendesk::open(
+        OpenOptions::new(&data, Arc::new(FakeClock::new(T0))),
+        &secrets,
+    )
+    .unwrap();
+    assert!(matches!(
+        td.verify(t.token.expose_secret()).unwrap(),
+        Verification::Active(_)
+    ));
+    let n: (i64, i64) = td
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM authority), (SELECT count(*) FROM first_run)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(n, (1, 0));
+}

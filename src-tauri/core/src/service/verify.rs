@@ -81,7 +81,7 @@ impl Cache {
     /// position the cache is now at.
     fn fresh(&self, store: &Store) -> Result<u64> {
         self.follower.fresh(
-            |from| store.read(|c| changes::since(c, from)),
+            |from| store.peek(|c| changes::since(c, from)),
             |affected| self.drop_affected(affected),
         )
     }

@@ -157,6 +157,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs read-only queries on a reader without a transaction around them: each statement
+    /// is its own snapshot. For the change feed's check, where one cheap statement usually
+    /// answers and a `BEGIN`/`COMMIT` pair would cost more than the query.
+    pub fn peek<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.readers {
+            Some(pool) => {
+                let conn = pool
+                    .get()
+                    .map_err(|e| Error::Database(format!("no read connection: {e}")))?;
+                f(&conn)
+            }
+            None => f(&self.lock()),
+        }
+    }
+
     /// Runs read-only queries in one read transaction (one consistent snapshot) on a reader,
     /// never waiting for the writer.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
