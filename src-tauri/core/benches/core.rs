@@ -1,10 +1,14 @@
-//! Benchmarks: mint, hash and verify against 100,000 stored tokens, and list pages at that size.
-//! Run with `make bench` (cargo bench -p tokendesk-core --bench core); figures in docs/benchmarks.md.
+//! Benchmarks: mint, hash, create, verify against 100,000 and 1,000,000 stored tokens, and list
+//! pages at 100,000. Run with `make bench` (cargo bench -p tokendesk-core --bench core); figures in
+//! docs/benchmarks.md. TOKENDESK_BENCH_BIG=0 skips the 1,000,000-token part (about a minute to seed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::sync::Arc;
-use tokendesk_core::model::{ListQuery, ListScope, SortDir, SortKey, TokenStatus, Verification};
+use tokendesk_core::model::{
+    CreateTokenRequest, ListQuery, ListScope, SortDir, SortKey, TokenStatus, Verification,
+};
+use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::{random_key, ExposeSecret};
 use tokendesk_core::secret_store::MemorySecretStore;
 use tokendesk_core::{token, OpenOptions, SystemClock, Tokendesk};
@@ -49,6 +53,23 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % active.len();
             td.verify(black_box(&active[i])).unwrap()
+        })
+    });
+    let mut n = 0;
+    c.bench_function("create token (durable commit, 100k stored)", |b| {
+        b.iter(|| {
+            n += 1;
+            let req = CreateTokenRequest {
+                for_user: None,
+                name: format!("bench create {n}"),
+                description: None,
+                expiry: ExpiryChoice::Preset {
+                    preset: ExpiryPreset::OneDay,
+                },
+                scopes: None,
+                tenant_ids: None,
+            };
+            td.create_token(&s, req).unwrap()
         })
     });
     let unknown = token::mint("tkd").unwrap();
@@ -143,9 +164,51 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// Verification at 1,000,000 stored tokens: a cached answer (a working set of 1,000 tokens), and
+/// misses (cycling through every active token, far more than the cache holds).
+fn big(c: &mut Criterion) {
+    if std::env::var("TOKENDESK_BENCH_BIG").as_deref() == Ok("0") {
+        return;
+    }
+    const BIG: usize = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = MemorySecretStore::new();
+    let td = Tokendesk::open(
+        OpenOptions::new(dir.path(), Arc::new(SystemClock)),
+        &secrets,
+    )
+    .unwrap();
+    let s = td.local_session();
+    let mut active = Vec::new();
+    td.seed_tokens(&s, BIG, |i, t| {
+        if i % 7 != 0 && i % 400 > 31 {
+            active.push(t.expose_secret().to_string());
+        }
+    })
+    .unwrap();
+    let hot = &active[..1000];
+    for t in hot {
+        assert!(matches!(td.verify(t).unwrap(), Verification::Active(_)));
+    }
+    let mut i = 0;
+    c.bench_function("verify cached (1M stored)", |b| {
+        b.iter(|| {
+            i = (i + 1) % hot.len();
+            td.verify(black_box(&hot[i])).unwrap()
+        })
+    });
+    let mut j = 0;
+    c.bench_function("verify miss (1M stored, cycling all active)", |b| {
+        b.iter(|| {
+            j = (j + 7919) % active.len();
+            td.verify(black_box(&active[j])).unwrap()
+        })
+    });
+}
+
 criterion_group! {
     name = core;
     config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(3));
-    targets = benches
+    targets = benches, big
 }
 criterion_main!(core);

@@ -13,9 +13,9 @@ use crate::token::{self, FormatError};
 use crate::Result;
 use std::sync::Arc;
 
-/// Memory the cached answers may take (estimated per entry): about 50,000 typical entries.
+/// Memory the cached answers may take (estimated per entry): about 100,000 typical entries.
 /// Past it the cache evicts a few cold entries at a time (S3-FIFO), never all at once.
-pub const CACHE_BYTES: u64 = 32 << 20;
+pub const CACHE_BYTES: u64 = 128 << 20;
 
 #[derive(Clone)]
 struct ByMemory;
