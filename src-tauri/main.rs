@@ -3,6 +3,11 @@
 
 use clap::Parser;
 
+// `tokendesk serve` allocates a little per request; glibc's allocator spent about a fifth of a
+// busy server's time (docs/benchmarks.md), mimalloc a fraction of that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = tokendesk_app::cli::Cli::parse();
     if cli.command.is_none() {

@@ -6,14 +6,17 @@
 #   10k        10,000 distinct tokens, picked at random per request
 #   10k+writes the same while the server creates 10 tokens a second
 #   all        every active stored token (about 79 % of the stored ones), at random
-# Usage: tests/bench/verify.sh [connections=64] [seconds=10] [tokens=100000]; ROUNDS=3.
+# Usage: tests/bench/verify.sh [connections=64] [seconds=10] [tokens=100000]; ROUNDS=3;
+# BENCH_SERVER=path runs another build of src-tauri/core/examples/bench_server.rs (e.g. an older
+# commit's, for before/after figures).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; count=${3:-100000}
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p tokendesk-core --example bench_server
+server=${BENCH_SERVER:-target/release/examples/bench_server}
+[ -n "${BENCH_SERVER:-}" ] || cargo build --release -q -p tokendesk-core --example bench_server
 dir=$(mktemp -d); port=$((20000 + RANDOM % 20000)); base="http://127.0.0.1:$port"
-target/release/examples/bench_server "$dir" "127.0.0.1:$port" "$count" 2>"$dir/server.log" &
+"$server" "$dir" "127.0.0.1:$port" "$count" 2>"$dir/server.log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 1200); do [ -s "$dir/token.txt" ] && curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
@@ -30,7 +33,7 @@ run() { # name, extra wrk args...
   awk '/Requests\/sec/ {print $2}' "$dir/$name.txt" >> "$dir/$name.rps"
   awk '$1=="50%" {print $2}' "$dir/$name.txt" >> "$dir/$name.p50"
   awk '$1=="99%" {print $2}' "$dir/$name.txt" >> "$dir/$name.p99"
-  awk '/Non-2xx/ {print $NF}' "$dir/$name.txt" >> "$dir/$name.non2xx"
+  awk '/Non-2xx/ {print $NF} END {print 0}' "$dir/$name.txt" >> "$dir/$name.non2xx"
 }
 ms() { sed -E 's/([0-9.]+)us/\1 0.001/; s/([0-9.]+)ms/\1 1/; s/([0-9.]+)s$/\1 1000/' | awk '{printf "%.3f\n", $1*$2}'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -51,8 +54,7 @@ for name in healthz hot 10k 10k+writes all; do
   printf '%-11s %9.0f req/s  ratio %4.2f  p50 %6.3f ms  p99 %7.3f ms  non-2xx %s  (runs: %s)\n' "$name" "$rps" \
     "$(awk -v a="$rps" -v b="$base_rps" 'BEGIN {print a / b}')" \
     "$(ms < "$dir/$name.p50" | median)" "$(ms < "$dir/$name.p99" | median)" \
-    "$(cat "$dir/$name.non2xx" 2>/dev/null | paste -sd+ | bc 2>/dev/null || echo 0)" \
+    "$(awk '{s += $1} END {print s + 0}' "$dir/$name.non2xx")" \
     "$(paste -sd' ' "$dir/$name.rps")"
 done
-created=$(grep -c . "$dir/server.log" || true)
-echo "server log lines: $created (errors would be listed here)"; grep -i error "$dir/server.log" || true
+if grep -qi error "$dir/server.log"; then echo "server errors:"; grep -i error "$dir/server.log"; fi

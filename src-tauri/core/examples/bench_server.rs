@@ -5,6 +5,10 @@
 //! "writes meanwhile" case). In-memory secret store: a benchmark must not touch anyone's keyring.
 
 use std::io::Write;
+
+// The same allocator as the `tokendesk` binary, so the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokendesk_core::http::{run_until_signal, HttpConfig};

@@ -185,6 +185,10 @@ impl Affected {
     }
 }
 
+/// When a request arrived, in check tickets (`Follower::arrival`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival(u64);
+
 /// Where a process stands in the feed, and the freshness rule. The cache it guards calls
 /// [`Follower::fresh`] before answering and [`Follower::admit`] before storing an answer.
 ///
@@ -222,6 +226,12 @@ impl Follower {
         self.position.load(Ordering::Acquire)
     }
 
+    /// The moment a request arrived, as far as the feed is concerned: checks with a later
+    /// ticket started after it. Taken as early as a face can (see `Tokendesk::arrival`).
+    pub fn arrival(&self) -> Arrival {
+        Arrival(self.started.load(Ordering::SeqCst))
+    }
+
     /// Returns once a check of the feed that *started after this call* has been applied, and
     /// the position it reached. `check(position)` reads the changes after `position` and
     /// returns the last sequence number with what they affect (`None` when there are none);
@@ -231,7 +241,16 @@ impl Follower {
         check: impl Fn(u64) -> Result<Option<(u64, Affected)>>,
         apply: impl Fn(&Affected),
     ) -> Result<u64> {
-        let arrived = self.started.load(Ordering::SeqCst);
+        self.fresh_since(self.arrival(), check, apply)
+    }
+
+    /// `fresh` for a request that arrived at `arrived`: a check started since then serves it.
+    pub fn fresh_since(
+        &self,
+        Arrival(arrived): Arrival,
+        check: impl Fn(u64) -> Result<Option<(u64, Affected)>>,
+        apply: impl Fn(&Affected),
+    ) -> Result<u64> {
         loop {
             if self.applied.load(Ordering::SeqCst) > arrived {
                 return Ok(self.position());

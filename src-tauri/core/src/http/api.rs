@@ -231,8 +231,7 @@ pub async fn introspect(
     let agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|h| h.to_str().ok());
-    st.td
-        .record_use(&v.token.id, Some(&addr.ip().to_string()), agent);
+    st.td.record_use(&v.token.id, Some(addr.ip()), agent);
     let t = &v.token;
     Ok(Json(Introspection {
         active: true,

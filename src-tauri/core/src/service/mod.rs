@@ -747,7 +747,12 @@ impl Tokendesk {
     }
 
     /// Counts a successful use of a verified token; written in the background (usage.rs).
-    pub fn record_use(&self, token_id: &str, client: Option<&str>, user_agent: Option<&str>) {
+    pub fn record_use(
+        &self,
+        token_id: &str,
+        client: Option<std::net::IpAddr>,
+        user_agent: Option<&str>,
+    ) {
         self.usage.record(token_id, self.now(), client, user_agent);
     }
 

@@ -726,7 +726,7 @@ fn every_changing_operation_records_its_change() {
         td.verify(other.token.expose_secret()).unwrap(),
         Verification::Active(_)
     ));
-    td.record_use(&other.meta.id, Some("10.0.0.1"), None);
+    td.record_use(&other.meta.id, "10.0.0.1".parse().ok(), None);
     td.flush_usage().unwrap();
     expect("reads, refused writes, usage", vec![]);
 }

@@ -5,7 +5,7 @@
 
 use super::Tokendesk;
 use crate::clock::Millis;
-use crate::feed::{Affected, Follower};
+use crate::feed::{Affected, Arrival, Follower};
 use crate::model::*;
 use crate::secret::SecretString;
 use crate::store::{changes, tenants as tenant_store, tokens, users as user_store, Store};
@@ -79,8 +79,9 @@ impl Cache {
 
     /// Applies every change committed before this call (by any process); returns the feed
     /// position the cache is now at.
-    fn fresh(&self, store: &Store) -> Result<u64> {
-        self.follower.fresh(
+    fn fresh(&self, store: &Store, arrived: Arrival) -> Result<u64> {
+        self.follower.fresh_since(
+            arrived,
             |from| store.peek(|c| changes::since(c, from)),
             |affected| self.drop_affected(affected),
         )
@@ -120,6 +121,19 @@ fn rejected_for(t: &TokenMeta) -> Option<RejectReason> {
 impl Tokendesk {
     /// Checks a presented token: format and checksum first (no lookup for typos), then the hash.
     pub fn verify(&self, presented: &str) -> Result<Verification> {
+        self.verify_since(presented, self.arrival())
+    }
+
+    /// When a request arrived, for [`Tokendesk::verify_since`]. An async face takes it as the
+    /// request comes in and lets other ready requests come in too before verifying: all of
+    /// them are then served by the one check of the change feed that the first one runs.
+    pub fn arrival(&self) -> Arrival {
+        self.verified.follower.arrival()
+    }
+
+    /// `verify` for a request that arrived at `arrived`: every change committed (by any
+    /// process) before then is honoured.
+    pub fn verify_since(&self, presented: &str, arrived: Arrival) -> Result<Verification> {
         match token::check_format(presented) {
             Err(FormatError::Malformed) => {
                 return Ok(Verification::Rejected(RejectReason::Malformed))
@@ -133,7 +147,7 @@ impl Tokendesk {
         let now = self.now();
         // Every change committed before this request is applied first; the answer read below
         // is at least as new as `at`.
-        let at = self.verified.fresh(&self.store)?;
+        let at = self.verified.fresh(&self.store, arrived)?;
         if let Some(v) = self.verified.entries.get(&hash) {
             return Ok(still_active(v, now));
         }

@@ -38,6 +38,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Read connections kept open: more than the service's worker threads, so a verification
 /// never queues behind another read.
 const READERS: u32 = 4;
+/// Readers reserved for the change feed's check: one per core is plenty, as a check takes
+/// about a microsecond.
+const FEED_READERS: usize = 2;
 
 pub struct Store {
     /// The one connection that writes: SQLite allows one writer at a time anyway, and a mutex
@@ -46,6 +49,10 @@ pub struct Store {
     /// WAL readers on their own connections, so a read never waits for a write (a usage
     /// flush, a create). `None` for a private in-memory database, read through the writer.
     readers: Option<r2d2::Pool<SqliteConnectionManager>>,
+    /// Readers set aside for the change feed's check, which runs before every verification:
+    /// taken with `try_lock`, so the check skips the pool's bookkeeping; the pool is the
+    /// fallback when all are busy.
+    feed: Vec<Mutex<Connection>>,
 }
 
 impl Store {
@@ -61,17 +68,25 @@ impl Store {
         let mut store = Store {
             writer: Mutex::new(conn),
             readers: None,
+            feed: Vec::new(),
         };
         store.migrate()?;
         if wal {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let init = move |c: &mut Connection| {
+                c.busy_timeout(busy_timeout)?;
+                // Readers never write: a bug that tried would fail instead of bypassing the
+                // single writer and its change feed.
+                c.pragma_update(None, "query_only", true)
+            };
+            for _ in 0..FEED_READERS {
+                let mut c = Connection::open_with_flags(path, flags)?;
+                init(&mut c)?;
+                store.feed.push(Mutex::new(c));
+            }
             let manager = SqliteConnectionManager::file(path)
-                .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .with_init(move |c| {
-                    c.busy_timeout(busy_timeout)?;
-                    // Readers never write: a bug that tried would fail instead of bypassing
-                    // the single writer and its change feed.
-                    c.pragma_update(None, "query_only", true)
-                });
+                .with_flags(flags)
+                .with_init(init);
             let pool = r2d2::Pool::builder()
                 .max_size(READERS)
                 .min_idle(Some(1))
@@ -91,6 +106,7 @@ impl Store {
         let store = Store {
             writer: Mutex::new(conn),
             readers: None,
+            feed: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -161,6 +177,9 @@ impl Store {
     /// is its own snapshot. For the change feed's check, where one cheap statement usually
     /// answers and a `BEGIN`/`COMMIT` pair would cost more than the query.
     pub fn peek<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if let Some(conn) = self.feed.iter().find_map(|c| c.try_lock().ok()) {
+            return f(&conn);
+        }
         match &self.readers {
             Some(pool) => {
                 let conn = pool
