@@ -288,14 +288,14 @@ impl Follower {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Tenant, TokenMeta, TokenStatus, User, UserKind, UserStatus};
     use std::sync::atomic::AtomicUsize;
     use std::sync::{Arc, Barrier};
     use std::time::Duration;
 
-    fn verified(
+    pub(crate) fn verified(
         token: &str,
         kind: TokenKind,
         owner: &str,

@@ -67,10 +67,14 @@ pub(super) struct Cache {
 
 impl Cache {
     pub(super) fn new(store: &Store) -> Result<Cache> {
+        Self::with_bytes(store, CACHE_BYTES)
+    }
+
+    fn with_bytes(store: &Store, bytes: u64) -> Result<Cache> {
         Ok(Cache {
             entries: quick_cache::sync::Cache::with_weighter(
-                (CACHE_BYTES / 1024) as usize,
-                CACHE_BYTES,
+                (bytes / 1024) as usize,
+                bytes,
                 ByMemory,
             ),
             follower: Follower::new(store.read(changes::head)?),
@@ -229,5 +233,53 @@ fn still_active(v: Arc<Verified>, now: Millis) -> Verification {
     match v.token.expires_at {
         Some(exp) if exp <= now => Verification::Rejected(RejectReason::Expired),
         _ => Verification::Active(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past its memory bound the cache lets a few cold entries go, never all of them, and keeps
+    /// what is used again.
+    #[test]
+    fn a_full_cache_evicts_a_few_entries_not_all() {
+        let store = Store::open_in_memory().unwrap();
+        let sample = |i: u32| {
+            let id = format!("token {i}");
+            Arc::new(crate::feed::tests::verified(
+                &id,
+                TokenKind::Personal,
+                "ada",
+                "ada",
+                "member",
+                &[],
+            ))
+        };
+        let per_entry = approx_bytes(&sample(0));
+        let cache = Cache::with_bytes(&store, per_entry * 1000).unwrap();
+        let key = |i: u32| {
+            let mut k = [0u8; 32];
+            k[..4].copy_from_slice(&i.to_le_bytes());
+            k
+        };
+        let at = cache.fresh(&store, cache.follower.arrival()).unwrap();
+        cache.put(key(0), at, sample(0));
+        for i in 1..5000 {
+            cache.put(key(i), at, sample(i));
+            // Token 0 is in steady use: it must survive the churn.
+            assert!(
+                cache.entries.get(&key(0)).is_some(),
+                "the hot entry was evicted at {i}"
+            );
+            if i > 1000 {
+                assert!(
+                    cache.len() >= 800,
+                    "only {} entries left after {i} inserts",
+                    cache.len()
+                );
+            }
+            assert!(cache.entries.weight() <= per_entry * 1000);
+        }
     }
 }
