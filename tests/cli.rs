@@ -2,9 +2,9 @@
 //! keyring as the app, stops gracefully on SIGTERM, and fails with a coded error and exit 1.
 //! Needs a Secret Service: run through `make test-keyring` (.ci/with-keyring.sh).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokendesk_core::model::CreateTokenRequest;
@@ -13,7 +13,9 @@ use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokendesk");
+#[path = "support/bin.rs"]
+mod bin;
+use bin::BIN;
 
 fn http_get(addr: &str, path: &str, auth: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -32,25 +34,9 @@ fn http_get(addr: &str, path: &str, auth: &str) -> String {
 #[ignore = "needs a Secret Service: run `make test-keyring`"]
 fn serve_answers_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // The first run creates the authority; the log line names the bound address.
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.trim().to_string();
-        }
-    };
+    let (mut child, addr) = bin::serve(dir.path());
     assert!(addr.starts_with("127.0.0.1:"));
-    std::thread::spawn(move || lines.for_each(drop));
 
     // Same data directory and keyring from this process, as the desktop app would use them.
     let keyring = KeyringStore::new("tokendesk", Duration::from_secs(10));
@@ -149,22 +135,7 @@ fn tokendesk_env(
     stdin: &str,
     env: &[(&str, &str)],
 ) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .env("TOKENDESK_DATA_DIR", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = bin::run(dir, args, stdin, env);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),

@@ -2,9 +2,9 @@
 //! while two command-line processes create and revoke tokens on the same data directory, and
 //! first runs killed (SIGKILL) at random moments. Needs a Secret Service: `make test-keyring`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,24 +12,12 @@ use tokendesk_core::model::Verification;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokendesk");
+#[path = "support/bin.rs"]
+mod bin;
+use bin::{serve, BIN};
 
 fn run(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("TOKENDESK_DATA_DIR", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    bin::run(dir, args, stdin, &[])
 }
 
 /// The HTTP status of GET /api/users/me with `token`, on a fresh connection.
@@ -52,27 +40,6 @@ fn status(addr: &str, token: &str) -> u16 {
 fn field(json: &str, name: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
     v[name].as_str().unwrap().to_string()
-}
-
-fn serve(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
 }
 
 /// What one process's exit says about the run: killed by a signal (a crash), or an error that

@@ -28,21 +28,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| token::check_format(black_box(sample.expose_secret())))
     });
 
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = MemorySecretStore::new();
-    let td = Tokendesk::open(
-        OpenOptions::new(dir.path(), Arc::new(SystemClock)),
-        &secrets,
-    )
-    .unwrap();
+    let (_dir, td, mut active) = seeded(N);
+    active.truncate(1000);
     let s = td.local_session();
-    let mut active = Vec::new();
-    td.seed_tokens(&s, N, |i, t| {
-        if i % 7 != 0 && i % 400 > 31 && active.len() < 1000 {
-            active.push(t.expose_secret().to_string());
-        }
-    })
-    .unwrap();
     assert!(matches!(
         td.verify(&active[0]).unwrap(),
         Verification::Active(_)
@@ -165,13 +153,8 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-/// Verification at 1,000,000 stored tokens: a cached answer (a working set of 1,000 tokens), and
-/// misses (cycling through every active token, far more than the cache holds).
-fn big(c: &mut Criterion) {
-    if std::env::var("TOKENDESK_BENCH_BIG").as_deref() == Ok("0") {
-        return;
-    }
-    const BIG: usize = 1_000_000;
+/// A fresh authority in a temp dir with `n` seeded tokens, and the active ones in plain.
+fn seeded(n: usize) -> (tempfile::TempDir, Tokendesk, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let secrets = MemorySecretStore::new();
     let td = Tokendesk::open(
@@ -179,14 +162,24 @@ fn big(c: &mut Criterion) {
         &secrets,
     )
     .unwrap();
-    let s = td.local_session();
     let mut active = Vec::new();
-    td.seed_tokens(&s, BIG, |i, t| {
+    td.seed_tokens(&td.local_session(), n, |i, t| {
+        // seed_tokens revokes every 7th and lets i % 400 <= 30 expire.
         if i % 7 != 0 && i % 400 > 31 {
             active.push(t.expose_secret().to_string());
         }
     })
     .unwrap();
+    (dir, td, active)
+}
+
+/// Verification at 1,000,000 stored tokens: a cached answer (a working set of 1,000 tokens), and
+/// misses (cycling through every active token, far more than the cache holds).
+fn big(c: &mut Criterion) {
+    if std::env::var("TOKENDESK_BENCH_BIG").as_deref() == Ok("0") {
+        return;
+    }
+    let (_dir, td, active) = seeded(1_000_000);
     let hot = &active[..1000];
     for t in hot {
         assert!(matches!(td.verify(t).unwrap(), Verification::Active(_)));

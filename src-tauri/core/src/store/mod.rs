@@ -241,6 +241,14 @@ mod tests {
         assert_eq!(n, 0);
     }
 
+    fn written(s: &Store) -> i64 {
+        s.read(|c| {
+            let sql = "SELECT count(*) FROM audit_events WHERE id = 'w'";
+            Ok(c.query_row(sql, [], |r| r.get(0))?)
+        })
+        .unwrap()
+    }
+
     #[test]
     fn reads_do_not_wait_for_an_open_write() {
         let dir = tempfile::tempdir().unwrap();
@@ -259,28 +267,10 @@ mod tests {
             held.wait();
             // The writer holds its transaction open; a read still answers (from the snapshot
             // before it) instead of waiting for the write lock.
-            let n: i64 = s
-                .read(|c| {
-                    Ok(c.query_row(
-                        "SELECT count(*) FROM audit_events WHERE id = 'w'",
-                        [],
-                        |r| r.get(0),
-                    )?)
-                })
-                .unwrap();
-            assert_eq!(n, 0);
+            assert_eq!(written(&s), 0);
             release.wait();
         });
-        let n: i64 = s
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT count(*) FROM audit_events WHERE id = 'w'",
-                    [],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap();
-        assert_eq!(n, 1, "a commit is seen by the next read");
+        assert_eq!(written(&s), 1, "a commit is seen by the next read");
     }
 
     #[test]
