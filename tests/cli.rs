@@ -2,8 +2,6 @@
 //! keyring as the app, stops gracefully on SIGTERM, and fails with a coded error and exit 1.
 //! Needs a Secret Service: run through `make test-keyring` (.ci/with-keyring.sh).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,20 +13,7 @@ use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 
 #[path = "support/bin.rs"]
 mod bin;
-use bin::BIN;
-
-fn http_get(addr: &str, path: &str, auth: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
+use bin::{http_get, BIN};
 
 #[test]
 #[ignore = "needs a Secret Service: run `make test-keyring`"]

@@ -2,8 +2,6 @@
 //! while two command-line processes create and revoke tokens on the same data directory, and
 //! first runs killed (SIGKILL) at random moments. Needs a Secret Service: `make test-keyring`.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,15 +20,7 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Outpu
 
 /// The HTTP status of GET /api/users/me with `token`, on a fresh connection.
 fn status(addr: &str, token: &str) -> u16 {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET /api/users/me HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let out = bin::http_get(addr, "/api/users/me", &format!("Bearer {token}"));
     out.split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
@@ -147,6 +137,39 @@ fn a_server_and_two_command_lines_share_one_authority() {
             })
         })
         .collect();
+    // A third command line is killed (SIGKILL) at random moments of its create, again and
+    // again: whatever it had done must leave the others and the database unharmed.
+    let killer = {
+        let dir = d.to_path_buf();
+        std::thread::spawn(move || {
+            let mut rng = Lcg(clock_seed());
+            let (mut kills, mut mid_write) = (0, 0);
+            while Instant::now() < deadline && kills < 200 {
+                let mut child = Command::new(BIN)
+                    .args([
+                        "tokens",
+                        "create",
+                        "--name",
+                        &format!("k{kills}"),
+                        "--expires",
+                        "1d",
+                    ])
+                    .env("TOKENDESK_DATA_DIR", &dir)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_micros(rng.below(300_000)));
+                if child.try_wait().unwrap().is_none() {
+                    mid_write += 1;
+                }
+                child.kill().unwrap_or(());
+                child.wait().unwrap();
+                kills += 1;
+            }
+            (kills, mid_write)
+        })
+    };
     let mut total = 0;
     let mut problems = Vec::new();
     for w in writers {
@@ -154,6 +177,7 @@ fn a_server_and_two_command_lines_share_one_authority() {
         total += rounds;
         problems.extend(p);
     }
+    let (kills, mid_write) = killer.join().unwrap();
     stop.store(true, Ordering::Relaxed);
     let refused: i32 = load.into_iter().map(|l| l.join().unwrap()).sum();
     assert!(
@@ -169,7 +193,8 @@ fn a_server_and_two_command_lines_share_one_authority() {
     let exit = server.wait().unwrap();
     assert!(exit.success(), "the server stopped badly: {exit:?}");
     eprintln!(
-        "{total} create/verify/revoke rounds by two processes, {} verifications by the server meanwhile",
+        "{total} create/verify/revoke rounds by two processes, {} verifications by the server and \
+         {kills} creates killed ({mid_write} before they had finished) meanwhile",
         verified.load(Ordering::Relaxed)
     );
     assert!(
@@ -179,8 +204,15 @@ fn a_server_and_two_command_lines_share_one_authority() {
     );
     assert_eq!(refused, 0, "the main token was refused under load");
     assert!(total >= 20, "only {total} rounds in 20 s");
+    assert!(mid_write > 0, "no kill landed during a create");
     let audit = run(d, &["audit", "verify"], "");
     assert!(audit.status.success(), "{audit:?}");
+    let store = tokendesk_core::store::Store::open(&d.join("tokendesk.db"), Duration::from_secs(5))
+        .unwrap();
+    let check: String = store
+        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 /// A tiny deterministic generator: the seed is printed, so a failing run can be repeated.

@@ -1,9 +1,11 @@
-//! Running the built `tokendesk` binary from tests: one command with a data directory, and a
-//! server on a free loopback port. Shared by tests/cli.rs and tests/processes.rs.
+//! Running the built `tokendesk` binary from tests: one command with a data directory, a server
+//! on a free loopback port, and a plain HTTP/1.1 GET to it. Shared by tests/cli.rs and tests/processes.rs.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tokendesk");
 
@@ -48,4 +50,18 @@ pub fn serve(dir: &Path) -> (Child, String) {
     };
     std::thread::spawn(move || lines.for_each(drop));
     (child, addr)
+}
+
+/// GET `path` with one Authorization header on a fresh connection; the whole answer as text.
+pub fn http_get(addr: &str, path: &str, auth: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
