@@ -236,6 +236,8 @@ impl Follower {
     /// the position it reached. `check(position)` reads the changes after `position` and
     /// returns the last sequence number with what they affect (`None` when there are none);
     /// `apply` drops what they affect from the cache, under the gate, before the position moves.
+    /// (Faces pass the arrival they took themselves, through `fresh_since`.)
+    #[cfg(test)]
     pub fn fresh(
         &self,
         check: impl Fn(u64) -> Result<Option<(u64, Affected)>>,

@@ -6,7 +6,7 @@ use crate::Result;
 use rusqlite::{params, Connection};
 
 /// Rows kept: a follower further behind than this finds a gap and drops its whole cache.
-pub const KEEP: i64 = 10_000;
+const KEEP: i64 = 10_000;
 /// Old rows are pruned once every this many appends, in the appending transaction.
 const PRUNE_EVERY: i64 = 1_000;
 /// Changes read in one check; a longer backlog drops the whole cache instead.
