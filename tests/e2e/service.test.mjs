@@ -113,7 +113,7 @@ test("a read-only token: Test it in the reveal dialog, then real clients", async
 });
 
 test("the detail panel shows the uses of the day and the last client", async () => {
-  // Uses are written at least every second; the panel reads them from the database.
+  // The panel writes the uses counted so far, then reads them from the database.
   await browser.pause(1500);
   const rowId = await browser.execute(
     () => [...document.querySelectorAll('[data-testid="token-row"]')].find((r) => r.textContent.includes("Service reader"))?.dataset.tokenId ?? null,

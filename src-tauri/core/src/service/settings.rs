@@ -113,6 +113,9 @@ impl Tokendesk {
         let days = days.clamp(1, 366);
         let today = self.now().div_euclid(crate::clock::DAY);
         let from = today - days as i64 + 1;
+        // The uses this process has counted but not yet written (they go out every few
+        // seconds) are part of the answer: write them first, it is a no-op when there are none.
+        self.flush_usage()?;
         self.store.read(|c| {
             let ctx = self.ctx(c, s)?;
             let token = self.load_visible(c, &ctx, id)?;

@@ -824,3 +824,17 @@ fn an_interrupted_first_run_is_finished_by_the_next_and_reuses_its_key() {
         .unwrap();
     assert_eq!(n, (1, 0));
 }
+
+/// The detail panel's usage includes the uses counted but not yet written by the background
+/// flush (it runs every few seconds).
+#[test]
+fn token_usage_includes_uses_not_yet_flushed() {
+    let f = fixture();
+    let (td, s) = (&f.td, f.td.local_session());
+    let t = td.create_token(&s, req("counted", thirty())).unwrap();
+    td.record_use(&t.meta.id, "10.0.0.7".parse().ok(), Some("curl/8"));
+    td.record_use(&t.meta.id, "10.0.0.7".parse().ok(), Some("curl/8"));
+    let usage = td.token_usage(&s, &t.meta.id, 30).unwrap();
+    assert_eq!(usage.days.iter().map(|d| d.count).sum::<i64>(), 2);
+    assert_eq!(usage.last_client.as_deref(), Some("10.0.0.7"));
+}
