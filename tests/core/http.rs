@@ -259,22 +259,108 @@ async fn extra_scheme_names_are_accepted_when_configured() {
     srv.shutdown().await;
 }
 
+/// Sends `raw` on a fresh connection and returns the answer's status line, headers and body.
+async fn raw(base: &str, raw: &[u8]) -> (u16, String, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    // Each request here ends with `connection: close` or makes the server close.
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    let body = serde_json::from_str(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {head}\r\n\r\n{body}"));
+    (status, head.to_lowercase(), body)
+}
+
+/// Every error answer is `{code, message}` JSON, whoever produced it: the body limit (with a
+/// length or chunked), the router, the path decoder, the timeout, hyper's own parser.
 #[tokio::test]
-async fn oversized_bodies_are_refused() {
+async fn every_error_answer_is_code_and_message_json() {
     let cfg = HttpConfig {
         body_limit: 1024,
+        request_timeout: std::time::Duration::from_millis(300),
         ..Default::default()
     };
     let srv = start(cfg).await;
     let t = srv.token("a");
-    let resp = reqwest::Client::new()
-        .get(format!("{}/api/users/me", srv.base))
-        .header(AUTHORIZATION, format!("Bearer {t}"))
-        .body(vec![b'x'; 10_000])
-        .send()
-        .await
+    let host = srv.base.trim_start_matches("http://").to_string();
+    let big = "x".repeat(10_000);
+    let chunked = format!(
+        "POST /api/tokens HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {t}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{big}\r\n0\r\n\r\n",
+        big.len()
+    );
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "body over the limit with a length",
+            format!("POST /api/tokens HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {t}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{big}", big.len()),
+            413,
+            "payload_too_large",
+        ),
+        ("body over the limit, chunked", chunked, 413, "payload_too_large"),
+        (
+            "a path that is not UTF-8",
+            format!("GET /api/tokens/%FF HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {t}\r\nconnection: close\r\n\r\n"),
+            400,
+            "invalid_input",
+        ),
+        (
+            "no such route",
+            format!("GET /api/nothing HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"),
+            404,
+            "not_found",
+        ),
+        (
+            "a method the route does not take",
+            format!("PUT /api/tokens HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "a NUL byte in a header",
+            format!("GET /api/users/me HTTP/1.1\r\nhost: {host}\r\nx-note: a\0b\r\nconnection: close\r\n\r\n"),
+            400,
+            "invalid_input",
+        ),
+        (
+            "a body that never arrives",
+            format!("POST /api/tokens HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {t}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{{\"na"),
+            408,
+            "request_timeout",
+        ),
+        (
+            "no token",
+            format!("GET /api/users/me HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"),
+            401,
+            "unauthenticated",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let (got, head, body) = raw(&srv.base, request.as_bytes()).await;
+        assert_eq!(got, status, "{what}: {head} {body}");
+        assert!(
+            head.contains("content-type: application/json"),
+            "{what}: {head}"
+        );
+        assert_eq!(body["code"], code, "{what}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+        if status == 405 {
+            assert!(head.contains("\r\nallow: "), "{what}: {head}");
+        }
+    }
+    // None of the refused creates wrote anything: the one token made above is all there is.
+    let page = srv
+        .td
+        .list_tokens(&srv.td.local_session(), &Default::default())
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(page.items.len(), 1);
     srv.shutdown().await;
 }
 

@@ -38,6 +38,12 @@ async fn request_logs_are_structured_and_never_hold_a_token() {
         .token
         .expose_secret()
         .to_string();
+    let other = td
+        .create_token(&owner, req("caller"))
+        .unwrap()
+        .token
+        .expose_secret()
+        .to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -72,8 +78,27 @@ async fn request_logs_are_structured_and_never_hold_a_token() {
             .await
             .unwrap()
             .status(),
+        // A token pasted where an id belongs, in the path, a query parameter and a header.
+        c.get(format!("{base}/api/tokens/{plain}?reason={plain}"))
+            .header("authorization", format!("Bearer {other}"))
+            .header("x-forwarded-token", &plain)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        // And in a JSON body.
+        c.post(format!("{base}/api/tokens"))
+            .header("authorization", format!("Bearer {other}"))
+            .header("content-type", "application/json")
+            .body(format!(
+                "{{\"name\":\"{plain}\",\"expiry\":{{\"kind\":\"nope\"}}}}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .status(),
     ];
-    assert_eq!(statuses.map(|s| s.as_u16()), [200, 400, 200, 401]);
+    assert_eq!(statuses.map(|s| s.as_u16()), [200, 400, 200, 401, 404, 400]);
     let _ = tx.send(());
     server.await.unwrap().unwrap();
 
@@ -85,12 +110,17 @@ async fn request_logs_are_structured_and_never_hold_a_token() {
         .iter()
         .filter(|l| l.contains("tokendesk::http"))
         .collect();
-    assert_eq!(requests.len(), 4, "one line per request: {lines:#?}");
+    assert_eq!(requests.len(), 6, "one line per request: {lines:#?}");
     assert!(
-        requests[0].contains("path=\"/api/users/me\"")
-            || requests[0].contains("path=/api/users/me"),
+        requests[0].contains(r#"route="/api/users/me""#),
         "{}",
         requests[0]
+    );
+    // The route template, never the path that carried the token.
+    assert!(
+        requests[4].contains(r#"route="/api/tokens/{id}""#),
+        "{}",
+        requests[4]
     );
     assert!(requests[0].contains("status=200"), "{}", requests[0]);
     assert!(requests[1].contains("status=400"), "{}", requests[1]);

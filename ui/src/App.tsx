@@ -70,6 +70,12 @@ function startupHeading(code: ErrorCode): string {
     case "last_owner":
     case "self_lockout":
     case "user_inactive":
+    case "unauthenticated":
+    case "insufficient_scope":
+    case "method_not_allowed":
+    case "payload_too_large":
+    case "request_timeout":
+    case "headers_too_large":
       return "Tokendesk could not start";
   }
 }

@@ -35,6 +35,18 @@ pub enum ErrorCode {
     SelfLockout,
     UserInactive,
     Internal,
+    /// HTTP: no token, or not an active token (401).
+    Unauthenticated,
+    /// The token acting lacks a scope, or is read-only and the call changes something (403).
+    InsufficientScope,
+    /// HTTP: no such endpoint is the `not_found` code; an endpoint without this method is this (405).
+    MethodNotAllowed,
+    /// HTTP: the body is over the service's limit, with or without a Content-Length (413).
+    PayloadTooLarge,
+    /// HTTP: the request took longer than the service's timeout (408).
+    RequestTimeout,
+    /// HTTP: the header block is over the service's limit (431).
+    HeadersTooLarge,
 }
 
 /// Messages are written for the person who will read them and never contain a secret.
@@ -85,6 +97,8 @@ pub enum Error {
     UserInactive(String),
     #[error("Internal error: {0}")]
     Internal(String),
+    #[error("{0}")]
+    InsufficientScope(String),
 }
 
 impl Error {
@@ -112,6 +126,7 @@ impl Error {
             Error::SelfLockout(_) => ErrorCode::SelfLockout,
             Error::UserInactive(_) => ErrorCode::UserInactive,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::InsufficientScope(_) => ErrorCode::InsufficientScope,
         }
     }
 }

@@ -91,6 +91,12 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   self_lockout: true,
   user_inactive: true,
   internal: true,
+  unauthenticated: true,
+  insufficient_scope: true,
+  method_not_allowed: true,
+  payload_too_large: true,
+  request_timeout: true,
+  headers_too_large: true,
 };
 
 export function isApiError(value: unknown): value is ApiError {

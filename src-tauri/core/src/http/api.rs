@@ -3,11 +3,11 @@
 //! The `#[utoipa::path]` attributes are the OpenAPI document (openapi.rs); tests check the
 //! server's answers against the committed copy.
 
-use super::auth::AuthError;
+use super::errors::ErrorBody;
 use super::{AppState, Bearer, CoreError};
 use crate::model::*;
 use crate::secret::{ExposeSecret, SecretString};
-use crate::{ApiError, Error};
+use crate::{ApiError, Error, ErrorCode};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -17,43 +17,18 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 
-/// The RFC 6749 §5.2 / RFC 6750 error body.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OAuthError {
-    pub error: String,
-    pub error_description: String,
-}
-
-/// A 403 is either a scope the token lacks (RFC 6750, `error`) or something the user's role
-/// does not allow (`code`, as in every other face).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum Forbidden {
-    Scope(OAuthError),
-    Role(ApiError),
-}
-
-/// Why a handler did not answer 200: each kind keeps the body its standard prescribes.
+/// Why a handler did not answer 2xx; each becomes an `ErrorBody` (errors.rs).
 pub(crate) enum Reject {
-    /// RFC 6750 (`WWW-Authenticate` and `{error, error_description}`).
-    Auth(AuthError),
     /// RFC 6749 §5.2 `invalid_request` of the OAuth endpoints.
     OAuth(&'static str),
-    /// Everything else: `{code, message}` as in every face.
     Core(Box<CoreError>),
 }
 
 impl IntoResponse for Reject {
     fn into_response(self) -> Response {
         match self {
-            Reject::Auth(a) => a.into_response(),
-            Reject::OAuth(d) => (
-                StatusCode::BAD_REQUEST,
-                Json(OAuthError {
-                    error: "invalid_request".into(),
-                    error_description: d.into(),
-                }),
-            )
+            Reject::OAuth(d) => ErrorBody::new(ErrorCode::InvalidInput, d)
+                .oauth("invalid_request")
                 .into_response(),
             Reject::Core(c) => c.into_response(),
         }
@@ -82,8 +57,25 @@ fn bad_body(e: impl std::fmt::Display) -> Reject {
     Error::InvalidInput(format!("The request is not valid: {e}")).into()
 }
 
+/// A body over the limit is 413 whether it announced its length or came chunked.
+fn too_large() -> Reject {
+    Reject::Core(Box::new(CoreError {
+        error: ApiError {
+            code: ErrorCode::PayloadTooLarge,
+            message: "The request body is larger than the service accepts.".into(),
+        },
+        retry_after: None,
+    }))
+}
+
 fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
-    r.map(|Json(v)| v).map_err(|e| bad_body(e.body_text()))
+    r.map(|Json(v)| v).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            bad_body(e.body_text())
+        }
+    })
 }
 
 fn query<T>(r: Result<Query<T>, QueryRejection>) -> Answer<T> {
@@ -101,7 +93,7 @@ fn need(v: &Verified, scope: Scope) -> Answer<()> {
         Scope::AuditRead => "This token lacks the audit:read scope.",
         Scope::Introspect => "Introspection needs a token with the introspect scope.",
     };
-    Err(Reject::Auth(AuthError::InsufficientScope(why)))
+    Err(Error::InsufficientScope(why.into()).into())
 }
 
 /// Changes need a token with its owner's full rights, not one limited to read-only scopes.
@@ -109,9 +101,10 @@ fn need_full(v: &Verified) -> Answer<()> {
     if v.full_access() {
         Ok(())
     } else {
-        Err(Reject::Auth(AuthError::InsufficientScope(
-            "This token is limited to read-only scopes; changes need a full-access token.",
-        )))
+        Err(Error::InsufficientScope(
+            "This token is limited to read-only scopes; changes need a full-access token.".into(),
+        )
+        .into())
     }
 }
 
@@ -138,8 +131,8 @@ pub async fn openapi() -> Response {
 #[utoipa::path(get, path = "/api/users/me", tag = "users", security(("bearer" = [])),
     responses(
         (status = 200, description = "The token is active", body = Me),
-        (status = 400, description = "Malformed Authorization header", body = OAuthError),
-        (status = 401, description = "No token, or not an active token", body = OAuthError),
+        (status = 400, description = "Malformed Authorization header", body = ErrorBody),
+        (status = 401, description = "No token, or not an active token", body = ErrorBody),
     ))]
 pub async fn me(Bearer(v): Bearer) -> Response {
     (
@@ -160,8 +153,12 @@ pub struct TokenForm {
 }
 
 fn form_token(r: Result<Form<TokenForm>, FormRejection>) -> Answer<SecretString> {
-    let Form(f) = r.map_err(|_| {
-        Reject::OAuth("Send application/x-www-form-urlencoded with a token parameter.")
+    let Form(f) = r.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Reject::OAuth("Send application/x-www-form-urlencoded with a token parameter.")
+        }
     })?;
     f.token
         .filter(|t| !t.expose_secret().is_empty())
@@ -211,9 +208,9 @@ pub struct Introspection {
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "`{\"active\": false}` for anything that is not an active token", body = Introspection),
-        (status = 400, description = "No token parameter, or a malformed Authorization header", body = OAuthError),
-        (status = 401, description = "The caller's token is not active", body = OAuthError),
-        (status = 403, description = "The caller's token lacks the introspect scope", body = OAuthError),
+        (status = 400, description = "No token parameter, or a malformed Authorization header", body = ErrorBody),
+        (status = 401, description = "The caller's token is not active", body = ErrorBody),
+        (status = 403, description = "The caller's token lacks the introspect scope", body = ErrorBody),
     ))]
 pub async fn introspect(
     State(st): State<AppState>,
@@ -257,8 +254,8 @@ pub async fn introspect(
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The token is revoked, or was not an active token"),
-        (status = 400, description = "No token parameter, or a malformed Authorization header", body = OAuthError),
-        (status = 401, description = "The caller's token is not active", body = OAuthError),
+        (status = 400, description = "No token parameter, or a malformed Authorization header", body = ErrorBody),
+        (status = 401, description = "The caller's token is not active", body = ErrorBody),
     ))]
 pub async fn revoke(
     State(st): State<AppState>,
@@ -277,9 +274,9 @@ pub async fn revoke(
     params(ListQuery),
     responses(
         (status = 200, description = "One page; pass `nextCursor` as `cursor` for the next", body = ListPage),
-        (status = 400, description = "Invalid query", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "Missing the tokens:read scope, or not allowed by the user's role", body = Forbidden),
+        (status = 400, description = "Invalid query", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Missing the tokens:read scope, or not allowed by the user's role", body = ErrorBody),
     ))]
 pub async fn list_tokens(
     State(st): State<AppState>,
@@ -296,9 +293,9 @@ pub async fn list_tokens(
     params(("id" = String, Path, description = "The token's id")),
     responses(
         (status = 200, description = "The token's metadata (never the token)", body = TokenMeta),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "Missing the tokens:read scope", body = Forbidden),
-        (status = 404, description = "No such token visible to the caller", body = ApiError),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Missing the tokens:read scope", body = ErrorBody),
+        (status = 404, description = "No such token visible to the caller", body = ErrorBody),
     ))]
 pub async fn get_token(
     State(st): State<AppState>,
@@ -316,10 +313,10 @@ pub async fn get_token(
     request_body = CreateTokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown this once", body = CreatedToken),
-        (status = 400, description = "Invalid name, expiry, scopes or tenants", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "A read-only token, or not allowed by the user's role", body = Forbidden),
-        (status = 409, description = "An active token with this name exists", body = ApiError),
+        (status = 400, description = "Invalid name, expiry, scopes or tenants", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or not allowed by the user's role", body = ErrorBody),
+        (status = 409, description = "An active token with this name exists", body = ErrorBody),
     ))]
 pub async fn create_token(
     State(st): State<AppState>,
@@ -343,11 +340,11 @@ pub struct Rename {
     request_body = Rename,
     responses(
         (status = 200, description = "Renamed", body = TokenMeta),
-        (status = 400, description = "Invalid name", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "A read-only token, or not allowed", body = Forbidden),
-        (status = 404, description = "No such token visible to the caller", body = ApiError),
-        (status = 409, description = "Name taken, or the token is revoked", body = ApiError),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or not allowed", body = ErrorBody),
+        (status = 404, description = "No such token visible to the caller", body = ErrorBody),
+        (status = 409, description = "Name taken, or the token is revoked", body = ErrorBody),
     ))]
 pub async fn rename_token(
     State(st): State<AppState>,
@@ -375,10 +372,10 @@ pub struct RevokeParams {
     params(("id" = String, Path, description = "The token's id"), RevokeParams),
     responses(
         (status = 200, description = "Revoked", body = TokenMeta),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "A read-only token, or not allowed", body = Forbidden),
-        (status = 404, description = "No such token visible to the caller", body = ApiError),
-        (status = 409, description = "Already revoked", body = ApiError),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or not allowed", body = ErrorBody),
+        (status = 404, description = "No such token visible to the caller", body = ErrorBody),
+        (status = 409, description = "Already revoked", body = ErrorBody),
     ))]
 pub async fn revoke_token(
     State(st): State<AppState>,
@@ -401,11 +398,11 @@ pub async fn revoke_token(
     request_body = CreateTokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown this once", body = CreatedToken),
-        (status = 400, description = "Invalid request", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "A read-only token, or no impersonate permission", body = Forbidden),
-        (status = 404, description = "No such user", body = ApiError),
-        (status = 409, description = "Name taken", body = ApiError),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or no impersonate permission", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody),
     ))]
 pub async fn create_token_for_user(
     State(st): State<AppState>,
@@ -436,10 +433,10 @@ pub struct Credentials {
     request_body = Credentials,
     responses(
         (status = 201, description = "A new token, shown this once", body = CreatedToken),
-        (status = 400, description = "Invalid request", body = ApiError),
-        (status = 401, description = "Wrong email or password (never says which)", body = ApiError),
-        (status = 403, description = "The user's role may not hold tokens", body = ApiError),
-        (status = 429, description = "Too many failures; see Retry-After", body = ApiError),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Wrong email or password (never says which)", body = ErrorBody),
+        (status = 403, description = "The user's role may not hold tokens", body = ErrorBody),
+        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
     ))]
 pub async fn exchange(
     State(st): State<AppState>,
@@ -462,10 +459,10 @@ pub async fn exchange(
     params(("id" = String, Path, description = "The user's id"), ("tenant_id" = String, Path, description = "The tenant's id")),
     responses(
         (status = 200, description = "Switched", body = User),
-        (status = 400, description = "The user is not a member of that tenant", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "A read-only token, a tenant outside the token's, or not allowed", body = Forbidden),
-        (status = 404, description = "No such user or tenant", body = ApiError),
+        (status = 400, description = "The user is not a member of that tenant", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, a tenant outside the token's, or not allowed", body = ErrorBody),
+        (status = 404, description = "No such user or tenant", body = ErrorBody),
     ))]
 pub async fn set_active_tenant(
     State(st): State<AppState>,
@@ -487,8 +484,8 @@ pub async fn set_active_tenant(
 #[utoipa::path(get, path = "/api/users", tag = "users", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every user", body = Vec<User>),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "Missing users:read, or not allowed by the user's role", body = Forbidden),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Missing users:read, or not allowed by the user's role", body = ErrorBody),
     ))]
 pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
     need(&v, Scope::UsersRead)?;
@@ -499,8 +496,8 @@ pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer
 #[utoipa::path(get, path = "/api/tenants", tag = "users", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every tenant (admins) or the user's own; only its own for a token limited to tenants", body = Vec<Tenant>),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "Missing users:read", body = Forbidden),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Missing users:read", body = ErrorBody),
     ))]
 pub async fn list_tenants(
     State(st): State<AppState>,
@@ -521,9 +518,9 @@ pub async fn list_tenants(
     params(AuditQuery),
     responses(
         (status = 200, description = "One page; pass `nextBefore` as `beforeSeq` for the next", body = AuditPage),
-        (status = 400, description = "Invalid query", body = ApiError),
-        (status = 401, description = "Not an active token", body = OAuthError),
-        (status = 403, description = "Missing audit:read, or not allowed by the user's role", body = Forbidden),
+        (status = 400, description = "Invalid query", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Missing audit:read, or not allowed by the user's role", body = ErrorBody),
     ))]
 pub async fn list_audit(
     State(st): State<AppState>,

@@ -1,10 +1,10 @@
 //! RFC 6750 bearer authentication: reading the credential from exactly one Authorization
-//! header, and the error answers (400 invalid_request, 401 invalid_token, 403 insufficient_scope).
+//! header, and its error answers (400 invalid_request, 401 invalid_token).
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use super::errors::ErrorBody;
+use crate::ErrorCode;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::json;
 
 pub const REALM: &str = "tokendesk";
 
@@ -17,34 +17,40 @@ pub enum AuthError {
     InvalidRequest(&'static str),
     /// The credential is not an active token: 401 invalid_token.
     InvalidToken(&'static str),
-    /// 403 insufficient_scope (issue 4: scopes).
-    InsufficientScope(&'static str),
+}
+
+impl AuthError {
+    /// The `{code, message, error, error_description}` body this failure is answered with.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            AuthError::Missing => ErrorBody::new(
+                ErrorCode::Unauthenticated,
+                "Send a token: Authorization: Bearer <token>.",
+            ),
+            AuthError::InvalidRequest(d) => {
+                ErrorBody::new(ErrorCode::InvalidInput, *d).oauth("invalid_request")
+            }
+            AuthError::InvalidToken(d) => {
+                ErrorBody::new(ErrorCode::Unauthenticated, *d).oauth("invalid_token")
+            }
+        }
+    }
 }
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        let (status, error, description) = match self {
-            AuthError::Missing => {
-                let challenge = format!("Bearer realm=\"{REALM}\"");
-                let body = json!({ "error": "unauthorized", "error_description": "Send a token: Authorization: Bearer <token>." });
-                return (
-                    StatusCode::UNAUTHORIZED,
-                    [(header::WWW_AUTHENTICATE, challenge)],
-                    Json(body),
-                )
-                    .into_response();
+        let mut res = self.body().into_response();
+        if let AuthError::InvalidRequest(_) = self {
+            // RFC 6750 §3: an invalid_request is a 400 that still names the scheme.
+            let challenge = format!(
+                "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{}\"",
+                self.body().message
+            );
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
             }
-            AuthError::InvalidRequest(d) => (StatusCode::BAD_REQUEST, "invalid_request", d),
-            AuthError::InvalidToken(d) => (StatusCode::UNAUTHORIZED, "invalid_token", d),
-            AuthError::InsufficientScope(d) => (StatusCode::FORBIDDEN, "insufficient_scope", d),
-        };
-        let challenge = format!(
-            "Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\""
-        );
-        let challenge = HeaderValue::from_str(&challenge)
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        let body = json!({ "error": error, "error_description": description });
-        (status, [(header::WWW_AUTHENTICATE, challenge)], Json(body)).into_response()
+        }
+        res
     }
 }
 

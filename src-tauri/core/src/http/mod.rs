@@ -3,6 +3,7 @@
 
 mod api;
 pub mod auth;
+mod errors;
 mod host;
 pub mod openapi;
 
@@ -10,20 +11,21 @@ use crate::model::{RejectReason, Verification, Verified};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::{ApiError, ErrorCode, Tokendesk};
 use auth::AuthError;
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use api::{Introspection, OAuthError};
+pub use api::Introspection;
+pub use errors::{status_of, ErrorBody};
 pub use host::{test_token, Host};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
@@ -83,10 +85,12 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .route("/api/audit", get(api::list_audit))
         .route("/oauth/introspect", post(api::introspect))
         .route("/oauth/revoke", post(api::revoke))
+        .fallback(errors::no_route)
         .layer(layers)
         .layer(axum::middleware::from_fn(move |req, next| {
             limit_headers(header_limit, req, next)
         }))
+        .layer(axum::middleware::from_fn(errors::json_errors))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(AppState {
             td,
@@ -102,22 +106,22 @@ async fn limit_headers(limit: usize, req: Request, next: Next) -> Response {
         .map(|(k, v)| k.as_str().len() + v.len())
         .sum();
     if size > limit {
-        let body = ApiError {
-            code: ErrorCode::InvalidInput,
-            message: format!("The request headers are larger than {limit} bytes."),
-        };
-        return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Json(body)).into_response();
+        return ErrorBody::new(
+            ErrorCode::HeadersTooLarge,
+            format!("The request headers are larger than {limit} bytes."),
+        )
+        .into_response();
     }
     next.run(req).await
 }
 
-/// One structured line per request: method, path (never the query string), status, time,
-/// client. Tokens travel only in headers and bodies, which are never logged.
+/// One structured line per request: method, route template (`/api/tokens/{id}`, never the
+/// path itself, which may hold a token pasted in the wrong place, nor the query string),
+/// status, time, client. Headers and bodies are never logged.
 async fn log_request(req: Request, next: Next) -> Response {
     let started = Instant::now();
-    // Cheap copies (the URI shares its bytes); text is only made if a line is written.
     let method = req.method().clone();
-    let uri = req.uri().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let client = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
@@ -126,11 +130,11 @@ async fn log_request(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
-    let path = uri.path();
+    let route = route.as_ref().map_or("(no route)", MatchedPath::as_str);
     if res.status().is_server_error() {
-        tracing::warn!(target: "tokendesk::http", %method, path, status, micros, %client, "request failed");
+        tracing::warn!(target: "tokendesk::http", %method, route, status, micros, %client, "request failed");
     } else {
-        tracing::debug!(target: "tokendesk::http", %method, path, status, micros, %client, "request");
+        tracing::debug!(target: "tokendesk::http", %method, route, status, micros, %client, "request");
     }
     res
 }
@@ -205,7 +209,10 @@ pub async fn serve(
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(
+                    errors::ParseErrorsAsJson::new(TokioIo::new(stream)),
+                    service,
+                );
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -246,35 +253,7 @@ pub(crate) struct CoreError {
 
 impl IntoResponse for CoreError {
     fn into_response(self) -> Response {
-        use ErrorCode as C;
-        let status = match self.error.code {
-            C::InvalidInput
-            | C::InvalidName
-            | C::InvalidExpiry
-            | C::InvalidToken
-            | C::InvalidEmail
-            | C::InvalidPassword => StatusCode::BAD_REQUEST,
-            C::NameTaken
-            | C::EmailTaken
-            | C::AlreadyRevoked
-            | C::TokenRevoked
-            | C::LastOwner
-            | C::SelfLockout => StatusCode::CONFLICT,
-            C::NotFound => StatusCode::NOT_FOUND,
-            C::PermissionDenied | C::UserInactive => StatusCode::FORBIDDEN,
-            C::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            C::DatabaseBusy | C::KeyringUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            C::DatabaseCorrupt | C::Database | C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let mut res = (status, Json(self.error)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            // RFC 7235: a 401 always names the scheme to use.
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"tokendesk\""),
-            );
-        }
+        let mut res = ErrorBody::from(self.error).into_response();
         if let Some(secs) = self.retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -37,7 +37,7 @@ use utoipa::{Modify, OpenApi};
         crate::model::SortDir,
         crate::model::ListScope
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "service", description = "Health and this document"),
         (name = "oauth", description = "RFC 7662 introspection and RFC 7009 revocation"),
@@ -58,6 +58,77 @@ impl Modify for BearerAuth {
                 "bearer",
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
             );
+        }
+    }
+}
+
+/// The answers any operation can give besides its own, added to each so that the document
+/// lists every status the server sends: the protocol layer's (timeout, header and body limits,
+/// a path that is not UTF-8), and for the API the bearer check's and the store's.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/") || path.starts_with("/oauth/");
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let bearer = op.security.is_some();
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description).into());
+                };
+                add(
+                    "408",
+                    "The request took longer than the service waits (`request_timeout`)",
+                );
+                add(
+                    "431",
+                    "The request headers are over the limit (`headers_too_large`)",
+                );
+                if path.contains('{') {
+                    add(
+                        "400",
+                        "A path segment that is not UTF-8 after percent-decoding",
+                    );
+                }
+                if op.request_body.is_some() {
+                    add("413", "The body is over the limit (`payload_too_large`)");
+                }
+                if bearer {
+                    add(
+                        "400",
+                        "A malformed Authorization header (`invalid_request`)",
+                    );
+                    add("401", "No token, or not an active token (`invalid_token`)");
+                }
+                if api {
+                    add("500", "The database failed (`database`, `database_corrupt`) or a bug (`internal`)");
+                    add("503", "The database is locked by another process (`database_busy`) or the keyring is unavailable");
+                }
+            }
         }
     }
 }
