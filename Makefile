@@ -63,7 +63,7 @@ check-layers:
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
-	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test processes -- --include-ignored
+	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes -- --include-ignored
 
 test-ui:
 	npm --prefix ui test

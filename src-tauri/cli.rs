@@ -316,41 +316,16 @@ pub fn run(cli: Cli) -> i32 {
             .ok()
             .filter(|t| !t.is_empty())
             .map(SecretString::from);
-        let (s, via) = match (&cli.as_user, token_env) {
-            (Some(email), Some(token)) => {
-                let v = session_from_token(&td, email, &token)?;
-                (v.session(), Some(v))
-            }
-            (Some(email), None) => (
-                td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
-                None,
-            ),
+        // A token's limits (scopes, tenants) travel in its session; core checks them.
+        let s = match (&cli.as_user, token_env) {
+            (Some(email), Some(token)) => session_from_token(&td, email, &token)?.session(),
+            (Some(email), None) => td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
             (None, Some(_)) => return Err(usage_err(
                 tokendesk_core::ErrorCode::InvalidInput,
                 "TOKENDESK_TOKEN is set but --as EMAIL is not: say whose token it is, or unset it.",
             )),
-            (None, None) => (td.local_session(), None),
+            (None, None) => td.local_session(),
         };
-        // A token limited to scopes allows what they name, here as over HTTP.
-        if let Some(v) = &via {
-            let needed = match &command {
-                Command::Tokens(TokensCmd::List { .. }) => Some(Scope::TokensRead),
-                Command::Users(UsersCmd::List { .. }) => Some(Scope::UsersRead),
-                Command::Audit(AuditCmd::Verify) => Some(Scope::AuditRead),
-                Command::Verify { .. } | Command::Serve { .. } => None,
-                _ if v.full_access() => None,
-                _ => return Err(usage_err(
-                    tokendesk_core::ErrorCode::PermissionDenied,
-                    "This token is limited to read-only scopes; changes need a full-access token.",
-                )),
-            };
-            if let Some(scope) = needed.filter(|x| !v.has_scope(*x)) {
-                return Err(usage_err(
-                    tokendesk_core::ErrorCode::PermissionDenied,
-                    format!("This token lacks the {} scope.", scope.as_str()),
-                ));
-            }
-        }
         match command {
             Command::Serve { .. } => unreachable!("handled above"),
             Command::Tokens(TokensCmd::List { all, json }) => {

@@ -419,7 +419,7 @@ fn scopes_and_acting_with_a_token_from_the_command_line() {
     let (code, _, err) = with_token(&as_mia(&["tokens", "create", "--name", "more"]));
     assert_eq!(code, 1);
     assert!(
-        err.starts_with("error[permission_denied]:") && err.contains("read-only"),
+        err.starts_with("error[insufficient_scope]:") && err.contains("read-only"),
         "{err}"
     );
     let (code, _, err) = with_token(&as_mia(&["audit", "verify"]));

@@ -478,6 +478,28 @@ pub struct ViaToken {
     /// RFC 8693 actor: the admin who created the impersonation token, recorded next to its
     /// subject (who acts, with their own rights).
     pub act: Option<String>,
+    /// The token's read-only scopes; `None` for a full-access token.
+    pub scopes: Option<Vec<Scope>>,
+    /// The tenants the token is limited to; `None` for all of its owner's.
+    pub tenant_ids: Option<Vec<String>>,
+}
+
+impl ViaToken {
+    /// Does the token allow a call that needs `scope`? A full-access token allows every
+    /// scope but `introspect`, which is only ever granted by name.
+    pub fn allows(&self, scope: Scope) -> bool {
+        match &self.scopes {
+            None => scope != Scope::Introspect,
+            Some(list) => list.contains(&scope),
+        }
+    }
+
+    /// May the token act in this tenant?
+    pub fn allows_tenant(&self, tenant_id: &str) -> bool {
+        self.tenant_ids
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|t| t == tenant_id))
+    }
 }
 
 /// What the UI needs to start: the authority, the signed-in user and the policy.
@@ -601,18 +623,6 @@ pub struct Verified {
 
 impl Verified {
     /// Full-access tokens hold every page scope; `introspect` is only ever granted explicitly.
-    pub fn has_scope(&self, scope: Scope) -> bool {
-        match &self.token.scopes {
-            None => scope != Scope::Introspect,
-            Some(list) => list.contains(&scope),
-        }
-    }
-
-    /// May this token change anything (create, rename, revoke, switch tenant)?
-    pub fn full_access(&self) -> bool {
-        self.token.scopes.is_none()
-    }
-
     /// The session a request made with this token runs as: the owner, with the token on
     /// record. An impersonation token acts with its subject's rights, never its creator's.
     pub fn session(&self) -> Session {
@@ -624,6 +634,8 @@ impl Verified {
                 id: self.token.id.clone(),
                 act: (self.token.kind == TokenKind::Impersonation)
                     .then(|| self.token.created_by.clone()),
+                scopes: self.token.scopes.clone(),
+                tenant_ids: self.token.tenant_ids.clone(),
             }),
         }
     }

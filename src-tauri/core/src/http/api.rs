@@ -1,5 +1,6 @@
-//! The HTTP endpoints. Each one checks the token's scopes, then calls the same service method
-//! as the desktop and the CLI with the token owner's session, so rules cannot differ by face.
+//! The HTTP endpoints. Each one calls the same service method as the desktop and the CLI,
+//! with the session of the token's owner carrying the token and its limits (scopes, tenants),
+//! which core checks, so rules cannot differ by face.
 //! The `#[utoipa::path]` attributes are the OpenAPI document (openapi.rs); tests check the
 //! server's answers against the committed copy.
 
@@ -80,32 +81,6 @@ fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
 
 fn query<T>(r: Result<Query<T>, QueryRejection>) -> Answer<T> {
     r.map(|Query(v)| v).map_err(|e| bad_body(e.body_text()))
-}
-
-/// Page rights: a token limited to scopes may only call what they name.
-fn need(v: &Verified, scope: Scope) -> Answer<()> {
-    if v.has_scope(scope) {
-        return Ok(());
-    }
-    let why = match scope {
-        Scope::UsersRead => "This token lacks the users:read scope.",
-        Scope::TokensRead => "This token lacks the tokens:read scope.",
-        Scope::AuditRead => "This token lacks the audit:read scope.",
-        Scope::Introspect => "Introspection needs a token with the introspect scope.",
-    };
-    Err(Error::InsufficientScope(why.into()).into())
-}
-
-/// Changes need a token with its owner's full rights, not one limited to read-only scopes.
-fn need_full(v: &Verified) -> Answer<()> {
-    if v.full_access() {
-        Ok(())
-    } else {
-        Err(Error::InsufficientScope(
-            "This token is limited to read-only scopes; changes need a full-access token.".into(),
-        )
-        .into())
-    }
 }
 
 /// Liveness, without authentication (also the benchmark's no-op baseline).
@@ -219,9 +194,11 @@ pub async fn introspect(
     Bearer(caller): Bearer,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Answer<Json<Introspection>> {
-    need(&caller, Scope::Introspect)?;
     let presented = form_token(form)?;
-    let Verification::Active(v) = st.td.verify(presented.expose_secret())? else {
+    let Verification::Active(v) = st
+        .td
+        .introspect(&caller.session(), presented.expose_secret())?
+    else {
         return Ok(Json(Introspection::default()));
     };
     // The resource server presented it to us: its address and agent are the last client.
@@ -283,7 +260,6 @@ pub async fn list_tokens(
     Bearer(v): Bearer,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Answer<Json<ListPage>> {
-    need(&v, Scope::TokensRead)?;
     let q = query(q)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(blocking(move || td.list_tokens(&s, &q)).await?))
@@ -302,7 +278,6 @@ pub async fn get_token(
     Bearer(v): Bearer,
     Path(id): Path<String>,
 ) -> Answer<Json<TokenMeta>> {
-    need(&v, Scope::TokensRead)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(blocking(move || td.get_token(&s, &id)).await?))
 }
@@ -323,7 +298,6 @@ pub async fn create_token(
     Bearer(v): Bearer,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
-    need_full(&v)?;
     let req = json_body(body)?;
     let (td, s) = (st.td.clone(), v.session());
     let created = blocking(move || td.create_token(&s, req)).await?;
@@ -352,7 +326,6 @@ pub async fn rename_token(
     Path(id): Path<String>,
     body: Result<Json<Rename>, JsonRejection>,
 ) -> Answer<Json<TokenMeta>> {
-    need_full(&v)?;
     let r = json_body(body)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(
@@ -383,7 +356,6 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     q: Result<Query<RevokeParams>, QueryRejection>,
 ) -> Answer<Json<TokenMeta>> {
-    need_full(&v)?;
     let q = query(q)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(
@@ -410,7 +382,6 @@ pub async fn create_token_for_user(
     Path(user_id): Path<String>,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
-    need_full(&v)?;
     let req = json_body(body)?;
     let (td, s) = (st.td.clone(), v.session());
     let created = blocking(move || td.create_impersonation_token(&s, &user_id, req)).await?;
@@ -469,12 +440,6 @@ pub async fn set_active_tenant(
     Bearer(v): Bearer,
     Path((user_id, tenant_id)): Path<(String, String)>,
 ) -> Answer<Json<User>> {
-    need_full(&v)?;
-    if v.token.tenant_ids.is_some() && !v.tenants.iter().any(|t| t.id == tenant_id) {
-        return Err(
-            Error::PermissionDenied("This token is limited to other tenants.".into()).into(),
-        );
-    }
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(
         blocking(move || td.set_active_tenant(&s, &user_id, &tenant_id)).await?,
@@ -488,7 +453,6 @@ pub async fn set_active_tenant(
         (status = 403, description = "Missing users:read, or not allowed by the user's role", body = ErrorBody),
     ))]
 pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
-    need(&v, Scope::UsersRead)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(blocking(move || td.list_users(&s)).await?))
 }
@@ -503,14 +467,8 @@ pub async fn list_tenants(
     State(st): State<AppState>,
     Bearer(v): Bearer,
 ) -> Answer<Json<Vec<Tenant>>> {
-    need(&v, Scope::UsersRead)?;
     let (td, s) = (st.td.clone(), v.session());
-    let mut all = blocking(move || td.list_tenants(&s)).await?;
-    // A token limited to tenants sees only those, even when its owner may see every tenant.
-    if v.token.tenant_ids.is_some() {
-        all.retain(|t| v.tenants.iter().any(|x| x.id == t.id));
-    }
-    Ok(Json(all))
+    Ok(Json(blocking(move || td.list_tenants(&s)).await?))
 }
 
 /// The audit log, newest first.
@@ -527,7 +485,6 @@ pub async fn list_audit(
     Bearer(v): Bearer,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Answer<Json<AuditPage>> {
-    need(&v, Scope::AuditRead)?;
     let q = query(q)?;
     let (td, s) = (st.td.clone(), v.session());
     Ok(Json(blocking(move || td.list_audit(&s, &q)).await?))

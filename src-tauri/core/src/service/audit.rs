@@ -1,8 +1,8 @@
 //! Reading, checking and exporting the audit log (for holders of `view_audit`).
 
-use super::Tokendesk;
+use super::{Need, Tokendesk};
 use crate::clock::format_utc;
-use crate::model::{AuditPage, AuditQuery, ChainReport, ExportFormat, Session};
+use crate::model::{AuditPage, AuditQuery, ChainReport, ExportFormat, Scope, Session};
 use crate::permissions::Action;
 use crate::store::audit as audit_store;
 use crate::{Error, Result};
@@ -13,14 +13,16 @@ const PAGE_MAX: u32 = 500;
 impl Tokendesk {
     pub fn list_audit(&self, s: &Session, q: &AuditQuery) -> Result<AuditPage> {
         self.store.read(|c| {
-            self.ctx(c, s)?.require(Action::ViewAudit)?;
+            self.ctx(c, s, Need::Read(Scope::AuditRead))?
+                .require(Action::ViewAudit)?;
             audit_store::query(c, q, PAGE_MAX)
         })
     }
 
     pub fn verify_audit_chain(&self, s: &Session) -> Result<ChainReport> {
         self.store.read(|c| {
-            self.ctx(c, s)?.require(Action::ViewAudit)?;
+            self.ctx(c, s, Need::Read(Scope::AuditRead))?
+                .require(Action::ViewAudit)?;
             audit_store::verify_chain(c, &self.key)
         })
     }

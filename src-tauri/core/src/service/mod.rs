@@ -1,6 +1,7 @@
 //! The token authority's operations. Every face calls these and nothing else, so validation,
 //! policy, permissions and auditing cannot be bypassed by going through another face.
 
+mod access;
 mod audit;
 mod session;
 mod settings;
@@ -19,6 +20,8 @@ use crate::store::authority::AuthorityRow;
 use crate::store::{self, audit as audit_store, tokens, users as user_store, Store};
 use crate::token;
 use crate::{validate, Error, Result};
+use access::Ctx;
+pub use access::Need;
 use rusqlite::Connection;
 use serde_json::json;
 use std::collections::HashMap;
@@ -95,57 +98,6 @@ impl std::fmt::Debug for Tokendesk {
         f.debug_struct("Tokendesk")
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
-    }
-}
-
-/// The signed-in actor, whose view is shown (the subject), and what the actor may do; loaded
-/// from the database for every operation so a role change or a disable applies at once.
-struct Ctx {
-    actor: User,
-    perms: Permissions,
-    subject: User,
-    owners_only: bool,
-}
-
-impl Ctx {
-    fn impersonating(&self) -> bool {
-        self.actor.id != self.subject.id
-    }
-    fn can(&self, a: Action) -> bool {
-        permissions::allowed(&self.actor, &self.perms, self.owners_only, a)
-    }
-    fn require(&self, a: Action) -> Result<()> {
-        permissions::authorize(&self.actor, &self.perms, self.owners_only, a)
-    }
-
-    /// Impersonation tokens are shown only to admins holding `impersonate`, never to the
-    /// person they were made for (GitLab issue 332410 leaked exactly these).
-    fn sees(&self, t: &TokenMeta) -> bool {
-        match t.kind {
-            TokenKind::Impersonation => {
-                self.perms.impersonate
-                    && t.owner_id != self.actor.id
-                    && ((self.impersonating() && t.owner_id == self.subject.id)
-                        || self.can(Action::ListAll))
-            }
-            _ => t.owner_id == self.subject.id || self.can(Action::ListAll),
-        }
-    }
-
-    /// May the actor rename or revoke `t`? Invisible tokens are "not found", not "forbidden".
-    fn may_manage(&self, t: &TokenMeta) -> Result<()> {
-        if !self.sees(t) {
-            return Err(token_not_found(&t.id));
-        }
-        match t.kind {
-            TokenKind::Impersonation => self.require(Action::ManageImpersonation),
-            _ if t.owner_id == self.actor.id && !self.impersonating() => {
-                self.require(Action::ManageOwn)
-            }
-            // Acting as the impersonated user (the session already required `impersonate`).
-            _ if self.impersonating() && t.owner_id == self.subject.id => Ok(()),
-            _ => self.require(Action::ManageOthers),
-        }
     }
 }
 
@@ -326,61 +278,6 @@ impl Tokendesk {
         self.store.read(authority_row)
     }
 
-    /// The local operator: the owner (the OS user), acting for themselves.
-    pub fn local_session(&self) -> Session {
-        Session {
-            actor_id: self.local_owner_id.clone(),
-            subject_id: self.local_owner_id.clone(),
-            local_owner: true,
-            via_token: None,
-        }
-    }
-
-    fn ctx(&self, conn: &Connection, s: &Session) -> Result<Ctx> {
-        let owners_only: bool = conn
-            .prepare_cached("SELECT only_owners_create_tokens FROM authority")?
-            .query_row([], |r| r.get(0))?;
-        self.ctx_with(conn, s, owners_only)
-    }
-
-    /// `ctx` with the "owners only" setting given (a settings change checks the old value).
-    fn ctx_with(&self, conn: &Connection, s: &Session, owners_only: bool) -> Result<Ctx> {
-        let actor = user_store::get(conn, &s.actor_id)?.ok_or_else(|| {
-            Error::PermissionDenied("The signed-in user no longer exists.".into())
-        })?;
-        if actor.status != UserStatus::Active {
-            return Err(Error::UserInactive(format!(
-                "{} is disabled or removed; sign in as another user.",
-                actor.display_name
-            )));
-        }
-        let perms = user_store::permissions_of(conn, &actor.role)?;
-        let subject = if s.subject_id == s.actor_id {
-            actor.clone()
-        } else {
-            if !perms.impersonate {
-                return Err(Error::PermissionDenied(
-                    "Your role no longer allows impersonation.".into(),
-                ));
-            }
-            let subject = user_store::get(conn, &s.subject_id)?
-                .ok_or_else(|| user_not_found(&s.subject_id))?;
-            if subject.status != UserStatus::Active {
-                return Err(Error::UserInactive(format!(
-                    "{} is disabled or removed; stop impersonating.",
-                    subject.display_name
-                )));
-            }
-            subject
-        };
-        Ok(Ctx {
-            actor,
-            perms,
-            subject,
-            owners_only,
-        })
-    }
-
     /// Records in the change feed, in the writing transaction, what a write changes, so every
     /// process drops the cached answers it affects (`feed.rs`).
     fn changed(&self, tx: &Connection, change: Change) -> Result<()> {
@@ -448,7 +345,7 @@ impl Tokendesk {
         )?;
         let created = self.store.with_tx(|tx| {
             let authority = authority_row(tx)?;
-            let c = self.ctx(tx, s)?;
+            let c = self.ctx(tx, s, Need::Change)?;
             let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
             let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
                 c.require(Action::CreateOwn)?;
@@ -616,7 +513,7 @@ impl Tokendesk {
     pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
         let now = self.now();
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
             match q.scope {
                 ListScope::Own if ctx.impersonating() => tokens::list(
                     c,
@@ -665,7 +562,7 @@ impl Tokendesk {
 
     pub fn get_token(&self, s: &Session, id: &str) -> Result<TokenMeta> {
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
             self.load_visible(c, &ctx, id)
         })
     }
@@ -673,7 +570,7 @@ impl Tokendesk {
     pub fn rename_token(&self, s: &Session, id: &str, new_name: &str) -> Result<TokenMeta> {
         let name = validate::name(new_name)?;
         let meta = self.store.with_tx(|tx| {
-            let ctx = self.ctx(tx, s)?;
+            let ctx = self.ctx(tx, s, Need::Change)?;
             let mut t = self.load_visible(tx, &ctx, id)?;
             ctx.may_manage(&t)?;
             if t.status == TokenStatus::Revoked {
@@ -708,7 +605,7 @@ impl Tokendesk {
             .filter(|r| !r.is_empty());
         let now = self.now();
         let meta = self.store.with_tx(|tx| {
-            let ctx = self.ctx(tx, s)?;
+            let ctx = self.ctx(tx, s, Need::Change)?;
             let mut t = self.load_visible(tx, &ctx, id)?;
             ctx.may_manage(&t)?;
             if t.revoked_at.is_some() {

@@ -1,6 +1,6 @@
 //! Who is signed in: Switch user (password, rate-limited), impersonation start and stop.
 
-use super::{user_not_found, Tokendesk};
+use super::{user_not_found, Need, Tokendesk};
 use crate::clock::{Millis, SECOND};
 use crate::model::*;
 use crate::password;
@@ -26,7 +26,7 @@ pub(super) struct Failures {
 impl Tokendesk {
     pub fn session_info(&self, s: &Session) -> Result<SessionInfo> {
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
+            let ctx = self.ctx(c, s, Need::Nothing)?;
             Ok(SessionInfo {
                 can_create_own: ctx.can(Action::CreateOwn),
                 impersonating: ctx.impersonating(),
@@ -179,7 +179,7 @@ impl Tokendesk {
 
     pub fn start_impersonation(&self, s: &Session, user_id: &str) -> Result<Session> {
         self.store.with_tx(|tx| {
-            let ctx = self.ctx(tx, s)?;
+            let ctx = self.ctx(tx, s, Need::Change)?;
             if ctx.impersonating() {
                 return Err(Error::InvalidInput(
                     "Stop the current impersonation first.".into(),

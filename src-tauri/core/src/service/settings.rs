@@ -1,8 +1,8 @@
 //! Authority settings: name, token prefix (new tokens only), expiry policy, "owners only".
 
-use super::Tokendesk;
+use super::{Need, Tokendesk};
 use crate::feed::Change;
-use crate::model::{ServiceSettings, Session, Settings, TokenUsage, UsageDay};
+use crate::model::{Scope, ServiceSettings, Session, Settings, TokenUsage, UsageDay};
 use crate::permissions::Action;
 use crate::store::authority as authority_store;
 use crate::{token, validate, Error, Result};
@@ -10,7 +10,7 @@ use serde_json::json;
 
 impl Tokendesk {
     pub fn settings(&self, s: &Session) -> Result<Settings> {
-        self.store.read(|c| self.ctx(c, s))?;
+        self.store.read(|c| self.ctx(c, s, Need::Nothing))?;
         let a = self.authority()?;
         Ok(Settings {
             authority_name: a.display_name,
@@ -28,7 +28,7 @@ impl Tokendesk {
         // Read and written in one transaction, under the store's lock alone.
         self.store.with_tx(|tx| {
             let before = super::authority_row(tx)?;
-            let ctx = self.ctx_with(tx, s, before.only_owners_create_tokens)?;
+            let ctx = self.ctx_with(tx, s, Need::Change, before.only_owners_create_tokens)?;
             ctx.require(Action::ManageSettings)?;
             let mut next = before.clone();
             next.display_name = name;
@@ -50,7 +50,7 @@ impl Tokendesk {
 
     pub fn service_settings(&self, s: &Session) -> Result<ServiceSettings> {
         self.store.read(|c| {
-            self.ctx(c, s)?;
+            self.ctx(c, s, Need::Nothing)?;
             authority_store::service_settings(c)
         })
     }
@@ -90,7 +90,8 @@ impl Tokendesk {
             extra_schemes: schemes,
         };
         self.store.with_tx(|tx| {
-            self.ctx(tx, s)?.require(Action::ManageSettings)?;
+            self.ctx(tx, s, Need::Change)?
+                .require(Action::ManageSettings)?;
             let before = authority_store::service_settings(tx)?;
             if before != next {
                 authority_store::set_service_settings(tx, &next)?;
@@ -117,7 +118,7 @@ impl Tokendesk {
         // seconds) are part of the answer: write them first, it is a no-op when there are none.
         self.flush_usage()?;
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
             let token = self.load_visible(c, &ctx, id)?;
             let (last_client, last_user_agent) = c.query_row(
                 "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",

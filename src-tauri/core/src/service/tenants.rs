@@ -1,7 +1,7 @@
 //! Tenants (clients, companies): who belongs to which, and which one a user works in. Managed by
 //! those who manage users; a user may switch their own active tenant.
 
-use super::{user_not_found, Tokendesk};
+use super::{user_not_found, Need, Tokendesk};
 use crate::feed::Change;
 use crate::model::*;
 use crate::permissions::Action;
@@ -22,19 +22,23 @@ impl Tokendesk {
     /// Every tenant, for those who manage users; everyone else sees their own.
     pub fn list_tenants(&self, s: &Session) -> Result<Vec<Tenant>> {
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
-            if ctx.can(Action::ManageUsers) || ctx.can(Action::ListAll) {
-                tenant_store::list(c)
+            let ctx = self.ctx(c, s, Need::Read(Scope::UsersRead))?;
+            let mut all = if ctx.can(Action::ManageUsers) || ctx.can(Action::ListAll) {
+                tenant_store::list(c)?
             } else {
-                tenant_store::get_many(c, &ctx.subject.tenant_ids)
-            }
+                tenant_store::get_many(c, &ctx.subject.tenant_ids)?
+            };
+            // A token limited to tenants sees only those, even when its owner sees them all.
+            all.retain(|t| ctx.shows_tenant(&t.id));
+            Ok(all)
         })
     }
 
     pub fn create_tenant(&self, s: &Session, name: &str) -> Result<Tenant> {
         let name = validate::name(name)?;
         self.store.with_tx(|tx| {
-            self.ctx(tx, s)?.require(Action::ManageUsers)?;
+            self.ctx(tx, s, Need::Change)?
+                .require(Action::ManageUsers)?;
             if tenant_store::name_taken(tx, &name, None)? {
                 return Err(Error::NameTaken(name.clone()));
             }
@@ -59,7 +63,8 @@ impl Tokendesk {
     pub fn rename_tenant(&self, s: &Session, id: &str, name: &str) -> Result<Tenant> {
         let name = validate::name(name)?;
         self.store.with_tx(|tx| {
-            self.ctx(tx, s)?.require(Action::ManageUsers)?;
+            self.ctx(tx, s, Need::Change)?
+                .require(Action::ManageUsers)?;
             let mut t = get_tenant(tx, id)?;
             if t.name == name {
                 return Ok(t);
@@ -90,7 +95,8 @@ impl Tokendesk {
         member: bool,
     ) -> Result<User> {
         self.store.with_tx(|tx| {
-            self.ctx(tx, s)?.require(Action::ManageUsers)?;
+            self.ctx(tx, s, Need::Change)?
+                .require(Action::ManageUsers)?;
             let t = get_tenant(tx, tenant_id)?;
             let u = user_store::get(tx, user_id)?.ok_or_else(|| user_not_found(user_id))?;
             let changed = if member {
@@ -126,7 +132,8 @@ impl Tokendesk {
     /// Switches the tenant a user works in: their own, or anyone's for those who manage users.
     pub fn set_active_tenant(&self, s: &Session, user_id: &str, tenant_id: &str) -> Result<User> {
         self.store.with_tx(|tx| {
-            let ctx = self.ctx(tx, s)?;
+            let ctx = self.ctx(tx, s, Need::Change)?;
+            ctx.require_tenant(tenant_id)?;
             if user_id != ctx.subject.id {
                 ctx.require(Action::ManageUsers)?;
             }

@@ -838,3 +838,33 @@ fn token_usage_includes_uses_not_yet_flushed() {
     assert_eq!(usage.days.iter().map(|d| d.count).sum::<i64>(), 2);
     assert_eq!(usage.last_client.as_deref(), Some("10.0.0.7"));
 }
+
+#[test]
+fn a_token_kind_or_scope_this_version_does_not_know_is_an_error_not_a_guess() {
+    let f = fixture();
+    let s = f.td.local_session();
+    let made = f.td.create_token(&s, req("odd", thirty())).unwrap();
+    let id = made.meta.id.clone();
+    // As a newer version with a wider CHECK would have written it.
+    f.td.store()
+        .with_tx(|tx| {
+            tx.execute_batch("PRAGMA ignore_check_constraints = ON")?;
+            tx.execute("UPDATE tokens SET kind = 'robot' WHERE id = ?1", [&id])?;
+            Ok(tx.execute_batch("PRAGMA ignore_check_constraints = OFF")?)
+        })
+        .unwrap();
+    let e = f.td.get_token(&s, &id).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Database, "{e}");
+    assert!(e.to_string().contains("robot"), "{e}");
+    assert!(f.td.verify(made.token.expose_secret()).is_err());
+    f.td.store()
+        .with_tx(|tx| {
+            Ok(tx.execute(
+                "UPDATE tokens SET kind = 'personal', scopes = 'tokens:read admin' WHERE id = ?1",
+                [&id],
+            )?)
+        })
+        .unwrap();
+    let e = f.td.get_token(&s, &id).unwrap_err();
+    assert!(e.to_string().contains("admin"), "{e}");
+}

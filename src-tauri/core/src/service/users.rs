@@ -1,7 +1,7 @@
 //! Managing users and roles, with the rules that keep the authority administrable: at least
 //! one active owner, and no change that takes away the operator's own `manage_settings`.
 
-use super::{user_not_found, Ctx, Tokendesk};
+use super::{user_not_found, Ctx, Need, Tokendesk};
 use crate::feed::Change;
 use crate::model::*;
 use crate::password;
@@ -41,7 +41,7 @@ pub fn validate_email(raw: &str) -> Result<String> {
 
 impl Tokendesk {
     fn users_ctx(&self, c: &Connection, s: &Session) -> Result<Ctx> {
-        let ctx = self.ctx(c, s)?;
+        let ctx = self.ctx(c, s, Need::Change)?;
         ctx.require(Action::ManageUsers)?;
         Ok(ctx)
     }
@@ -49,7 +49,7 @@ impl Tokendesk {
     /// Users are listed to those who manage users or see everyone's tokens (owner filters).
     pub fn list_users(&self, s: &Session) -> Result<Vec<User>> {
         self.store.read(|c| {
-            let ctx = self.ctx(c, s)?;
+            let ctx = self.ctx(c, s, Need::Read(Scope::UsersRead))?;
             if !(ctx.can(Action::ManageUsers) || ctx.can(Action::ListAll)) {
                 ctx.require(Action::ManageUsers)?;
             }
@@ -59,7 +59,7 @@ impl Tokendesk {
 
     pub fn list_roles(&self, s: &Session) -> Result<Vec<Role>> {
         self.store.read(|c| {
-            self.ctx(c, s)?;
+            self.ctx(c, s, Need::Read(Scope::UsersRead))?;
             user_store::roles(c)
         })
     }
@@ -283,7 +283,7 @@ impl Tokendesk {
     ) -> Result<()> {
         password::check_rules(new)?;
         let existing = self.store.read(|c| {
-            self.ctx(c, s)?;
+            self.ctx(c, s, Need::Change)?;
             user_store::password_hash(c, &s.actor_id)
         })?;
         if let Some(h) = existing {
@@ -293,7 +293,7 @@ impl Tokendesk {
         }
         let hash = password::hash(new)?;
         self.store.with_tx(|tx| {
-            self.ctx(tx, s)?;
+            self.ctx(tx, s, Need::Change)?;
             user_store::set_password_hash(tx, &s.actor_id, &hash)?;
             self.changed(tx, Change::user(&s.actor_id))?;
             self.audit(tx, s, "user.password_changed", Some(&s.actor_id), json!({}))
@@ -303,7 +303,7 @@ impl Tokendesk {
     /// Changes a role's permissions. The Owner role always has every permission.
     pub fn update_role(&self, s: &Session, id: &str, perms: Permissions) -> Result<Role> {
         self.store.with_tx(|tx| {
-            let ctx = self.ctx(tx, s)?;
+            let ctx = self.ctx(tx, s, Need::Change)?;
             ctx.require(Action::ManageSettings)?;
             let role = Self::check_role_exists(tx, id)?;
             if id == OWNER_ROLE {

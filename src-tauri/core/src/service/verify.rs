@@ -3,7 +3,7 @@
 //! by any process drops exactly the answers it affects before the next request is answered, so
 //! SQLite stays off the hot path without a stale answer ever being served.
 
-use super::Tokendesk;
+use super::{Need, Tokendesk};
 use crate::clock::Millis;
 use crate::feed::{Affected, Arrival, Follower};
 use crate::model::*;
@@ -201,6 +201,13 @@ impl Tokendesk {
         })
     }
 
+    /// RFC 7662: what a resource server learns about a token presented to it. The caller's
+    /// token must hold the `introspect` scope, granted only by name.
+    pub fn introspect(&self, s: &Session, presented: &str) -> Result<Verification> {
+        Need::Read(Scope::Introspect).check(s)?;
+        self.verify(presented)
+    }
+
     /// RFC 7009: whoever holds a token may revoke it, so the caller's rights do not matter;
     /// unknown, expired or already revoked tokens are not an error.
     pub fn revoke_presented(&self, s: &Session, presented: &SecretString) -> Result<bool> {
@@ -211,7 +218,7 @@ impl Tokendesk {
         let hash = token::hash_secret(&self.key, presented);
         let now = self.now();
         let revoked = self.store.with_tx(|tx| {
-            self.ctx(tx, s)?;
+            self.ctx(tx, s, Need::Nothing)?;
             let Some(mut t) = tokens::get_by_hash(tx, &hash, now)? else {
                 return Ok(None);
             };

@@ -46,15 +46,27 @@ const OWNER_OK: &str = owner_ok!();
 pub const LIMIT_DEFAULT: u32 = 50;
 pub const LIMIT_MAX: u32 = 200;
 
+/// A value this version does not know (a newer version wrote it, or the file was edited) is an
+/// error, never read as something else: an unknown kind is not a personal token, an unknown
+/// scope does not vanish from a list.
+fn unknown(column: usize, what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} \u{201c}{value}\u{201d}").into(),
+    )
+}
+
 fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
     let kind: String = r.get(3)?;
+    let kind = TokenKind::parse(&kind).ok_or_else(|| unknown(3, "token kind", &kind))?;
     let expires_at: Option<i64> = r.get(7)?;
     let revoked_at: Option<i64> = r.get(8)?;
     Ok(TokenMeta {
         id: r.get(0)?,
         owner_id: r.get(1)?,
         created_by: r.get(2)?,
-        kind: TokenKind::parse(&kind).unwrap_or(TokenKind::Personal),
+        kind,
         name: r.get(4)?,
         description: r.get(5)?,
         created_at: r.get(6)?,
@@ -73,7 +85,12 @@ fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
         },
         scopes: r
             .get::<_, Option<String>>(17)?
-            .map(|s| s.split(' ').filter_map(Scope::parse).collect()),
+            .map(|s| {
+                s.split(' ')
+                    .map(|x| Scope::parse(x).ok_or_else(|| unknown(17, "scope", x)))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .transpose()?,
         tenant_ids: r
             .get::<_, Option<String>>(18)?
             .map(|s| s.split(' ').map(str::to_string).collect()),

@@ -4,4 +4,4 @@
  * The closed set of error codes. Adding one is an API change: the TypeScript union is
  * generated from this enum and the UI's `switch` must handle it.
  */
-export type ErrorCode = "invalid_input" | "invalid_name" | "name_taken" | "invalid_expiry" | "invalid_token" | "not_found" | "already_revoked" | "token_revoked" | "database_busy" | "database_corrupt" | "database" | "keyring_unavailable" | "permission_denied" | "invalid_email" | "email_taken" | "invalid_password" | "invalid_credentials" | "rate_limited" | "last_owner" | "self_lockout" | "user_inactive" | "internal";
+export type ErrorCode = "invalid_input" | "invalid_name" | "name_taken" | "invalid_expiry" | "invalid_token" | "not_found" | "already_revoked" | "token_revoked" | "database_busy" | "database_corrupt" | "database" | "keyring_unavailable" | "permission_denied" | "invalid_email" | "email_taken" | "invalid_password" | "invalid_credentials" | "rate_limited" | "last_owner" | "self_lockout" | "user_inactive" | "internal" | "unauthenticated" | "insufficient_scope" | "method_not_allowed" | "payload_too_large" | "request_timeout" | "headers_too_large";
