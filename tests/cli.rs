@@ -387,6 +387,59 @@ fn scopes_and_acting_with_a_token_from_the_command_line() {
         reader["scopes"],
         serde_json::json!(["tokens:read", "introspect"])
     );
+    // The text policy is core's: the command line gets the same typed refusals.
+    for (args, code_name) in [
+        (
+            vec!["tokens", "create", "--name", "ad\u{2060}min"],
+            "invalid_name",
+        ),
+        (
+            vec![
+                "tokens",
+                "create",
+                "--name",
+                "x",
+                "--description",
+                "a\u{2028}b",
+            ],
+            "invalid_input",
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--name",
+                "Eve",
+                "--email",
+                "eve\u{202E}@example.org",
+            ],
+            "invalid_email",
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--name",
+                "E\u{3164}",
+                "--email",
+                "e@example.org",
+            ],
+            "invalid_name",
+        ),
+    ] {
+        let (code, _, err) = tokendesk(d, &args, "");
+        assert_eq!(code, 1, "{args:?}");
+        assert!(
+            err.starts_with(&format!("error[{code_name}]:")),
+            "{args:?}: {err}"
+        );
+    }
+    let (code, out, _) = tokendesk(d, &["users", "list", "--json"], "");
+    assert_eq!(code, 0);
+    assert!(
+        !out.contains("Eve") && !out.contains("e@example.org"),
+        "nothing written: {out}"
+    );
     let (code, _, err) = tokendesk(
         d,
         &["tokens", "create", "--name", "x", "--scope", "admin"],

@@ -422,8 +422,8 @@ impl Tokendesk {
             }
             let now = self.now();
             let expires_at = authority.policy.resolve(req.expiry, now)?;
-            if tokens::live_name_taken(tx, &owner.id, &name, None)? {
-                return Err(Error::NameTaken(name.clone()));
+            if let Some(other) = tokens::live_name_taken(tx, &owner.id, &name, None)? {
+                return Err(Error::NameTaken(other));
             }
             let plain = token::mint(&authority.token_prefix)?;
             let hash = token::hash_secret(&self.key, &plain);
@@ -579,8 +579,8 @@ impl Tokendesk {
             if t.name == name {
                 return Ok(t);
             }
-            if tokens::live_name_taken(tx, &t.owner_id, &name, Some(id))? {
-                return Err(Error::NameTaken(name.clone()));
+            if let Some(other) = tokens::live_name_taken(tx, &t.owner_id, &name, Some(id))? {
+                return Err(Error::NameTaken(other));
             }
             tokens::rename(tx, id, &name)?;
             self.changed(tx, Change::token(id))?;

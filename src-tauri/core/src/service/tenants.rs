@@ -39,8 +39,8 @@ impl Tokendesk {
         self.store.with_tx(|tx| {
             self.ctx(tx, s, Need::Change)?
                 .require(Action::ManageUsers)?;
-            if tenant_store::name_taken(tx, &name, None)? {
-                return Err(Error::NameTaken(name.clone()));
+            if let Some(other) = tenant_store::name_taken(tx, &name, None)? {
+                return Err(Error::NameTaken(other));
             }
             let t = Tenant {
                 id: uuid::Uuid::now_v7().to_string(),
@@ -69,8 +69,8 @@ impl Tokendesk {
             if t.name == name {
                 return Ok(t);
             }
-            if tenant_store::name_taken(tx, &name, Some(id))? {
-                return Err(Error::NameTaken(name.clone()));
+            if let Some(other) = tenant_store::name_taken(tx, &name, Some(id))? {
+                return Err(Error::NameTaken(other));
             }
             tenant_store::rename(tx, id, &name)?;
             self.changed(tx, Change::tenant(id))?;

@@ -31,7 +31,26 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         None,
     ),
     (include_str!("../../migrations/0005_change_feed.sql"), None),
+    (
+        include_str!("../../migrations/0006_name_keys.sql"),
+        Some(|tx| backfill_name_keys(tx)),
+    ),
 ];
+
+/// Fills `name_key` for the names written before it existed.
+fn backfill_name_keys(tx: &Connection) -> Result<()> {
+    for table in ["tokens", "tenants"] {
+        let rows: Vec<(String, String)> = tx
+            .prepare(&format!("SELECT id, name FROM {table}"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut set = tx.prepare(&format!("UPDATE {table} SET name_key = ?2 WHERE id = ?1"))?;
+        for (id, name) in rows {
+            set.execute(rusqlite::params![id, crate::validate::name_key(&name)])?;
+        }
+    }
+    Ok(())
+}
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -39,29 +39,38 @@ pub fn get_many(conn: &Connection, ids: &[String]) -> Result<Vec<Tenant>> {
     Ok(out)
 }
 
-pub fn name_taken(conn: &Connection, name: &str, except_id: Option<&str>) -> Result<bool> {
+/// The name of another tenant that has `name` or one that looks the same, if any.
+pub fn name_taken(
+    conn: &Connection,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<Option<String>> {
     Ok(conn
         .query_row(
-            "SELECT 1 FROM tenants WHERE name = ?1 AND (?2 IS NULL OR id != ?2)",
-            params![name, except_id],
-            |_| Ok(()),
+            "SELECT name FROM tenants WHERE name_key = ?1 AND (?2 IS NULL OR id != ?2) LIMIT 1",
+            params![crate::validate::name_key(name), except_id],
+            |r| r.get(0),
         )
-        .optional()?
-        .is_some())
+        .optional()?)
 }
 
 pub fn insert(conn: &Connection, t: &Tenant) -> Result<()> {
     conn.execute(
-        "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![t.id, t.name, t.created_at],
+        "INSERT INTO tenants (id, name, created_at, name_key) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            t.id,
+            t.name,
+            t.created_at,
+            crate::validate::name_key(&t.name)
+        ],
     )?;
     Ok(())
 }
 
 pub fn rename(conn: &Connection, id: &str, name: &str) -> Result<()> {
     conn.execute(
-        "UPDATE tenants SET name = ?2 WHERE id = ?1",
-        params![id, name],
+        "UPDATE tenants SET name = ?2, name_key = ?3 WHERE id = ?1",
+        params![id, name, crate::validate::name_key(name)],
     )?;
     Ok(())
 }

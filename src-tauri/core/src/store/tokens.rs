@@ -116,8 +116,8 @@ pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
         &format!(
-            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes) \
-                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key) \
+                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
         ),
         params![
             m.id,
@@ -137,6 +137,7 @@ pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
             &t.hash[..],
             t.credential_epoch,
             m.scopes.as_deref().map(scopes_text),
+            crate::validate::name_key(&m.name),
         ],
     )?;
     for tenant in m.tenant_ids.iter().flatten() {
@@ -176,27 +177,30 @@ pub fn credential_epoch(conn: &Connection, id: &str) -> Result<Option<i64>> {
 }
 
 /// Is `name` used by another non-revoked token of this owner? (Case-insensitive.)
+/// The name of another live token of this owner that has `name` or a name that looks the
+/// same (`validate::name_key`), if there is one.
 pub fn live_name_taken(
     conn: &Connection,
     owner_id: &str,
     name: &str,
     except_id: Option<&str>,
-) -> Result<bool> {
+) -> Result<Option<String>> {
     Ok(conn
+        .prepare_cached(
+            "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
+             AND (?3 IS NULL OR id != ?3) LIMIT 1",
+        )?
         .query_row(
-            "SELECT 1 FROM tokens WHERE owner_id = ?1 AND name = ?2 AND revoked_at IS NULL
-             AND (?3 IS NULL OR id != ?3)",
-            params![owner_id, name, except_id],
-            |_| Ok(()),
+            params![owner_id, crate::validate::name_key(name), except_id],
+            |r| r.get(0),
         )
-        .optional()?
-        .is_some())
+        .optional()?)
 }
 
 pub fn rename(conn: &Connection, id: &str, name: &str) -> Result<()> {
     conn.execute(
-        "UPDATE tokens SET name = ?2 WHERE id = ?1",
-        params![id, name],
+        "UPDATE tokens SET name = ?2, name_key = ?3 WHERE id = ?1",
+        params![id, name, crate::validate::name_key(name)],
     )?;
     Ok(())
 }

@@ -1,0 +1,247 @@
+//! One text policy for every human-readable field, through core and over HTTP: each refused
+//! class of character (invisible, direction, separators, controls) in each field gets its typed
+//! error and writes nothing; names that only differ by look-alike characters collide.
+
+mod common;
+
+use common::{person, req, Env};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokendesk_core::http::{serve, HttpConfig};
+use tokendesk_core::model::*;
+use tokendesk_core::secret::ExposeSecret;
+use tokendesk_core::{ErrorCode, Tokendesk};
+
+/// One of each class the policy refuses (the characters the issue found accepted included).
+const REFUSED: &[(&str, char)] = &[
+    ("word joiner", '\u{2060}'),
+    ("soft hyphen", '\u{00AD}'),
+    ("Mongolian vowel separator", '\u{180E}'),
+    ("Hangul filler", '\u{3164}'),
+    ("Arabic letter mark", '\u{061C}'),
+    ("invisible times", '\u{2062}'),
+    ("variation selector", '\u{FE0F}'),
+    ("tag character", '\u{E0041}'),
+    ("line separator", '\u{2028}'),
+    ("right-to-left override", '\u{202E}'),
+    ("NUL", '\0'),
+];
+
+/// Everything a refused write could have touched.
+fn snapshot(td: &Tokendesk) -> (usize, usize, usize, usize, String) {
+    let owner = td.local_session();
+    let tokens = td
+        .list_tokens(
+            &owner,
+            &ListQuery {
+                scope: ListScope::All,
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .items;
+    let names: Vec<String> = tokens
+        .iter()
+        .map(|t| format!("{}|{:?}|{:?}", t.name, t.description, t.revoked_at))
+        .collect();
+    (
+        tokens.len(),
+        td.audit_events(None).unwrap().len(),
+        td.list_users(&owner).unwrap().len(),
+        td.list_tenants(&owner).unwrap().len(),
+        names.join(",") + &td.settings(&owner).unwrap().authority_name,
+    )
+}
+
+#[test]
+fn every_refused_class_in_every_field_is_a_typed_error_that_writes_nothing() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let mia = person(&td, &owner, "Mia", "member");
+    let tok = td.create_token(&owner, req("target")).unwrap().meta;
+    let tenant = td.create_tenant(&owner, "Blue").unwrap();
+    let before = snapshot(&td);
+    for (what, c) in REFUSED {
+        let text = format!("ad{c}min");
+        let email = format!("eve{c}@example.org");
+        let attempts: Vec<(&str, ErrorCode, Result<(), tokendesk_core::Error>)> = vec![
+            (
+                "token name",
+                ErrorCode::InvalidName,
+                td.create_token(&owner, req(&text)).map(drop),
+            ),
+            (
+                "token description",
+                ErrorCode::InvalidInput,
+                td.create_token(
+                    &owner,
+                    CreateTokenRequest {
+                        description: Some(text.clone()),
+                        ..req("described")
+                    },
+                )
+                .map(drop),
+            ),
+            (
+                "rename",
+                ErrorCode::InvalidName,
+                td.rename_token(&owner, &tok.id, &text).map(drop),
+            ),
+            (
+                "revoke reason",
+                ErrorCode::InvalidInput,
+                td.revoke_token(&owner, &tok.id, Some(&text)).map(drop),
+            ),
+            (
+                "tenant name",
+                ErrorCode::InvalidName,
+                td.create_tenant(&owner, &text).map(drop),
+            ),
+            (
+                "tenant rename",
+                ErrorCode::InvalidName,
+                td.rename_tenant(&owner, &tenant.id, &text).map(drop),
+            ),
+            (
+                "user name",
+                ErrorCode::InvalidName,
+                td.create_user(
+                    &owner,
+                    NewUser {
+                        display_name: text.clone(),
+                        email: Some("new@example.org".into()),
+                        kind: UserKind::Human,
+                        role: "member".into(),
+                        password: None,
+                    },
+                )
+                .map(drop),
+            ),
+            (
+                "user email",
+                ErrorCode::InvalidEmail,
+                td.create_user(
+                    &owner,
+                    NewUser {
+                        display_name: "Eve".into(),
+                        email: Some(email.clone()),
+                        kind: UserKind::Human,
+                        role: "member".into(),
+                        password: None,
+                    },
+                )
+                .map(drop),
+            ),
+            (
+                "changed email",
+                ErrorCode::InvalidEmail,
+                td.update_user(
+                    &owner,
+                    &mia.id,
+                    UserUpdate {
+                        email: Some(email.clone()),
+                        ..Default::default()
+                    },
+                )
+                .map(drop),
+            ),
+            ("authority name", ErrorCode::InvalidName, {
+                let mut s = td.settings(&owner).unwrap();
+                s.authority_name = text.clone();
+                td.update_settings(&owner, s).map(drop)
+            }),
+        ];
+        for (field, code, result) in attempts {
+            let e = result.expect_err(&format!("{what} in the {field} is refused"));
+            assert_eq!(e.code(), code, "{what} in the {field}: {e}");
+            assert!(!e.to_string().is_empty());
+        }
+        assert_eq!(snapshot(&td), before, "{what}: nothing written");
+    }
+}
+
+#[test]
+fn names_that_look_alike_are_one_name() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    td.create_token(&owner, req("admin")).unwrap();
+    for alike in ["\u{430}dmin", "ADMIN", "adm\u{456}n"] {
+        let e = td.create_token(&owner, req(alike)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NameTaken, "{alike}");
+        assert!(e.to_string().contains("\u{201c}admin\u{201d}"), "{e}");
+    }
+    let other = td.create_token(&owner, req("other")).unwrap().meta;
+    let e = td
+        .rename_token(&owner, &other.id, "\u{430}dmin")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NameTaken);
+    // Distinct names stay distinct, and NFC makes two spellings of é one name.
+    td.create_token(&owner, req("admins")).unwrap();
+    td.create_token(&owner, req("caf\u{e9}")).unwrap();
+    let e = td.create_token(&owner, req("cafe\u{301}")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NameTaken);
+
+    td.create_tenant(&owner, "Blue").unwrap();
+    let e = td.create_tenant(&owner, "Blu\u{435}").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NameTaken, "a Cyrillic е");
+}
+
+#[tokio::test]
+async fn over_http_the_same_fields_get_the_same_errors() {
+    let env = Env::new();
+    let td = Arc::new(env.open());
+    let owner = td.local_session();
+    let caller = td.create_token(&owner, req("caller")).unwrap();
+    let target = td.create_token(&owner, req("target")).unwrap().meta;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
+        let _ = rx.await;
+    }));
+    let c = reqwest::Client::new();
+    let auth = format!("Bearer {}", caller.token.expose_secret());
+    let before = snapshot(&td);
+    for (what, ch) in REFUSED {
+        let text = format!("ad{ch}min");
+        let enc: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+        let body = |name: &str, description: Option<&str>| json!({"name": name, "description": description, "expiry": {"kind": "preset", "preset": "seven_days"}});
+        let cases = [
+            (
+                "name",
+                c.post(format!("{base}/api/tokens"))
+                    .json(&body(&text, None)),
+                "invalid_name",
+            ),
+            (
+                "description",
+                c.post(format!("{base}/api/tokens"))
+                    .json(&body("x", Some(&text))),
+                "invalid_input",
+            ),
+            (
+                "rename",
+                c.patch(format!("{base}/api/tokens/{}", target.id))
+                    .json(&json!({"name": text})),
+                "invalid_name",
+            ),
+            (
+                "reason",
+                c.delete(format!("{base}/api/tokens/{}?reason={enc}", target.id)),
+                "invalid_input",
+            ),
+        ];
+        for (field, rq, code) in cases {
+            let resp = rq.header("authorization", &auth).send().await.unwrap();
+            assert_eq!(resp.status(), 400, "{what} in the {field}");
+            let v: Value = resp.json().await.unwrap();
+            assert_eq!(v["code"], code, "{what} in the {field}: {v}");
+        }
+    }
+    assert_eq!(snapshot(&td), before, "nothing written");
+    let _ = tx.send(());
+    server.await.unwrap().unwrap();
+}
