@@ -25,6 +25,8 @@ if [ "$mode" = test ]; then
   need_cmd WebKitWebDriver webkit2gtk-driver
   need_cmd xclip xclip
   need_cmd xdotool xdotool
+  # The API fuzzer (schemathesis) lives in a virtualenv.
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -24,6 +24,13 @@ if [ "$mode" = test ]; then
     echo "installing tauri-driver"
     cargo install tauri-driver --locked --version 2.1.0 --quiet
   fi
+  # schemathesis, the OpenAPI fuzzer `make test-fuzz` runs, pinned, in a virtualenv of its own.
+  if ! .venv-fuzz/bin/st --version 2>/dev/null | grep -q 4.32.5; then
+    echo "installing schemathesis into .venv-fuzz"
+    rm -rf .venv-fuzz
+    python3 -m venv .venv-fuzz
+    .venv-fuzz/bin/pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+  fi
   if ! command -v cargo-clippy >/dev/null || ! command -v rustfmt >/dev/null; then
     rustup component add clippy rustfmt
   fi

@@ -864,7 +864,7 @@ async fn tenants_limit_tokens_and_the_active_tenant_can_be_switched() {
         .await;
     assert_eq!(
         (r.status, r.body["code"].as_str()),
-        (400, Some("invalid_input"))
+        (404, Some("not_found"))
     );
     // Another user's active tenant: only for those who manage users.
     let mia = person(td, &owner, "Mia", "member");
@@ -887,7 +887,7 @@ async fn tenants_limit_tokens_and_the_active_tenant_can_be_switched() {
             },
         )
         .unwrap_err();
-    assert_eq!(err.code(), tokendesk_core::ErrorCode::InvalidInput);
+    assert_eq!(err.code(), tokendesk_core::ErrorCode::NotFound);
     td.set_tenant_member(&owner, &globex.id, &ada.id, false)
         .unwrap();
     assert_eq!(srv.me(&only_globex).await.status, 401);
@@ -1615,4 +1615,178 @@ async fn a_silent_client_is_disconnected_and_does_not_block_shutdown() {
         stopped.is_ok(),
         "shutdown finished despite the silent client"
     );
+}
+
+/// What the API fuzzer found (issue 9), each answered as the document says: `call` checks
+/// every answer's status and body against the committed document.
+#[tokio::test]
+async fn the_fuzzers_findings_are_answered_as_documented() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let t = srv.token_with(&owner, req("caller"));
+    let me = srv.td.session_info(&owner).unwrap().actor.id;
+    let target = srv.td.create_token(&owner, req("target")).unwrap().meta.id;
+    let expiry = |e: Value| json!({"name": "x", "expiry": e});
+    let cases: Vec<(Method, &str, String, Body, u16, Option<&str>)> = vec![
+        (
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(
+                json!({"name": "f", "forUser": "nobody", "expiry": {"kind": "preset", "preset": "seven_days"}}),
+            ),
+            404,
+            Some("not_found"),
+        ),
+        (
+            Method::DELETE,
+            "/api/tokens/{id}",
+            format!("/api/tokens/{target}?reason=%E2%80%AE"),
+            Body::None,
+            400,
+            Some("invalid_input"),
+        ),
+        (
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?unusedForDays=2147483648".into(),
+            Body::None,
+            400,
+            Some("invalid_input"),
+        ),
+        (
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?unusedForDays=36501".into(),
+            Body::None,
+            400,
+            Some("invalid_input"),
+        ),
+        (
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?unusedForDays=36500".into(),
+            Body::None,
+            200,
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(json!({"name": "", "expiry": {"kind": "preset", "preset": "seven_days"}})),
+            400,
+            Some("invalid_name"),
+        ),
+        (
+            Method::PATCH,
+            "/api/tokens/{id}",
+            format!("/api/tokens/{target}"),
+            Body::Json(json!({"name": ""})),
+            400,
+            Some("invalid_name"),
+        ),
+        (
+            Method::GET,
+            "/api/audit",
+            "/api/audit?limit=2147483646".into(),
+            Body::None,
+            400,
+            Some("invalid_input"),
+        ),
+        (
+            Method::GET,
+            "/api/audit",
+            "/api/audit?limit=500".into(),
+            Body::None,
+            200,
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?cursor=".into(),
+            Body::None,
+            200,
+            None,
+        ),
+        (
+            Method::POST,
+            "/oauth/revoke",
+            "/oauth/revoke".into(),
+            Body::Form(vec![("token", String::new())]),
+            200,
+            None,
+        ),
+        // A time in the past conflicts with the clock: 409, whatever the number's spelling.
+        (
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(expiry(json!({"kind": "custom", "at": 0}))),
+            409,
+            Some("invalid_expiry"),
+        ),
+        (
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(expiry(json!({"kind": "custom", "at": 61801.0}))),
+            409,
+            Some("invalid_expiry"),
+        ),
+        (
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(expiry(json!({"kind": "custom", "at": 61801.5}))),
+            400,
+            Some("invalid_input"),
+        ),
+        (
+            Method::POST,
+            "/api/users/{id}/tokens",
+            format!("/api/users/{me}/tokens"),
+            Body::Json(
+                json!({"name": "self", "expiry": {"kind": "preset", "preset": "seven_days"}}),
+            ),
+            403,
+            Some("permission_denied"),
+        ),
+    ];
+    for (method, template, path, body, status, code) in cases {
+        let r = srv
+            .call(method.clone(), template, &path, Some(&t), body)
+            .await;
+        assert_eq!(r.status, status, "{method} {path}: {}", r.body);
+        assert_eq!(r.body["code"].as_str(), code, "{method} {path}: {}", r.body);
+    }
+    // A custom expiry of an integer spelled as a float is that integer.
+    let at = (T0 + 86_400_000) as f64;
+    let r = srv
+        .call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&t),
+            Body::Json(expiry(json!({"kind": "custom", "at": at}))),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["meta"]["expiresAt"], json!(T0 + 86_400_000));
+    // An empty token introspects as not active (with a caller that may introspect).
+    let mut r = req("introspector");
+    r.scopes = Some(vec![Scope::Introspect]);
+    let introspector = srv.token_with(&owner, r);
+    let r = srv
+        .call(
+            Method::POST,
+            "/oauth/introspect",
+            "/oauth/introspect",
+            Some(&introspector),
+            Body::Form(vec![("token", String::new())]),
+        )
+        .await;
+    assert_eq!((r.status, r.body.clone()), (200, json!({"active": false})));
+    srv.shutdown().await;
 }

@@ -245,3 +245,47 @@ async fn over_http_the_same_fields_get_the_same_errors() {
     let _ = tx.send(());
     server.await.unwrap().unwrap();
 }
+
+/// The API document's patterns say exactly what the server refuses: every code point of the
+/// Basic Multilingual Plane and a sample above it, in the committed document, checked by the
+/// jsonschema crate against `validate::name` and `validate::free_text`.
+#[test]
+fn the_documented_patterns_are_the_policy() {
+    let doc: Value = serde_json::from_str(include_str!("../../docs/openapi.json")).unwrap();
+    let props = &doc["components"]["schemas"]["CreateTokenRequest"]["properties"];
+    let compile = |schema: &Value| {
+        let pattern = schema["pattern"].as_str().expect("a pattern is documented");
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&json!({ "type": "string", "pattern": pattern }))
+            .unwrap()
+    };
+    let name = compile(&props["name"]);
+    let description = compile(&props["description"]);
+    let astral = (0x10000..=0x10FFFFu32).step_by(61).chain([
+        0x1BC9F, 0x1BCA0, 0x1BCA3, 0x1BCA4, 0x1D172, 0x1D173, 0x1D17A, 0x1D17B, 0xDFFFF, 0xE0000,
+        0xE0041, 0xE0FFF, 0xE1000,
+    ]);
+    let mut checked = 0;
+    for c in (0..=0xFFFFu32).chain(astral).filter_map(char::from_u32) {
+        let text = format!("a{c}b");
+        assert_eq!(
+            name.is_valid(&json!(text)),
+            tokendesk_core::validate::name(&text).is_ok(),
+            "name with U+{:04X}",
+            c as u32
+        );
+        assert_eq!(
+            description.is_valid(&json!(text)),
+            tokendesk_core::validate::free_text(&text, "description", 1000).is_ok(),
+            "description with U+{:04X}",
+            c as u32
+        );
+        checked += 1;
+    }
+    assert!(checked > 80_000);
+    for blank in ["", " ", "\u{3000}", " \u{2003} "] {
+        assert!(!name.is_valid(&json!(blank)), "{blank:?}");
+        assert!(tokendesk_core::validate::name(blank).is_err());
+    }
+}

@@ -156,18 +156,23 @@ pub struct CreateTokenRequest {
     #[serde(default)]
     #[ts(optional)]
     pub for_user: Option<String>,
+    /// The text policy's `pattern` is added to the document (openapi.rs).
+    #[schema(max_length = 100)]
     pub name: String,
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     pub expiry: ExpiryChoice,
     /// Limit the token to these read-only scopes; absent: the owner's full rights.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(min_items = 1)]
     pub scopes: Option<Vec<Scope>>,
     /// Limit the token to these of the owner's tenants; absent: all of them.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(min_items = 1)]
     pub tenant_ids: Option<Vec<String>>,
 }
 
@@ -234,12 +239,15 @@ pub struct ListQuery {
     pub kind: Option<TokenKind>,
     /// Active tokens that expire within this many days.
     #[ts(optional)]
+    #[param(maximum = 36500)]
     pub expiring_within_days: Option<u32>,
     /// Tokens not used (or never used) for this many days.
     #[ts(optional)]
+    #[param(maximum = 36500)]
     pub unused_for_days: Option<u32>,
     /// Matches name or description, case-insensitively, anywhere in the text.
     #[ts(optional)]
+    #[param(max_length = 200)]
     pub search: Option<String>,
     /// `None` lists every status.
     #[ts(optional)]
@@ -247,8 +255,9 @@ pub struct ListQuery {
     pub sort: SortKey,
     pub dir: SortDir,
     /// 1..=200; 0 means the default of 50.
+    #[param(maximum = 200)]
     pub limit: u32,
-    /// Opaque; from the previous page's `nextCursor`.
+    /// Opaque; from the previous page's `nextCursor`; empty means the first page.
     #[ts(optional)]
     pub cursor: Option<String>,
 }
@@ -554,6 +563,7 @@ pub struct AuditQuery {
     #[ts(optional)]
     pub to: Option<Millis>,
     /// 1..=500; 0 means 100. Newest first.
+    #[param(maximum = 500)]
     pub limit: u32,
     /// From the previous page's `nextBefore`.
     #[ts(optional)]

@@ -66,9 +66,31 @@ pub enum ExpiryChoice {
     },
     /// An absolute instant in milliseconds since the epoch.
     Custom {
+        #[serde(deserialize_with = "integral")]
         at: Millis,
     },
     Never,
+}
+
+/// An integer as JSON Schema counts them: `61801.0` is the integer 61801; `1.5` is refused.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+    use serde::de::Error as _;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        // 2^63 is the first f64 past i64::MAX.
+        Some(f)
+            if f.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+        {
+            Ok(f as i64)
+        }
+        _ => Err(D::Error::custom(
+            "expected an integer (milliseconds since the epoch)",
+        )),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -48,10 +48,12 @@ fn refused(c: char, line_breaks_allowed: bool) -> Option<&'static str> {
 
 /// NFC, trimmed, at most `max` characters, no refused character; `what` names the field.
 fn clean(raw: &str, what: &str, max: usize, line_breaks_allowed: bool) -> Result<String, String> {
-    let t: String = raw.trim().nfc().collect();
-    if t.chars().count() > max {
+    // Counted as typed: normalising can lengthen a few scripts' text, and the limit the API
+    // document states (`maxLength`) is of the characters sent.
+    if raw.chars().count() > max {
         return Err(format!("The {what} has at most {max} characters."));
     }
+    let t: String = raw.trim().nfc().collect();
     if let Some(c) = t
         .chars()
         .find(|c| refused(*c, line_breaks_allowed).is_some())
@@ -110,6 +112,70 @@ pub fn email(raw: &str) -> Result<String> {
             raw.trim().escape_default()
         ))),
     }
+}
+
+/// The code points `refused` refuses, as ranges, read from the same Unicode data.
+fn refused_ranges(line_breaks_allowed: bool) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        if refused(c, line_breaks_allowed).is_none() {
+            continue;
+        }
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == c as u32 => *end = c as u32,
+            _ => out.push((c as u32, c as u32)),
+        }
+    }
+    out
+}
+
+/// A character class body for these ranges that ECMA-262 (the JSON Schema dialect), Python's
+/// `re` and Rust's `regex` read alike: `\uXXXX` in the Basic Multilingual Plane, the
+/// character itself above it (none of them has a common escape for those).
+fn class(ranges: &[(u32, u32)]) -> String {
+    let one = |c: u32| match char::from_u32(c) {
+        Some(ch) if c > 0xFFFF => ch.to_string(),
+        _ => format!("\\u{c:04X}"),
+    };
+    ranges
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                one(a)
+            } else {
+                format!("{}-{}", one(a), one(b))
+            }
+        })
+        .collect()
+}
+
+/// The whitespace `str::trim` removes (Unicode White_Space), as ranges.
+fn whitespace_ranges() -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for c in (0..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .filter(|c| c.is_whitespace())
+    {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == c as u32 => *end = c as u32,
+            _ => out.push((c as u32, c as u32)),
+        }
+    }
+    out
+}
+
+/// The JSON Schema `pattern` of a name: at least one character that is not whitespace, and
+/// none that `name` refuses. The API document states it, so clients can check before sending.
+pub fn name_pattern() -> String {
+    let r = class(&refused_ranges(false));
+    let w = class(&whitespace_ranges());
+    format!("^[^{r}]*[^{r}{w}][^{r}]*$")
+}
+
+/// The `pattern` of free text (descriptions, reasons) and of optional names: no refused
+/// character; line breaks and tabs allowed in free text.
+pub fn free_text_pattern(line_breaks_allowed: bool) -> String {
+    format!("^[^{}]*$", class(&refused_ranges(line_breaks_allowed)))
 }
 
 #[cfg(test)]

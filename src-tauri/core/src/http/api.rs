@@ -119,8 +119,9 @@ pub async fn me(Bearer(v): Bearer) -> Response {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
-    /// The token to introspect or revoke.
-    #[schema(value_type = Option<String>)]
+    /// The token to introspect or revoke. Anything that is not an active token, the empty
+    /// string included, introspects as `{"active": false}` and revokes as a no-op.
+    #[schema(value_type = String, required = true)]
     pub token: Option<SecretString>,
     /// Ignored: Tokendesk has one kind of token.
     #[allow(dead_code)]
@@ -136,7 +137,6 @@ fn form_token(r: Result<Form<TokenForm>, FormRejection>) -> Answer<SecretString>
         }
     })?;
     f.token
-        .filter(|t| !t.expose_secret().is_empty())
         .ok_or(Reject::OAuth("The token parameter is missing."))
 }
 
@@ -291,7 +291,8 @@ pub async fn get_token(
         (status = 400, description = "Invalid name, expiry, scopes or tenants", body = ErrorBody),
         (status = 401, description = "Not an active token", body = ErrorBody),
         (status = 403, description = "A read-only token, or not allowed by the user's role", body = ErrorBody),
-        (status = 409, description = "An active token with this name exists", body = ErrorBody),
+        (status = 404, description = "No such user (`forUser`), or a tenant the owner is not in", body = ErrorBody),
+        (status = 409, description = "An active token with this name (or one that looks the same) exists, or the expiry conflicts with the policy or the clock (`invalid_expiry`)", body = ErrorBody),
     ))]
 pub async fn create_token(
     State(st): State<AppState>,
@@ -306,6 +307,7 @@ pub async fn create_token(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Rename {
+    #[schema(max_length = 100)]
     pub name: String,
 }
 
@@ -337,6 +339,7 @@ pub async fn rename_token(
 #[into_params(parameter_in = Query)]
 pub struct RevokeParams {
     /// Why, for the audit log.
+    #[param(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -373,8 +376,8 @@ pub async fn revoke_token(
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Not an active token", body = ErrorBody),
         (status = 403, description = "A read-only token, or no impersonate permission", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        (status = 409, description = "Name taken", body = ErrorBody),
+        (status = 404, description = "No such user, or a tenant the user is not in", body = ErrorBody),
+        (status = 409, description = "Name taken, or the expiry conflicts with the policy or the clock (`invalid_expiry`)", body = ErrorBody),
     ))]
 pub async fn create_token_for_user(
     State(st): State<AppState>,
@@ -393,7 +396,8 @@ pub struct Credentials {
     pub email: String,
     #[schema(value_type = String)]
     pub password: SecretString,
-    /// A name for the new token; by default "Sign-in" and a unique suffix.
+    /// A name for the new token; by default (also when empty) "Sign-in" and a unique suffix.
+    #[schema(max_length = 100)]
     pub name: Option<String>,
 }
 
@@ -430,10 +434,10 @@ pub async fn exchange(
     params(("id" = String, Path, description = "The user's id"), ("tenant_id" = String, Path, description = "The tenant's id")),
     responses(
         (status = 200, description = "Switched", body = User),
-        (status = 400, description = "The user is not a member of that tenant", body = ErrorBody),
+
         (status = 401, description = "Not an active token", body = ErrorBody),
         (status = 403, description = "A read-only token, a tenant outside the token's, or not allowed", body = ErrorBody),
-        (status = 404, description = "No such user or tenant", body = ErrorBody),
+        (status = 404, description = "No such user or tenant, or the user is not a member of it", body = ErrorBody),
     ))]
 pub async fn set_active_tenant(
     State(st): State<AppState>,

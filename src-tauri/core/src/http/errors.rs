@@ -30,11 +30,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         C::InvalidInput
         | C::InvalidName
-        | C::InvalidExpiry
         | C::InvalidToken
         | C::InvalidEmail
         | C::InvalidPassword => StatusCode::BAD_REQUEST,
-        C::NameTaken
+        // The request is well formed but conflicts with the expiry policy or the clock.
+        C::InvalidExpiry
+        | C::NameTaken
         | C::EmailTaken
         | C::AlreadyRevoked
         | C::TokenRevoked

@@ -5,6 +5,7 @@
 use super::api;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -37,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         crate::model::SortDir,
         crate::model::ListScope
     )),
-    modifiers(&BearerAuth, &CommonErrors),
+    modifiers(&BearerAuth, &CommonErrors, &TextPatterns),
     tags(
         (name = "service", description = "Health and this document"),
         (name = "oauth", description = "RFC 7662 introspection and RFC 7009 revocation"),
@@ -127,6 +128,49 @@ impl Modify for CommonErrors {
                 if api {
                     add("500", "The database failed (`database`, `database_corrupt`) or a bug (`internal`)");
                     add("503", "The database is locked by another process (`database_busy`) or the keyring is unavailable");
+                }
+            }
+        }
+    }
+}
+
+/// The text policy's patterns (validate.rs) on the fields it applies to, generated from the
+/// same Unicode data as the checks, so the document states exactly what the server refuses.
+struct TextPatterns;
+
+fn set_pattern(schema: Option<&mut RefOr<Schema>>, pattern: &str) {
+    if let Some(RefOr::T(Schema::Object(o))) = schema {
+        o.pattern = Some(pattern.to_string());
+    }
+}
+
+impl Modify for TextPatterns {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use crate::validate::{free_text_pattern, name_pattern};
+        let name = name_pattern();
+        let free = free_text_pattern(true);
+        let optional_name = free_text_pattern(false);
+        if let Some(c) = doc.components.as_mut() {
+            for (schema, field, pattern) in [
+                ("CreateTokenRequest", "name", &name),
+                ("CreateTokenRequest", "description", &free),
+                ("Rename", "name", &name),
+                ("Credentials", "name", &optional_name),
+            ] {
+                if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut(schema) {
+                    set_pattern(o.properties.get_mut(field), pattern);
+                }
+            }
+        }
+        if let Some(op) = doc
+            .paths
+            .paths
+            .get_mut("/api/tokens/{id}")
+            .and_then(|p| p.delete.as_mut())
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                if p.name == "reason" {
+                    set_pattern(p.schema.as_mut(), &free);
                 }
             }
         }

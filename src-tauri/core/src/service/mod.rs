@@ -495,7 +495,7 @@ impl Tokendesk {
             ));
         }
         if user_id == s.actor_id {
-            return Err(Error::InvalidInput(
+            return Err(Error::PermissionDenied(
                 "An impersonation token is for another user; create a personal token instead."
                     .into(),
             ));
@@ -777,8 +777,8 @@ fn restrict_tenants(owner: &User, ids: &[String]) -> Result<Vec<String>> {
     v.sort_unstable();
     v.dedup();
     if let Some(bad) = v.iter().find(|id| !owner.tenant_ids.contains(id)) {
-        return Err(Error::InvalidInput(format!(
-            "{} is not a member of tenant {bad}.",
+        return Err(Error::NotFound(format!(
+            "{} is not a member of a tenant with id {bad}.",
             owner.display_name
         )));
     }

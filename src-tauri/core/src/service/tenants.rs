@@ -140,7 +140,7 @@ impl Tokendesk {
             let u = user_store::get(tx, user_id)?.ok_or_else(|| user_not_found(user_id))?;
             let t = get_tenant(tx, tenant_id)?;
             if !u.tenant_ids.contains(&t.id) {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::NotFound(format!(
                     "{} is not a member of {}.",
                     u.display_name, t.name
                 )));

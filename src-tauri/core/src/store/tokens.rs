@@ -45,6 +45,9 @@ const OWNER_OK: &str = owner_ok!();
 
 pub const LIMIT_DEFAULT: u32 = 50;
 pub const LIMIT_MAX: u32 = 200;
+pub const SEARCH_MAX: usize = 200;
+/// The largest day count the `expiringWithinDays` and `unusedForDays` filters take (100 years).
+pub const DAYS_MAX: u32 = 36_500;
 
 /// A value this version does not know (a newer version wrote it, or the file was edited) is an
 /// error, never read as something else: an unknown kind is not a personal token, an unknown
@@ -293,15 +296,15 @@ enum Search {
 }
 
 fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
+    if text.is_some_and(|t| t.chars().count() > SEARCH_MAX) {
+        return Err(Error::InvalidInput(format!(
+            "The search text has at most {SEARCH_MAX} characters."
+        )));
+    }
     let Some(s) = text.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(Search::None);
     };
     let len = s.chars().count();
-    if len > 200 {
-        return Err(Error::InvalidInput(
-            "The search text has at most 200 characters.".into(),
-        ));
-    }
     if len < 3 {
         return Ok(Search::Like(escape_like(s)));
     }
@@ -342,6 +345,15 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
             )))
         }
     };
+    if [q.expiring_within_days, q.unused_for_days]
+        .iter()
+        .flatten()
+        .any(|d| *d > DAYS_MAX)
+    {
+        return Err(Error::InvalidInput(format!(
+            "A day filter takes at most {DAYS_MAX} days."
+        )));
+    }
     let exprs = sort_exprs(q.sort);
     let mut select = format!("SELECT {COLS}");
     for (i, e) in exprs.iter().enumerate() {
@@ -425,7 +437,8 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
         );
     }
     let op = if q.dir == SortDir::Asc { ">" } else { "<" };
-    if let Some(raw) = &q.cursor {
+    // An empty cursor is the first page, as if none was given.
+    if let Some(raw) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
         let bad = || Error::InvalidInput("The page cursor is invalid; reload the list.".into());
         let c: Cursor = serde_json::from_str(raw).map_err(|_| bad())?;
         if c.s != q.sort || c.d != q.dir || c.k.len() != exprs.len() {

@@ -6,7 +6,11 @@ export type CreateTokenRequest = {
 /**
  * Create for this user instead of the session's subject (needs `create_tokens_for_others`).
  */
-forUser?: string, name: string, description?: string, expiry: ExpiryChoice, 
+forUser?: string, 
+/**
+ * The text policy's `pattern` is added to the document (openapi.rs).
+ */
+name: string, description?: string, expiry: ExpiryChoice, 
 /**
  * Limit the token to these read-only scopes; absent: the owner's full rights.
  */

@@ -31,6 +31,6 @@ status?: TokenStatus, sort: SortKey, dir: SortDir,
  */
 limit: number, 
 /**
- * Opaque; from the previous page's `nextCursor`.
+ * Opaque; from the previous page's `nextCursor`; empty means the first page.
  */
 cursor?: string, };
