@@ -5,14 +5,14 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-keyring test-ui test-e2e check-bindings check-layers bench bench-http openapi
+        test-core test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core check-bindings check-layers test-ui build test-keyring clippy test-e2e
+test: setup-test lint test-core check-bindings check-layers test-ui build test-keyring test-fuzz clippy test-e2e
 	@echo "make test: all checks and tests passed"
 
 setup-run:
@@ -64,6 +64,10 @@ check-layers:
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
 	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes -- --include-ignored
+
+# schemathesis, all checks, against a live server with several kinds of token (~3 minutes).
+test-fuzz: build
+	bash .ci/with-keyring.sh bash tests/fuzz/run.sh
 
 test-ui:
 	npm --prefix ui test

@@ -868,3 +868,22 @@ fn a_token_kind_or_scope_this_version_does_not_know_is_an_error_not_a_guess() {
     let e = f.td.get_token(&s, &id).unwrap_err();
     assert!(e.to_string().contains("admin"), "{e}");
 }
+
+#[test]
+fn a_search_with_a_nul_byte_is_a_search_not_a_database_error() {
+    // Found by the API fuzzer: FTS5 stops reading a query at a NUL ("unterminated string").
+    let f = fixture();
+    let s = f.td.local_session();
+    for i in 0..30 {
+        f.td.create_token(&s, req(&format!("t{i}"), thirty()))
+            .unwrap();
+    }
+    for text in ["\0\u{19}\n>", "a\0b", "ab\0", "\0"] {
+        let q = ListQuery {
+            search: Some(text.into()),
+            ..Default::default()
+        };
+        let page = f.td.list_tokens(&s, &q).unwrap();
+        assert!(page.items.is_empty(), "no name holds a NUL: {text:?}");
+    }
+}

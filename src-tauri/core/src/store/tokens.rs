@@ -293,6 +293,8 @@ enum Search {
     ManyHits(String),
     /// A LIKE pattern: the trigram index needs at least three characters.
     Like(String),
+    /// Text no token can hold (a NUL byte, which FTS5 and LIKE would both cut short).
+    Nothing,
 }
 
 fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
@@ -305,6 +307,9 @@ fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
         return Ok(Search::None);
     };
     let len = s.chars().count();
+    if s.contains('\0') {
+        return Ok(Search::Nothing);
+    }
     if len < 3 {
         return Ok(Search::Like(escape_like(s)));
     }
@@ -379,6 +384,7 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
             );
             args.push(Value::Text(phrase));
         }
+        Search::Nothing => conds.push("0".into()),
         Search::Like(pat) => {
             conds.push("(t.name LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\')".into());
             args.push(Value::Text(pat.clone()));
