@@ -305,8 +305,8 @@ fn switch_user_checks_the_password_and_slows_down_guessing() {
         .map(|e| e.action)
         .collect();
     assert!(
-        events.contains(&"user.signed_in".to_string())
-            && events.contains(&"user.sign_in_failed".to_string())
+        events.contains(&AuditAction::UserSignedIn)
+            && events.contains(&AuditAction::UserSignInFailed)
     );
     assert!(
         td.audit_events(None)
@@ -701,7 +701,7 @@ fn audit_query_filters_pages_and_exports() {
     );
     assert_eq!(
         q(AuditQuery {
-            action: Some("user.created".into()),
+            action: Some(AuditAction::UserCreated),
             ..Default::default()
         })
         .items

@@ -536,12 +536,132 @@ pub struct AuditEvent {
     pub at: Millis,
     pub actor_id: String,
     pub subject_id: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target_id: Option<String>,
     /// JSON object; never contains a secret.
     pub details: String,
     /// SHA-256 of the previous event's hash and this event's canonical content (hex).
     pub hash: String,
+}
+
+/// Everything the audit log records: a closed set, exported to TypeScript like `ErrorCode`, so
+/// the Audit page's filter offers exactly these and a new one fails the UI's typecheck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub enum AuditAction {
+    #[serde(rename = "authority.created")]
+    AuthorityCreated,
+    #[serde(rename = "token.created")]
+    TokenCreated,
+    #[serde(rename = "token.renamed")]
+    TokenRenamed,
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
+    #[serde(rename = "user.created")]
+    UserCreated,
+    #[serde(rename = "user.updated")]
+    UserUpdated,
+    #[serde(rename = "user.disabled")]
+    UserDisabled,
+    #[serde(rename = "user.enabled")]
+    UserEnabled,
+    #[serde(rename = "user.removed")]
+    UserRemoved,
+    #[serde(rename = "user.password_set")]
+    UserPasswordSet,
+    #[serde(rename = "user.password_changed")]
+    UserPasswordChanged,
+    #[serde(rename = "user.signed_in")]
+    UserSignedIn,
+    #[serde(rename = "user.sign_in_failed")]
+    UserSignInFailed,
+    #[serde(rename = "impersonation.started")]
+    ImpersonationStarted,
+    #[serde(rename = "impersonation.stopped")]
+    ImpersonationStopped,
+    #[serde(rename = "role.updated")]
+    RoleUpdated,
+    #[serde(rename = "settings.changed")]
+    SettingsChanged,
+    #[serde(rename = "service.settings_changed")]
+    ServiceSettingsChanged,
+    #[serde(rename = "tenant.created")]
+    TenantCreated,
+    #[serde(rename = "tenant.renamed")]
+    TenantRenamed,
+    #[serde(rename = "tenant.member_added")]
+    TenantMemberAdded,
+    #[serde(rename = "tenant.member_removed")]
+    TenantMemberRemoved,
+    #[serde(rename = "tenant.switched")]
+    TenantSwitched,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 23] = [
+        AuditAction::AuthorityCreated,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRenamed,
+        AuditAction::TokenRevoked,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::UserDisabled,
+        AuditAction::UserEnabled,
+        AuditAction::UserRemoved,
+        AuditAction::UserPasswordSet,
+        AuditAction::UserPasswordChanged,
+        AuditAction::UserSignedIn,
+        AuditAction::UserSignInFailed,
+        AuditAction::ImpersonationStarted,
+        AuditAction::ImpersonationStopped,
+        AuditAction::RoleUpdated,
+        AuditAction::SettingsChanged,
+        AuditAction::ServiceSettingsChanged,
+        AuditAction::TenantCreated,
+        AuditAction::TenantRenamed,
+        AuditAction::TenantMemberAdded,
+        AuditAction::TenantMemberRemoved,
+        AuditAction::TenantSwitched,
+    ];
+
+    /// The stored and wire name, e.g. `token.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::AuthorityCreated => "authority.created",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRenamed => "token.renamed",
+            AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserUpdated => "user.updated",
+            AuditAction::UserDisabled => "user.disabled",
+            AuditAction::UserEnabled => "user.enabled",
+            AuditAction::UserRemoved => "user.removed",
+            AuditAction::UserPasswordSet => "user.password_set",
+            AuditAction::UserPasswordChanged => "user.password_changed",
+            AuditAction::UserSignedIn => "user.signed_in",
+            AuditAction::UserSignInFailed => "user.sign_in_failed",
+            AuditAction::ImpersonationStarted => "impersonation.started",
+            AuditAction::ImpersonationStopped => "impersonation.stopped",
+            AuditAction::RoleUpdated => "role.updated",
+            AuditAction::SettingsChanged => "settings.changed",
+            AuditAction::ServiceSettingsChanged => "service.settings_changed",
+            AuditAction::TenantCreated => "tenant.created",
+            AuditAction::TenantRenamed => "tenant.renamed",
+            AuditAction::TenantMemberAdded => "tenant.member_added",
+            AuditAction::TenantMemberRemoved => "tenant.member_removed",
+            AuditAction::TenantSwitched => "tenant.switched",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl PartialEq<&str> for AuditAction {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, TS, IntoParams)]
@@ -555,7 +675,7 @@ pub struct AuditQuery {
     pub subject_id: Option<String>,
     /// Exact action, e.g. `token.created`.
     #[ts(optional)]
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     /// Inclusive lower bound (ms since the epoch).
     #[ts(optional)]
     pub from: Option<Millis>,

@@ -29,6 +29,7 @@ import type { UserUpdate } from "./bindings/UserUpdate";
 
 export type { ApiError } from "./bindings/ApiError";
 export type { AppInfo } from "./bindings/AppInfo";
+export type { AuditAction } from "./bindings/AuditAction";
 export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditPage } from "./bindings/AuditPage";
 export type { AuditQuery } from "./bindings/AuditQuery";

@@ -111,6 +111,24 @@ describe("the audit page", () => {
     });
   });
 
+  it("offers every action core records, tenants and service settings included", async () => {
+    await openAudit();
+    const offered = within(screen.getByTestId("audit-action"))
+      .getAllByRole("option")
+      .map((o) => o.getAttribute("value"));
+    for (const action of [
+      "tenant.created",
+      "tenant.renamed",
+      "tenant.member_added",
+      "tenant.member_removed",
+      "tenant.switched",
+      "service.settings_changed",
+      "token.created",
+    ]) {
+      expect(offered).toContain(action);
+    }
+  });
+
   it("loads more with nextBefore and appends", async () => {
     const { ipc, user } = await openAudit({
       list_audit: ({ query }) =>

@@ -66,7 +66,7 @@ impl Tokendesk {
                         format_utc(e.at),
                         e.actor_id.clone(),
                         e.subject_id.clone(),
-                        e.action.clone(),
+                        e.action.as_str().to_string(),
                         e.target_id.clone().unwrap_or_default(),
                         e.details.clone(),
                         e.hash.clone(),

@@ -230,7 +230,7 @@ impl Tokendesk {
                 at: now,
                 actor_id: &owner.id,
                 subject_id: &owner.id,
-                action: "authority.created",
+                action: AuditAction::AuthorityCreated,
                 target_id: Some(&authority.id),
                 details: &details,
             };
@@ -288,7 +288,7 @@ impl Tokendesk {
         &self,
         tx: &Connection,
         s: &Session,
-        action: &str,
+        action: AuditAction,
         target: Option<&str>,
         mut details: serde_json::Value,
     ) -> Result<()> {
@@ -468,7 +468,7 @@ impl Tokendesk {
                 "tenant_ids": meta.tenant_ids, "credential_exchange": from_credentials,
             });
             self.changed(tx, Change::token_created(&meta.id))?;
-            self.audit(tx, s, "token.created", Some(&meta.id), details)?;
+            self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
             Ok(CreatedToken { meta, token: plain })
         })?;
         log::info!(
@@ -587,7 +587,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "token.renamed",
+                AuditAction::TokenRenamed,
                 Some(id),
                 json!({ "from": t.name, "to": name, "owner_id": t.owner_id }),
             )?;
@@ -635,7 +635,7 @@ impl Tokendesk {
         if by_possession {
             details["by_possession"] = true.into();
         }
-        self.audit(tx, s, "token.revoked", Some(&t.id), details)?;
+        self.audit(tx, s, AuditAction::TokenRevoked, Some(&t.id), details)?;
         t.revoked_at = Some(now);
         t.revoked_by = Some(s.actor_id.clone());
         t.revoke_reason = reason;

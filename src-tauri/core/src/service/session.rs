@@ -48,7 +48,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 &s,
-                "user.signed_in",
+                AuditAction::UserSignedIn,
                 Some(&u.id),
                 json!({ "name": u.display_name }),
             )
@@ -156,7 +156,7 @@ impl Tokendesk {
                 let s = Session::of_user(&u.id);
                 let details = json!({ "client": client });
                 self.store.with_tx(|tx| {
-                    self.audit(tx, &s, "user.sign_in_failed", Some(&u.id), details)
+                    self.audit(tx, &s, AuditAction::UserSignInFailed, Some(&u.id), details)
                 })?;
             }
             return Err(Error::InvalidCredentials);
@@ -211,7 +211,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 &next,
-                "impersonation.started",
+                AuditAction::ImpersonationStarted,
                 Some(&user.id),
                 json!({ "admin": ctx.actor.display_name, "user": user.display_name }),
             )?;
@@ -232,7 +232,7 @@ impl Tokendesk {
                 self.audit(
                     tx,
                     s,
-                    "impersonation.stopped",
+                    AuditAction::ImpersonationStopped,
                     Some(&s.subject_id),
                     json!({}),
                 )

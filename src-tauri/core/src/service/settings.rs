@@ -2,7 +2,7 @@
 
 use super::{Need, Tokendesk};
 use crate::feed::Change;
-use crate::model::{Scope, ServiceSettings, Session, Settings, TokenUsage, UsageDay};
+use crate::model::{AuditAction, Scope, ServiceSettings, Session, Settings, TokenUsage, UsageDay};
 use crate::permissions::Action;
 use crate::store::authority as authority_store;
 use crate::{token, validate, Error, Result};
@@ -43,7 +43,7 @@ impl Tokendesk {
                 "policy": [before.policy, next.policy],
                 "only_owners_create_tokens": [before.only_owners_create_tokens, next.only_owners_create_tokens],
             });
-            self.audit(tx, s, "settings.changed", None, details)
+            self.audit(tx, s, AuditAction::SettingsChanged, None, details)
         })?;
         self.settings(s)
     }
@@ -99,7 +99,7 @@ impl Tokendesk {
                 self.audit(
                     tx,
                     s,
-                    "service.settings_changed",
+                    AuditAction::ServiceSettingsChanged,
                     None,
                     json!({ "before": before, "after": next }),
                 )?;

@@ -52,7 +52,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "tenant.created",
+                AuditAction::TenantCreated,
                 Some(&t.id),
                 json!({ "name": t.name }),
             )?;
@@ -77,7 +77,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "tenant.renamed",
+                AuditAction::TenantRenamed,
                 Some(id),
                 json!({ "from": t.name, "to": name }),
             )?;
@@ -113,9 +113,9 @@ impl Tokendesk {
             if changed {
                 self.changed(tx, Change::user(user_id))?;
                 let action = if member {
-                    "tenant.member_added"
+                    AuditAction::TenantMemberAdded
                 } else {
-                    "tenant.member_removed"
+                    AuditAction::TenantMemberRemoved
                 };
                 self.audit(
                     tx,
@@ -151,7 +151,7 @@ impl Tokendesk {
                 self.audit(
                     tx,
                     s,
-                    "tenant.switched",
+                    AuditAction::TenantSwitched,
                     Some(user_id),
                     json!({ "from": u.active_tenant_id, "to": t.id, "tenant": t.name }),
                 )?;

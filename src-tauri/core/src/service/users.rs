@@ -97,7 +97,7 @@ impl Tokendesk {
             user_store::insert(tx, &user, pw_hash.as_deref())?;
             self.changed(tx, Change::user(&user.id))?;
             let details = json!({ "name": user.display_name, "email": user.email, "kind": user.kind, "role": user.role });
-            self.audit(tx, s, "user.created", Some(&user.id), details)?;
+            self.audit(tx, s, AuditAction::UserCreated, Some(&user.id), details)?;
             Ok(user)
         })
     }
@@ -145,7 +145,7 @@ impl Tokendesk {
             let details = json!({
                 "name": [user.display_name, name], "email": [user.email, email], "role": [user.role, role],
             });
-            self.audit(tx, s, "user.updated", Some(id), details)?;
+            self.audit(tx, s, AuditAction::UserUpdated, Some(id), details)?;
             user_store::get(tx, id)?.ok_or_else(|| user_not_found(id))
         })
     }
@@ -187,9 +187,9 @@ impl Tokendesk {
                 tx,
                 s,
                 if active {
-                    "user.enabled"
+                    AuditAction::UserEnabled
                 } else {
-                    "user.disabled"
+                    AuditAction::UserDisabled
                 },
                 Some(id),
                 json!({ "name": user.display_name }),
@@ -212,7 +212,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "user.removed",
+                AuditAction::UserRemoved,
                 Some(id),
                 json!({ "name": user.display_name, "email": user.email }),
             )?;
@@ -239,7 +239,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "user.password_set",
+                AuditAction::UserPasswordSet,
                 Some(id),
                 json!({ "name": user.display_name }),
             )?;
@@ -269,7 +269,13 @@ impl Tokendesk {
             self.ctx(tx, s, Need::Change)?;
             user_store::set_password_hash(tx, &s.actor_id, &hash)?;
             self.changed(tx, Change::user(&s.actor_id))?;
-            self.audit(tx, s, "user.password_changed", Some(&s.actor_id), json!({}))
+            self.audit(
+                tx,
+                s,
+                AuditAction::UserPasswordChanged,
+                Some(&s.actor_id),
+                json!({}),
+            )
         })
     }
 
@@ -294,7 +300,7 @@ impl Tokendesk {
             self.audit(
                 tx,
                 s,
-                "role.updated",
+                AuditAction::RoleUpdated,
                 Some(id),
                 json!({ "role": role.name, "from": role.permissions, "to": perms }),
             )?;

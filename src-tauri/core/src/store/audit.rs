@@ -3,7 +3,7 @@
 //! of the newest hash and the count, so deleting the newest events or rewriting the whole chain
 //! is detected as well as editing or deleting any row.
 
-use crate::model::{AuditEvent, AuditPage, AuditQuery, ChainReport};
+use crate::model::{AuditAction, AuditEvent, AuditPage, AuditQuery, ChainReport};
 use crate::secret::{ExposeSecret, HashKey};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
@@ -17,7 +17,7 @@ pub struct NewEvent<'a> {
     pub at: i64,
     pub actor_id: &'a str,
     pub subject_id: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target_id: Option<&'a str>,
     pub details: &'a serde_json::Value,
 }
@@ -94,7 +94,7 @@ pub fn append(conn: &Connection, key: &HashKey, e: NewEvent<'_>) -> Result<()> {
             e.at,
             e.actor_id,
             e.subject_id,
-            e.action,
+            e.action.as_str(),
             e.target_id,
             &details,
         ),
@@ -102,7 +102,7 @@ pub fn append(conn: &Connection, key: &HashKey, e: NewEvent<'_>) -> Result<()> {
     conn.execute(
         "INSERT INTO audit_events (id, at, actor_id, subject_id, action, target_id, details, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, e.at, e.actor_id, e.subject_id, e.action, e.target_id, details, prev, &hash[..]],
+        params![id, e.at, e.actor_id, e.subject_id, e.action.as_str(), e.target_id, details, prev, &hash[..]],
     )?;
     sign_head(conn, key, &hash, count + 1)
 }
@@ -208,7 +208,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
         at: r.get(2)?,
         actor_id: r.get(3)?,
         subject_id: r.get(4)?,
-        action: r.get(5)?,
+        action: {
+            let a: String = r.get(5)?;
+            AuditAction::parse(&a).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    5,
+                    rusqlite::types::Type::Text,
+                    format!("unknown audit action \u{201c}{a}\u{201d}").into(),
+                )
+            })?
+        },
         target_id: r.get(6)?,
         details: r.get(7)?,
         hash: hash
@@ -251,7 +260,7 @@ pub fn query(conn: &Connection, q: &AuditQuery, max: u32) -> Result<AuditPage> {
         add(" AND subject_id = ?", Value::Text(s.clone()));
     }
     if let Some(a) = &q.action {
-        add(" AND action = ?", Value::Text(a.clone()));
+        add(" AND action = ?", Value::Text(a.as_str().into()));
     }
     if let Some(f) = q.from {
         add(" AND at >= ?", Value::Integer(f));
