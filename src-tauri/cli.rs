@@ -209,9 +209,9 @@ fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
         "90d" => preset(ExpiryPreset::NinetyDays),
         "1y" => preset(ExpiryPreset::OneYear),
         "never" => Ok(ExpiryChoice::Never),
-        other => time::OffsetDateTime::parse(other, &time::format_description::well_known::Rfc3339)
-            .map(|t| ExpiryChoice::Custom { at: (t.unix_timestamp_nanos() / 1_000_000) as i64 })
-            .map_err(|_| {
+        other => tokendesk_core::clock::parse_rfc3339(other)
+            .map(|at| ExpiryChoice::Custom { at })
+            .ok_or_else(|| {
                 usage_err(
                     tokendesk_core::ErrorCode::InvalidExpiry,
                     format!("\u{201c}{other}\u{201d} is not 1h, 1d, 7d, 30d, 60d, 90d, 1y, never or an RFC 3339 date-time."),

@@ -48,13 +48,39 @@ impl Clock for FakeClock {
     }
 }
 
-/// RFC 3339 in UTC, for messages and logs (never for storage, which keeps `Millis`).
+/// RFC 3339 in UTC, for messages, logs and exports (never for storage, which keeps `Millis`).
+/// The one formatting of a date-time in Rust; chrono does the calendar.
 pub fn format_utc(t: Millis) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(t as i128 * 1_000_000)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+    chrono::DateTime::from_timestamp_millis(t)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
         .unwrap_or_else(|| t.to_string())
+}
+
+/// An RFC 3339 date-time (any offset) as `Millis`; the one parsing of a date-time.
+pub fn parse_rfc3339(s: &str) -> Option<Millis> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_and_refuses_other_text() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(1_800_000_000_123), "2027-01-15T08:00:00.123Z");
+        assert_eq!(
+            parse_rfc3339("2027-01-15T08:00:00.123Z"),
+            Some(1_800_000_000_123)
+        );
+        assert_eq!(
+            parse_rfc3339("2027-01-15T10:00:00+02:00"),
+            Some(1_800_000_000_000)
+        );
+        for bad in ["", "2027-01-15", "tomorrow", "2027-13-01T00:00:00Z"] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 }
