@@ -5,9 +5,8 @@
 //! second took 8 % of a 2-core server's time; every 5 seconds keeps "last used" current enough.
 
 use crate::clock::{Millis, DAY};
-use crate::store::Store;
+use crate::store::{usage as usage_store, Store};
 use crate::Result;
-use rusqlite::params;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Condvar, Mutex};
@@ -207,25 +206,15 @@ impl Drop for UsageRecorder {
 
 fn write(store: &Store, batch: &ByToken) -> Result<()> {
     store.with_tx(|tx| {
-        let mut tok = tx.prepare_cached(
-            "UPDATE tokens SET use_count = use_count + ?2,
-               last_used_at = max(coalesce(last_used_at, 0), ?3),
-               last_client = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?4 ELSE last_client END,
-               last_user_agent = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?5 ELSE last_user_agent END
-             WHERE id = ?1",
-        )?;
-        let mut daily = tx.prepare_cached(
-            "INSERT INTO token_usage_daily (token_id, day, count) VALUES (?1, ?2, ?3)
-             ON CONFLICT (token_id, day) DO UPDATE SET count = count + excluded.count",
-        )?;
         for (id, a) in batch {
-            let client = a.last_client.map(|ip| ip.to_string());
-            if tok.execute(params![id, a.count, a.last_used_at, client, a.last_user_agent])? == 0 {
-                continue; // the token row is gone; nothing to count against
-            }
-            for (day, n) in &a.per_day {
-                daily.execute(params![id, day, n])?;
-            }
+            let uses = usage_store::Uses {
+                count: a.count,
+                last_used_at: a.last_used_at,
+                last_client: a.last_client.map(|ip| ip.to_string()),
+                last_user_agent: a.last_user_agent.as_deref(),
+                per_day: &a.per_day,
+            };
+            usage_store::add(tx, id, uses)?;
         }
         Ok(())
     })

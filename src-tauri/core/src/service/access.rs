@@ -95,9 +95,7 @@ impl Ctx {
             _ => self.require(Action::ManageOthers),
         }
     }
-}
 
-impl Ctx {
     /// A token limited to tenants acts only in those.
     pub(super) fn require_tenant(&self, tenant_id: &str) -> Result<()> {
         match &self.via {
@@ -129,9 +127,7 @@ impl Tokendesk {
     /// (if any): checked here, before any data is read, for every face alike.
     pub(super) fn ctx(&self, conn: &Connection, s: &Session, need: Need) -> Result<Ctx> {
         need.check(s)?;
-        let owners_only: bool = conn
-            .prepare_cached("SELECT only_owners_create_tokens FROM authority")?
-            .query_row([], |r| r.get(0))?;
+        let owners_only = crate::store::authority::only_owners_create_tokens(conn)?;
         self.ctx_with(conn, s, need, owners_only)
     }
 

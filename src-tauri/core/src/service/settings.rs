@@ -2,7 +2,7 @@
 
 use super::{Need, Tokendesk};
 use crate::feed::Change;
-use crate::model::{AuditAction, Scope, ServiceSettings, Session, Settings, TokenUsage, UsageDay};
+use crate::model::{AuditAction, ServiceSettings, Session, Settings};
 use crate::permissions::Action;
 use crate::store::authority as authority_store;
 use crate::{token, validate, Error, Result};
@@ -107,45 +107,5 @@ impl Tokendesk {
             Ok(())
         })?;
         Ok(next)
-    }
-
-    /// The token detail panel: the token, its last client, and uses per day over `days` days.
-    pub fn token_usage(&self, s: &Session, id: &str, days: u32) -> Result<TokenUsage> {
-        let days = days.clamp(1, 366);
-        let today = self.now().div_euclid(crate::clock::DAY);
-        let from = today - days as i64 + 1;
-        // The uses this process has counted but not yet written (they go out every few
-        // seconds) are part of the answer: write them first, it is a no-op when there are none.
-        self.flush_usage()?;
-        self.store.read(|c| {
-            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
-            let token = self.load_visible(c, &ctx, id)?;
-            let (last_client, last_user_agent) = c.query_row(
-                "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let mut stmt = c.prepare_cached(
-                "SELECT day, count FROM token_usage_daily WHERE token_id = ?1 AND day >= ?2 AND day <= ?3",
-            )?;
-            let mut counts = std::collections::HashMap::new();
-            for row in stmt.query_map(rusqlite::params![id, from, today], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })? {
-                let (day, count) = row?;
-                counts.insert(day, count);
-            }
-            Ok(TokenUsage {
-                token,
-                last_client,
-                last_user_agent,
-                days: (from..=today)
-                    .map(|day| UsageDay {
-                        day,
-                        count: counts.get(&day).copied().unwrap_or(0),
-                    })
-                    .collect(),
-            })
-        })
     }
 }

@@ -8,7 +8,9 @@ use crate::clock::Millis;
 use crate::feed::{Affected, Arrival, Follower};
 use crate::model::*;
 use crate::secret::SecretString;
-use crate::store::{changes, tenants as tenant_store, tokens, users as user_store, Store};
+use crate::store::{
+    changes, tenants as tenant_store, tokens as token_store, users as user_store, Store,
+};
 use crate::token::{self, FormatError};
 use crate::Result;
 use std::sync::Arc;
@@ -156,7 +158,7 @@ impl Tokendesk {
             return Ok(still_active(v, now));
         }
         let found = self.store.read(|c| {
-            let Some(t) = tokens::get_by_hash(c, &hash, now)? else {
+            let Some(t) = token_store::get_by_hash(c, &hash, now)? else {
                 return Ok(None);
             };
             if rejected_for(&t).is_some() {
@@ -219,7 +221,7 @@ impl Tokendesk {
         let now = self.now();
         let revoked = self.store.with_tx(|tx| {
             self.ctx(tx, s, Need::Nothing)?;
-            let Some(mut t) = tokens::get_by_hash(tx, &hash, now)? else {
+            let Some(mut t) = token_store::get_by_hash(tx, &hash, now)? else {
                 return Ok(None);
             };
             if t.revoked_at.is_some() || t.status == TokenStatus::Expired {

@@ -14,6 +14,13 @@ pub struct AuthorityRow {
     pub only_owners_create_tokens: bool,
 }
 
+/// The "super-admin only" setting, read by every operation's access check.
+pub fn only_owners_create_tokens(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT only_owners_create_tokens FROM authority")?
+        .query_row([], |r| r.get(0))?)
+}
+
 pub fn get(conn: &Connection) -> Result<Option<AuthorityRow>> {
     let row = conn
         .query_row(

@@ -7,6 +7,7 @@ pub mod authority;
 pub mod changes;
 pub mod tenants;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use crate::{Error, Result};

@@ -1,0 +1,429 @@
+//! Token operations: create (own, for another user, by impersonation), list, read, rename,
+//! revoke, usage, and a person's own keyring copy.
+
+use super::*;
+use crate::store::usage as usage_store;
+
+impl Tokendesk {
+    /// The token detail panel: the token, its last client, and uses per day over `days` days.
+    pub fn token_usage(&self, s: &Session, id: &str, days: u32) -> Result<TokenUsage> {
+        let days = days.clamp(1, 366);
+        let today = self.now().div_euclid(crate::clock::DAY);
+        let from = today - days as i64 + 1;
+        // The uses this process has counted but not yet written (they go out every few
+        // seconds) are part of the answer: write them first, it is a no-op when there are none.
+        self.flush_usage()?;
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
+            let token = self.load_visible(c, &ctx, id)?;
+            let (last_client, last_user_agent) = usage_store::last_client(c, id)?;
+            let counts = usage_store::per_day(c, id, from, today)?;
+            Ok(TokenUsage {
+                token,
+                last_client,
+                last_user_agent,
+                days: (from..=today)
+                    .map(|day| UsageDay {
+                        day,
+                        count: counts.get(&day).copied().unwrap_or(0),
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    pub fn create_token(&self, s: &Session, req: CreateTokenRequest) -> Result<CreatedToken> {
+        self.create_token_as(s, req, false)
+    }
+
+    /// `from_credentials`: the token comes from credential exchange and ends when the owner's
+    /// password changes or the owner is disabled.
+    pub(super) fn create_token_as(
+        &self,
+        s: &Session,
+        req: CreateTokenRequest,
+        from_credentials: bool,
+    ) -> Result<CreatedToken> {
+        let name = validate::name(&req.name)?;
+        let scopes = req.scopes.as_deref().map(validate_scopes).transpose()?;
+        let description = validate::free_text(
+            req.description.as_deref().unwrap_or(""),
+            "description",
+            validate::DESCRIPTION_MAX,
+        )?;
+        let created = self.store.with_tx(|tx| {
+            let authority = authority_row(tx)?;
+            let c = self.ctx(tx, s, Need::Change)?;
+            let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
+            let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
+                c.require(Action::CreateOwn)?;
+                (c.actor.clone(), TokenKind::Personal)
+            } else if c.impersonating() && owner_id == c.subject.id {
+                c.require(Action::CreateImpersonation)?;
+                (c.subject.clone(), TokenKind::Impersonation)
+            } else {
+                c.require(Action::CreateForOther)?;
+                let o = user_store::get(tx, &owner_id)?.ok_or_else(|| user_not_found(&owner_id))?;
+                let kind = if o.kind == UserKind::Service {
+                    TokenKind::Service
+                } else {
+                    TokenKind::Personal
+                };
+                (o, kind)
+            };
+            if owner.status != UserStatus::Active {
+                return Err(Error::UserInactive(format!(
+                    "{} is disabled or removed and cannot hold tokens.",
+                    owner.display_name
+                )));
+            }
+            let owner_perms = user_store::permissions_of(tx, &owner.role)?;
+            if !owner_perms.api_access {
+                return Err(Error::PermissionDenied(format!(
+                    "{}'s role has no API access, so they cannot hold tokens.",
+                    owner.display_name
+                )));
+            }
+            for scope in scopes.iter().flatten() {
+                if !scope.held_by(&c.perms) || !scope.held_by(&owner_perms) {
+                    return Err(Error::PermissionDenied(format!(
+                        "The scope {} needs a right that {} does not hold, so the token cannot get it.",
+                        scope.as_str(),
+                        if scope.held_by(&c.perms) { owner.display_name.as_str() } else { "your role" }
+                    )));
+                }
+            }
+            let mut tenant_ids = req
+                .tenant_ids
+                .as_deref()
+                .map(|ids| restrict_tenants(&owner, ids))
+                .transpose()?;
+            // A token never makes a token with more than it has itself.
+            let mut inherit_epoch = false;
+            if let Some(via) = &s.via_token {
+                let parent = token_store::get(tx, &via.id, self.now())?
+                    .ok_or_else(|| token_not_found(&via.id))?;
+                if parent.kind == TokenKind::Impersonation {
+                    return Err(Error::PermissionDenied(
+                        "An impersonation token cannot create tokens.".into(),
+                    ));
+                }
+                if scopes.iter().flatten().any(|x| *x == Scope::Introspect) {
+                    return Err(Error::PermissionDenied(
+                        "A token cannot grant the introspect scope, which it does not hold; create that token in the app or the CLI.".into(),
+                    ));
+                }
+                if let Some(allowed) = &parent.tenant_ids {
+                    match &tenant_ids {
+                        None => tenant_ids = Some(restrict_tenants(&owner, allowed)?),
+                        Some(asked) if asked.iter().any(|t| !allowed.contains(t)) => {
+                            return Err(Error::PermissionDenied(
+                                "This token is limited to other tenants.".into(),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                // A token from credential exchange makes tokens that end with the same password.
+                inherit_epoch = token_store::credential_epoch(tx, &parent.id)?.is_some()
+                    && owner.id == parent.owner_id;
+            }
+            let now = self.now();
+            let expires_at = authority.policy.resolve(req.expiry, now)?;
+            if let Some(other) = token_store::live_name_taken(tx, &owner.id, &name, None)? {
+                return Err(Error::NameTaken(other));
+            }
+            let plain = token::mint(&authority.token_prefix)?;
+            let hash = token::hash_secret(&self.key, &plain);
+            let meta = TokenMeta {
+                id: uuid::Uuid::now_v7().to_string(),
+                owner_id: owner.id.clone(),
+                created_by: c.actor.id.clone(),
+                kind,
+                name: name.clone(),
+                description: description.clone(),
+                created_at: now,
+                expires_at,
+                revoked_at: None,
+                revoked_by: None,
+                revoke_reason: None,
+                last_used_at: None,
+                use_count: 0,
+                display_hint: token::display_hint(plain.expose_secret()),
+                status: TokenStatus::Active,
+                owner_name: owner.display_name.clone(),
+                created_by_name: c.actor.display_name.clone(),
+                scopes: scopes.clone(),
+                tenant_ids,
+            };
+            let credential_epoch = if from_credentials || inherit_epoch {
+                Some(user_store::credential_epoch(tx, &owner.id)?)
+            } else {
+                None
+            };
+            token_store::insert(
+                tx,
+                token_store::NewToken {
+                    meta: &meta,
+                    hash: &hash,
+                    credential_epoch,
+                },
+            )?;
+            let details = json!({
+                "name": meta.name, "kind": meta.kind.as_str(), "owner_id": meta.owner_id,
+                "expires_at": meta.expires_at.map(format_utc), "hint": meta.display_hint,
+                "scopes": meta.scopes.as_deref().map(token_store::scopes_text),
+                "tenant_ids": meta.tenant_ids, "credential_exchange": from_credentials,
+            });
+            self.changed(tx, Change::token_created(&meta.id))?;
+            self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
+            Ok(CreatedToken { meta, token: plain })
+        })?;
+        log::info!(
+            "token {} created (kind {}, owner {})",
+            created.meta.id,
+            created.meta.kind.as_str(),
+            created.meta.owner_id
+        );
+        Ok(created)
+    }
+
+    /// "Create token for user": an impersonation token for `user_id`, made by an admin who
+    /// holds `impersonate`, without an impersonation session (the HTTP API's way).
+    pub fn create_impersonation_token(
+        &self,
+        s: &Session,
+        user_id: &str,
+        mut req: CreateTokenRequest,
+    ) -> Result<CreatedToken> {
+        let perms = self.session_info(s)?.permissions;
+        if !perms.impersonate {
+            return Err(Error::PermissionDenied(
+                "Your role does not allow impersonation.".into(),
+            ));
+        }
+        if user_id == s.actor_id {
+            return Err(Error::PermissionDenied(
+                "An impersonation token is for another user; create a personal token instead."
+                    .into(),
+            ));
+        }
+        req.for_user = None;
+        let acting = Session {
+            actor_id: s.actor_id.clone(),
+            subject_id: user_id.to_string(),
+            local_owner: false,
+            via_token: s.via_token.clone(),
+        };
+        self.create_token(&acting, req)
+    }
+
+    pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
+        let now = self.now();
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
+            match q.scope {
+                ListScope::Own if ctx.impersonating() => token_store::list(
+                    c,
+                    token_store::Visibility {
+                        owner_id: Some(&ctx.subject.id),
+                        hidden_kinds: &[],
+                        hide_impersonation_of: None,
+                    },
+                    q,
+                    now,
+                ),
+                ListScope::Own => {
+                    ctx.require(Action::ListOwn)?;
+                    let filter = token_store::Visibility {
+                        owner_id: Some(&ctx.actor.id),
+                        hidden_kinds: &[TokenKind::Impersonation],
+                        hide_impersonation_of: None,
+                    };
+                    token_store::list(c, filter, q, now)
+                }
+                ListScope::All => {
+                    ctx.require(Action::ListAll)?;
+                    let hidden: &[TokenKind] = if ctx.perms.impersonate {
+                        &[]
+                    } else {
+                        &[TokenKind::Impersonation]
+                    };
+                    // Never the impersonation tokens made for the actor themselves.
+                    let filter = token_store::Visibility {
+                        owner_id: q.owner_id.as_deref(),
+                        hidden_kinds: hidden,
+                        hide_impersonation_of: Some(&ctx.actor.id),
+                    };
+                    token_store::list(c, filter, q, now)
+                }
+            }
+        })
+    }
+
+    /// A token the session may see, or "not found" (whether it exists or not).
+    pub(super) fn load_visible(&self, conn: &Connection, ctx: &Ctx, id: &str) -> Result<TokenMeta> {
+        token_store::get(conn, id, self.now())?
+            .filter(|t| ctx.sees(t))
+            .ok_or_else(|| token_not_found(id))
+    }
+
+    pub fn get_token(&self, s: &Session, id: &str) -> Result<TokenMeta> {
+        self.store.read(|c| {
+            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
+            self.load_visible(c, &ctx, id)
+        })
+    }
+
+    pub fn rename_token(&self, s: &Session, id: &str, new_name: &str) -> Result<TokenMeta> {
+        let name = validate::name(new_name)?;
+        let meta = self.store.with_tx(|tx| {
+            let ctx = self.ctx(tx, s, Need::Change)?;
+            let mut t = self.load_visible(tx, &ctx, id)?;
+            ctx.may_manage(&t)?;
+            if t.status == TokenStatus::Revoked {
+                return Err(Error::TokenRevoked);
+            }
+            if t.name == name {
+                return Ok(t);
+            }
+            if let Some(other) = token_store::live_name_taken(tx, &t.owner_id, &name, Some(id))? {
+                return Err(Error::NameTaken(other));
+            }
+            token_store::rename(tx, id, &name)?;
+            self.changed(tx, Change::token(id))?;
+            self.audit(
+                tx,
+                s,
+                AuditAction::TokenRenamed,
+                Some(id),
+                json!({ "from": t.name, "to": name, "owner_id": t.owner_id }),
+            )?;
+            t.name = name;
+            Ok(t)
+        })?;
+        log::info!("token {id} renamed");
+        Ok(meta)
+    }
+
+    pub fn revoke_token(&self, s: &Session, id: &str, reason: Option<&str>) -> Result<TokenMeta> {
+        let reason = reason
+            .map(|r| validate::free_text(r, "reason", validate::REASON_MAX))
+            .transpose()?
+            .filter(|r| !r.is_empty());
+        let now = self.now();
+        let meta = self.store.with_tx(|tx| {
+            let ctx = self.ctx(tx, s, Need::Change)?;
+            let mut t = self.load_visible(tx, &ctx, id)?;
+            ctx.may_manage(&t)?;
+            if t.revoked_at.is_some() {
+                return Err(Error::AlreadyRevoked);
+            }
+            self.revoke_row(tx, s, &mut t, now, reason.clone(), false)?;
+            Ok(t)
+        })?;
+        log::info!("token {id} revoked");
+        Ok(meta)
+    }
+
+    /// Revokes `t` in the transaction and audits it; `t` then reads as revoked. The one place
+    /// a revoke is written, whether by a manager or (RFC 7009) by whoever holds the token.
+    pub(super) fn revoke_row(
+        &self,
+        tx: &Connection,
+        s: &Session,
+        t: &mut TokenMeta,
+        now: Millis,
+        reason: Option<String>,
+        by_possession: bool,
+    ) -> Result<()> {
+        token_store::revoke(tx, &t.id, now, &s.actor_id, reason.as_deref())?;
+        self.changed(tx, Change::token(&t.id))?;
+        let mut details = json!({ "name": t.name, "reason": reason, "owner_id": t.owner_id });
+        if by_possession {
+            details["by_possession"] = true.into();
+        }
+        self.audit(tx, s, AuditAction::TokenRevoked, Some(&t.id), details)?;
+        t.revoked_at = Some(now);
+        t.revoked_by = Some(s.actor_id.clone());
+        t.revoke_reason = reason;
+        t.status = TokenStatus::Revoked;
+        Ok(())
+    }
+
+    /// Counts a successful use of a verified token; written in the background (usage.rs).
+    pub fn record_use(
+        &self,
+        token_id: &str,
+        client: Option<std::net::IpAddr>,
+        user_agent: Option<&str>,
+    ) {
+        self.usage.record(token_id, self.now(), client, user_agent);
+    }
+
+    /// Writes the counted uses now (a server calls this when it stops).
+    pub fn flush_usage(&self) -> Result<()> {
+        self.usage.flush(&self.store)
+    }
+
+    /// Saves the person's own copy of a token they just created into their keyring. The token
+    /// must be the one with this id (checked by hash), so nothing else can be written this way.
+    pub fn save_token_copy(
+        &self,
+        s: &Session,
+        secrets: &dyn SecretStore,
+        id: &str,
+        presented: &SecretString,
+    ) -> Result<KeyringCopy> {
+        let t = self.get_token(s, id)?;
+        let hash = token::hash_secret(&self.key, presented);
+        let matches = self
+            .store
+            .read(|c| token_store::get_by_hash(c, &hash, self.now()))?
+            .is_some_and(|m| m.id == t.id);
+        if !matches {
+            return Err(Error::InvalidToken(
+                "This is not the token of that authorization.".into(),
+            ));
+        }
+        let account = format!("{}/{}", self.authority_id, t.id);
+        secrets.set(&account, presented.expose_secret().as_bytes())?;
+        Ok(KeyringCopy {
+            service: secrets.service().to_string(),
+            lookup_command: secrets.lookup_command(&account),
+            account,
+        })
+    }
+}
+
+/// A scope list as requested: at least one, no repeats, sorted.
+fn validate_scopes(scopes: &[Scope]) -> Result<Vec<Scope>> {
+    if scopes.is_empty() {
+        return Err(Error::InvalidInput(
+            "Choose at least one scope, or give the token full access.".into(),
+        ));
+    }
+    let mut v = scopes.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// The tenants a token is limited to: some of its owner's, at least one.
+fn restrict_tenants(owner: &User, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Err(Error::InvalidInput(
+            "Choose at least one tenant, or leave the token unrestricted.".into(),
+        ));
+    }
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    if let Some(bad) = v.iter().find(|id| !owner.tenant_ids.contains(id)) {
+        return Err(Error::NotFound(format!(
+            "{} is not a member of a tenant with id {bad}.",
+            owner.display_name
+        )));
+    }
+    Ok(v)
+}
