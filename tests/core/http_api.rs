@@ -1627,7 +1627,9 @@ async fn the_fuzzers_findings_are_answered_as_documented() {
     let me = srv.td.session_info(&owner).unwrap().actor.id;
     let target = srv.td.create_token(&owner, req("target")).unwrap().meta.id;
     let expiry = |e: Value| json!({"name": "x", "expiry": e});
-    let cases: Vec<(Method, &str, String, Body, u16, Option<&str>)> = vec![
+    // (method, documented path, path sent, body, status, code)
+    type Case<'a> = (Method, &'a str, String, Body, u16, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/api/tokens",
