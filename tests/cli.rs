@@ -387,52 +387,60 @@ fn scopes_and_acting_with_a_token_from_the_command_line() {
         reader["scopes"],
         serde_json::json!(["tokens:read", "introspect"])
     );
-    // The text policy is core's: the command line gets the same typed refusals.
-    for (args, code_name) in [
-        (
-            vec!["tokens", "create", "--name", "ad\u{2060}min"],
-            "invalid_name",
-        ),
-        (
-            vec![
-                "tokens",
-                "create",
-                "--name",
-                "x",
-                "--description",
-                "a\u{2028}b",
-            ],
-            "invalid_input",
-        ),
-        (
-            vec![
-                "users",
-                "create",
-                "--name",
-                "Eve",
-                "--email",
-                "eve\u{202E}@example.org",
-            ],
-            "invalid_email",
-        ),
-        (
-            vec![
-                "users",
-                "create",
-                "--name",
-                "E\u{3164}",
-                "--email",
-                "e@example.org",
-            ],
-            "invalid_name",
-        ),
+    // The text policy is core's: the command line gets the same typed refusals, for every
+    // class of refused character in every field it takes.
+    let (_, out, _) = tokendesk(d, &["tokens", "create", "--name", "target", "--json"], "");
+    let target: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let target = target["id"].as_str().unwrap().to_string();
+    for c in [
+        '\u{2060}',
+        '\u{00AD}',
+        '\u{180E}',
+        '\u{3164}',
+        '\u{061C}',
+        '\u{2062}',
+        '\u{FE0F}',
+        '\u{E0041}',
+        '\u{2028}',
+        '\u{202E}',
+        '\u{1b}',
     ] {
-        let (code, _, err) = tokendesk(d, &args, "");
-        assert_eq!(code, 1, "{args:?}");
-        assert!(
-            err.starts_with(&format!("error[{code_name}]:")),
-            "{args:?}: {err}"
-        );
+        let text = format!("ad{c}min");
+        let email = format!("eve{c}@example.org");
+        for (args, code_name) in [
+            (vec!["tokens", "create", "--name", &text], "invalid_name"),
+            (
+                vec!["tokens", "create", "--name", "x", "--description", &text],
+                "invalid_input",
+            ),
+            (vec!["tokens", "rename", &target, &text], "invalid_name"),
+            (
+                vec!["tokens", "revoke", &target, "--reason", &text],
+                "invalid_input",
+            ),
+            (
+                vec![
+                    "users",
+                    "create",
+                    "--name",
+                    &text,
+                    "--email",
+                    "e@example.org",
+                ],
+                "invalid_name",
+            ),
+            (
+                vec!["users", "create", "--name", "Eve", "--email", &email],
+                "invalid_email",
+            ),
+        ] {
+            let (code, _, err) = tokendesk(d, &args, "");
+            assert_eq!(code, 1, "{args:?}");
+            assert!(
+                err.starts_with(&format!("error[{code_name}]:")),
+                "{args:?}: {err}"
+            );
+        }
     }
     let (code, out, _) = tokendesk(d, &["users", "list", "--json"], "");
     assert_eq!(code, 0);

@@ -63,7 +63,7 @@ fn too_large() -> Reject {
     Reject::Core(Box::new(CoreError {
         error: ApiError {
             code: ErrorCode::PayloadTooLarge,
-            message: "The request body is larger than the service accepts.".into(),
+            message: super::errors::TOO_LARGE.into(),
         },
         retry_after: None,
     }))

@@ -24,6 +24,9 @@ pub struct ErrorBody {
     pub error_description: Option<String>,
 }
 
+/// The message of a `payload_too_large` answer, whoever noticed the size.
+pub(crate) const TOO_LARGE: &str = "The request body is larger than the service accepts.";
+
 /// The status each code is answered with; one table so a code always means one status.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode as C;
@@ -140,10 +143,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
             ErrorCode::MethodNotAllowed,
             "This endpoint does not take this method; the Allow header lists those it takes.",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            ErrorCode::PayloadTooLarge,
-            "The request body is larger than the service accepts.",
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, TOO_LARGE),
         StatusCode::REQUEST_TIMEOUT => (
             ErrorCode::RequestTimeout,
             "The request took longer than the service waits.",
