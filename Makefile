@@ -43,7 +43,7 @@ clippy:
 
 # Also (re)writes the TypeScript bindings in ui/src/api/bindings (ts-rs).
 test-core:
-	cargo test -p tokendesk-core
+	cargo test -p tokendesk-core -p tokendesk-http
 
 # The committed TypeScript types must be exactly what the Rust types generate.
 check-bindings: test-core
@@ -53,13 +53,14 @@ check-bindings: test-core
 
 # Rewrites docs/openapi.json from the code (a test fails while the committed copy differs).
 openapi:
-	TOKENDESK_WRITE_OPENAPI=1 cargo test -p tokendesk-core --test http_api the_committed_openapi_document_is_the_generated_one
+	TOKENDESK_WRITE_OPENAPI=1 cargo test -p tokendesk-http --test http_api the_committed_openapi_document_is_the_generated_one
 
-# The core crate must build without Tauri.
+# The core crate must build without Tauri and without the HTTP framework (faces depend on it,
+# never the reverse).
 check-layers:
-	@if cargo tree -p tokendesk-core -e normal,build --prefix none | grep -E '^tauri' ; then \
-	  echo "tokendesk-core depends on tauri" >&2; exit 1; fi
-	@echo "tokendesk-core has no tauri dependency"
+	@if cargo tree -p tokendesk-core -e normal,build --prefix none | grep -E '^(tauri|axum|hyper|tower|tokio|reqwest) ' ; then \
+	  echo "tokendesk-core depends on a face's framework" >&2; exit 1; fi
+	@echo "tokendesk-core has no tauri, HTTP framework or async runtime dependency"
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored

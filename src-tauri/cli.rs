@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokendesk_core::clock::format_utc;
-use tokendesk_core::http::{self, HttpConfig};
 use tokendesk_core::model::*;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ApiError, OpenOptions, SystemClock, Tokendesk};
+use tokendesk_http::{self as http, HttpConfig};
 use zeroize::Zeroize;
 
 /// Must match `identifier` in tauri.conf.json, so the CLI and the app share one database.

@@ -17,7 +17,7 @@ pub struct AppState {
     /// Who is signed in and whose view is shown; starts as the local owner.
     session: RwLock<Option<Session>>,
     /// The embedded verification service (Settings → Verification service).
-    pub service: tokendesk_core::http::Host,
+    pub service: tokendesk_http::Host,
 }
 
 impl AppState {

@@ -6,12 +6,12 @@
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
-use tokendesk_core::http::{serve, HttpConfig};
 use tokendesk_core::model::*;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ErrorCode, OpenOptions, SystemClock, Tokendesk};
+use tokendesk_http::{serve, HttpConfig};
 
 #[path = "support/bin.rs"]
 #[allow(dead_code)]

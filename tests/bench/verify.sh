@@ -10,14 +10,14 @@
 # more than a fixed request: `healthz-lua` sends the same random headers to /healthz, a baseline
 # with the same client cost.
 # Usage: tests/bench/verify.sh [connections=64] [seconds=10] [tokens=100000]; ROUNDS=3;
-# BENCH_SERVER=path runs another build of src-tauri/core/examples/bench_server.rs (e.g. an older
+# BENCH_SERVER=path runs another build of src-tauri/http/examples/bench_server.rs (e.g. an older
 # commit's, for before/after figures).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; count=${3:-100000}
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
 server=${BENCH_SERVER:-target/release/examples/bench_server}
-[ -n "${BENCH_SERVER:-}" ] || cargo build --release -q -p tokendesk-core --example bench_server
+[ -n "${BENCH_SERVER:-}" ] || cargo build --release -q -p tokendesk-http --example bench_server
 dir=$(mktemp -d); port=$((20000 + RANDOM % 20000)); base="http://127.0.0.1:$port"
 "$server" "$dir" "127.0.0.1:$port" "$count" 2>"$dir/server.log" &
 pid=$!

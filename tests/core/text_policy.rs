@@ -6,10 +6,7 @@ mod common;
 
 use common::{person, req, Env};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tokendesk_core::http::{serve, HttpConfig};
 use tokendesk_core::model::*;
-use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::{ErrorCode, Tokendesk};
 
 /// One of each class the policy refuses (the characters the issue found accepted included).
@@ -187,63 +184,6 @@ fn names_that_look_alike_are_one_name() {
     td.create_tenant(&owner, "Blue").unwrap();
     let e = td.create_tenant(&owner, "Blu\u{435}").unwrap_err();
     assert_eq!(e.code(), ErrorCode::NameTaken, "a Cyrillic е");
-}
-
-#[tokio::test]
-async fn over_http_the_same_fields_get_the_same_errors() {
-    let env = Env::new();
-    let td = Arc::new(env.open());
-    let owner = td.local_session();
-    let caller = td.create_token(&owner, req("caller")).unwrap();
-    let target = td.create_token(&owner, req("target")).unwrap().meta;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
-        let _ = rx.await;
-    }));
-    let c = reqwest::Client::new();
-    let auth = format!("Bearer {}", caller.token.expose_secret());
-    let before = snapshot(&td);
-    for (what, ch) in REFUSED {
-        let text = format!("ad{ch}min");
-        let enc: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
-        let body = |name: &str, description: Option<&str>| json!({"name": name, "description": description, "expiry": {"kind": "preset", "preset": "seven_days"}});
-        let cases = [
-            (
-                "name",
-                c.post(format!("{base}/api/tokens"))
-                    .json(&body(&text, None)),
-                "invalid_name",
-            ),
-            (
-                "description",
-                c.post(format!("{base}/api/tokens"))
-                    .json(&body("x", Some(&text))),
-                "invalid_input",
-            ),
-            (
-                "rename",
-                c.patch(format!("{base}/api/tokens/{}", target.id))
-                    .json(&json!({"name": text})),
-                "invalid_name",
-            ),
-            (
-                "reason",
-                c.delete(format!("{base}/api/tokens/{}?reason={enc}", target.id)),
-                "invalid_input",
-            ),
-        ];
-        for (field, rq, code) in cases {
-            let resp = rq.header("authorization", &auth).send().await.unwrap();
-            assert_eq!(resp.status(), 400, "{what} in the {field}");
-            let v: Value = resp.json().await.unwrap();
-            assert_eq!(v["code"], code, "{what} in the {field}: {v}");
-        }
-    }
-    assert_eq!(snapshot(&td), before, "nothing written");
-    let _ = tx.send(());
-    server.await.unwrap().unwrap();
 }
 
 /// The API document's patterns say exactly what the server refuses: every code point of the

@@ -5,7 +5,6 @@ pub mod clipboard;
 pub mod clock;
 pub mod error;
 pub mod feed;
-pub mod http;
 pub mod model;
 pub mod password;
 pub mod permissions;

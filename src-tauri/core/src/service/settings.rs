@@ -55,7 +55,7 @@ impl Tokendesk {
         })
     }
 
-    /// The embedded verification service's settings; the desktop applies them (http::Host).
+    /// The embedded verification service's settings; the desktop applies them (tokendesk_http::Host).
     pub fn update_service_settings(
         &self,
         s: &Session,

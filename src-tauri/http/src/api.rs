@@ -6,9 +6,6 @@
 
 use super::errors::ErrorBody;
 use super::{AppState, Bearer, CoreError};
-use crate::model::*;
-use crate::secret::{ExposeSecret, SecretString};
-use crate::{ApiError, Error, ErrorCode};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -16,6 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use tokendesk_core::model::*;
+use tokendesk_core::secret::{ExposeSecret, SecretString};
+use tokendesk_core::{ApiError, Error, ErrorCode};
 use utoipa::{IntoParams, ToSchema};
 
 /// Why a handler did not answer 2xx; each becomes an `ErrorBody` (errors.rs).
@@ -47,7 +47,7 @@ type Answer<T> = Result<T, Reject>;
 /// Runs a core call on the blocking pool: it may wait for SQLite's lock (up to the busy
 /// timeout) or for Argon2, and the async workers must keep serving meanwhile.
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+    f: impl FnOnce() -> tokendesk_core::Result<T> + Send + 'static,
 ) -> Answer<T> {
     Ok(tokio::task::spawn_blocking(f)
         .await
@@ -213,7 +213,10 @@ pub async fn introspect(
         username: v.user.email.clone(),
         exp: t.expires_at.map(|e| e.div_euclid(1000)),
         iat: Some(t.created_at.div_euclid(1000)),
-        scope: t.scopes.as_deref().map(crate::store::tokens::scopes_text),
+        scope: t
+            .scopes
+            .as_deref()
+            .map(tokendesk_core::store::tokens::scopes_text),
         token_type: Some("Bearer".into()),
         jti: Some(t.id.clone()),
         token_kind: Some(t.kind),

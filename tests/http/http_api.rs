@@ -2,6 +2,7 @@
 //! credential exchange and its rate limit, the permission matrix, and concurrency with revoke.
 //! Every JSON answer is checked against the committed OpenAPI document.
 
+#[path = "../core/common.rs"]
 mod common;
 mod openapi_check;
 
@@ -13,10 +14,10 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokendesk_core::clock::SECOND;
-use tokendesk_core::http::{openapi, serve, HttpConfig};
 use tokendesk_core::model::*;
 use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_core::Tokendesk;
+use tokendesk_http::{openapi, serve, HttpConfig};
 
 const COMMITTED: &str = include_str!("../../docs/openapi.json");
 
@@ -1230,7 +1231,7 @@ async fn a_revoke_by_another_process_takes_effect_at_once() {
 /// "Test it" calls it like any client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_service_follows_its_settings_and_test_it_calls_it() {
-    use tokendesk_core::http::{test_token, Host};
+    use tokendesk_http::{test_token, Host};
     let env = Env::new();
     let td = Arc::new(env.open());
     let owner = td.local_session();

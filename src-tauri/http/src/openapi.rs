@@ -34,9 +34,9 @@ use utoipa::{Modify, OpenApi};
     ),
     // Enums used only as query parameters are not collected from the paths by themselves.
     components(schemas(
-        crate::model::SortKey,
-        crate::model::SortDir,
-        crate::model::ListScope
+        tokendesk_core::model::SortKey,
+        tokendesk_core::model::SortDir,
+        tokendesk_core::model::ListScope
     )),
     modifiers(&BearerAuth, &CommonErrors, &TextPatterns),
     tags(
@@ -146,7 +146,7 @@ fn set_pattern(schema: Option<&mut RefOr<Schema>>, pattern: &str) {
 
 impl Modify for TextPatterns {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use crate::validate::{free_text_pattern, name_pattern};
+        use tokendesk_core::validate::{free_text_pattern, name_pattern};
         let name = name_pattern();
         let free = free_text_pattern(true);
         let optional_name = free_text_pattern(false);

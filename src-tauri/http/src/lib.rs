@@ -7,9 +7,6 @@ mod errors;
 mod host;
 pub mod openapi;
 
-use crate::model::{RejectReason, Verification, Verified};
-use crate::secret::{ExposeSecret, SecretString};
-use crate::{ApiError, ErrorCode, Tokendesk};
 use auth::AuthError;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
@@ -21,6 +18,9 @@ use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokendesk_core::model::{RejectReason, Verification, Verified};
+use tokendesk_core::secret::{ExposeSecret, SecretString};
+use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -262,10 +262,10 @@ impl IntoResponse for CoreError {
     }
 }
 
-impl From<crate::Error> for CoreError {
-    fn from(e: crate::Error) -> Self {
+impl From<tokendesk_core::Error> for CoreError {
+    fn from(e: tokendesk_core::Error) -> Self {
         let retry_after = match e {
-            crate::Error::RateLimited(secs) => Some(secs),
+            tokendesk_core::Error::RateLimited(secs) => Some(secs),
             _ => None,
         };
         CoreError {

@@ -2,9 +2,9 @@
 //! header, and its error answers (400 invalid_request, 401 invalid_token).
 
 use super::errors::ErrorBody;
-use crate::ErrorCode;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use tokendesk_core::ErrorCode;
 
 pub const REALM: &str = "tokendesk";
 

@@ -11,12 +11,12 @@ use std::io::Write;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::Duration;
-use tokendesk_core::http::{run_until_signal, HttpConfig};
 use tokendesk_core::model::CreateTokenRequest;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::secret_store::MemorySecretStore;
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
+use tokendesk_http::{run_until_signal, HttpConfig};
 
 fn request(name: String) -> CreateTokenRequest {
     CreateTokenRequest {

@@ -1,6 +1,7 @@
 //! The verification service over real HTTP on 127.0.0.1 (random port), with reqwest: every
 //! RFC 6750 error case, `/api/users/me` with and without impersonation, and the limits.
 
+#[path = "../core/common.rs"]
 mod common;
 
 use common::{person, req, req_for, Env};
@@ -8,9 +9,9 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 use std::sync::Arc;
 use tokendesk_core::clock::DAY;
-use tokendesk_core::http::{serve, HttpConfig};
 use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::Tokendesk;
+use tokendesk_http::{serve, HttpConfig};
 
 struct Server {
     base: String,

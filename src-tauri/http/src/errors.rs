@@ -2,13 +2,13 @@
 //! the closed set (docs/errors.md), whatever produced it: a core rule, a bearer check, an
 //! extractor, a tower layer (body limit, timeout) or the router (no route, wrong method).
 
-use crate::{ApiError, ErrorCode};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tokendesk_core::{ApiError, ErrorCode};
 use utoipa::ToSchema;
 
 /// The body of every error answer. The RFC 6749 §5.2 and RFC 6750 §3.1 answers (OAuth

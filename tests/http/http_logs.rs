@@ -1,12 +1,13 @@
 //! The service's logs (tracing, forwarded to `log` here) at trace level: one structured line per
 //! request, and never a token — not from the header, the query string or a form body.
 
+#[path = "../core/common.rs"]
 mod common;
 
 use common::{req, Env};
 use std::sync::{Arc, Mutex};
-use tokendesk_core::http::{serve, HttpConfig};
 use tokendesk_core::secret::ExposeSecret;
+use tokendesk_http::{serve, HttpConfig};
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 

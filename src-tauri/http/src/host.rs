@@ -2,13 +2,13 @@
 //! Settings, on its own thread and runtime so the window never waits on it.
 
 use super::{serve, HttpConfig};
-use crate::model::{ServiceSettings, ServiceStatus, TestResult};
-use crate::secret::{ExposeSecret, SecretString};
-use crate::{Error, Result, Tokendesk};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tokendesk_core::model::{ServiceSettings, ServiceStatus, TestResult};
+use tokendesk_core::secret::{ExposeSecret, SecretString};
+use tokendesk_core::{Error, Result, Tokendesk};
 
 struct Running {
     addr: SocketAddr,
