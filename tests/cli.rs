@@ -504,7 +504,10 @@ fn rusqlite_free_tamper(dir: &std::path::Path) -> i64 {
     let td = Tokendesk::open(OpenOptions::new(dir, Arc::new(SystemClock)), &keyring).unwrap();
     td.store()
         .with_tx(|tx| {
-            tx.execute("UPDATE audit_events SET details = '{}' WHERE seq = 3", [])?;
+            tx.execute(
+                "UPDATE audit_events SET details = '{}' WHERE seq = 3",
+                tokendesk_core::params![],
+            )?;
             Ok(3)
         })
         .unwrap()

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokendesk_core::model::Verification;
 use tokendesk_core::secret_store::KeyringStore;
-use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
+use tokendesk_core::store::ConnExt;
+use tokendesk_core::{params, OpenOptions, SystemClock, Tokendesk};
 
 #[path = "support/bin.rs"]
 mod bin;
@@ -210,7 +211,7 @@ fn a_server_and_two_command_lines_share_one_authority() {
     let store = tokendesk_core::store::Store::open(&d.join("tokendesk.db"), Duration::from_secs(5))
         .unwrap();
     let check: String = store
-        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .read(|c| c.query_row("PRAGMA integrity_check", params![], |r| r.get(0)))
         .unwrap();
     assert_eq!(check, "ok");
 }
@@ -304,11 +305,11 @@ fn a_first_run_killed_at_any_moment_leaves_a_working_authority() {
         let n: i64 = td
             .store()
             .read(|c| {
-                Ok(c.query_row(
+                c.query_row(
                     "SELECT (SELECT count(*) FROM authority) + (SELECT count(*) FROM first_run)",
-                    [],
+                    params![],
                     |r| r.get(0),
-                )?)
+                )
             })
             .unwrap();
         assert_eq!(
@@ -331,7 +332,7 @@ fn state(dir: &std::path::Path) -> usize {
     }
     let store = tokendesk_core::store::Store::open(&db, Duration::from_secs(5)).unwrap();
     let n: i64 = store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM authority", [], |r| r.get(0))?))
+        .read(|c| c.query_row("SELECT count(*) FROM authority", params![], |r| r.get(0)))
         .unwrap();
     1 + n as usize
 }

@@ -190,6 +190,6 @@ fn a_schema_1_database_is_migrated_and_its_history_chained() {
     let v: i64 = raw(&env)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, tokendesk_core::store::SCHEMA_VERSION);
+    assert_eq!(v, tokendesk_core::store::sqlite::SCHEMA_VERSION);
     assert_eq!(td.list_roles(&td.local_session()).unwrap().len(), 4);
 }

@@ -8,19 +8,20 @@ use tokendesk_core::clock::{DAY, SECOND};
 use tokendesk_core::model::*;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::{ExposeSecret, SecretString};
-use tokendesk_core::{ErrorCode, Tokendesk};
+use tokendesk_core::store::ConnExt;
+use tokendesk_core::{params, ErrorCode, Tokendesk};
 
 /// Everything that a failed operation must leave untouched.
 fn snapshot(td: &Tokendesk) -> String {
     td.store()
         .read(|c| {
-            let q = |sql: &str| -> rusqlite::Result<String> { c.query_row(sql, [], |r| r.get(0)) };
+            let q = |sql: &str| -> tokendesk_core::Result<String> { c.query_row(sql, params![], |r| r.get(0)) };
             Ok([
-                q("SELECT group_concat(id || display_name || coalesce(email,'') || role || status || coalesce(removed_at,'') || coalesce(password_hash,'') || credential_epoch, '|') FROM users")?,
-                q("SELECT group_concat(id || api_access || create_tokens_for_others || impersonate || manage_users || manage_settings || view_audit, '|') FROM roles")?,
+                q("SELECT string_agg(id || display_name || coalesce(email,'') || role || status || coalesce(CAST(removed_at AS TEXT),'') || coalesce(password_hash,'') || credential_epoch, '|' ORDER BY id) FROM users")?,
+                q("SELECT string_agg(id || api_access || create_tokens_for_others || impersonate || manage_users || manage_settings || view_audit, '|' ORDER BY id) FROM roles")?,
                 q("SELECT display_name || token_prefix || expiry_policy || only_owners_create_tokens FROM authority")?,
                 q("SELECT count(*) || '' FROM audit_events")?,
-                q("SELECT coalesce(group_concat(id || name || coalesce(revoked_at, ''), '|'), '') FROM tokens")?,
+                q("SELECT coalesce(string_agg(id || name || coalesce(CAST(revoked_at AS TEXT), ''), '|' ORDER BY id), '') FROM tokens")?,
             ]
             .join("\n"))
         })
@@ -432,7 +433,7 @@ fn a_password_change_ends_tokens_from_credential_exchange_only() {
         .with_tx(|tx| {
             tx.execute(
                 "UPDATE tokens SET credential_epoch = (SELECT credential_epoch FROM users WHERE id = ?1) WHERE id = ?2",
-                [&ada.id, &exchanged.meta.id],
+                params![ada.id, exchanged.meta.id],
             )?;
             Ok(())
         })
@@ -572,7 +573,7 @@ fn all_authorizations_filters_by_owner_kind_expiry_and_use() {
         .with_tx(|tx| {
             tx.execute(
                 "UPDATE tokens SET last_used_at = ?1 WHERE id = ?2",
-                rusqlite::params![T0 + 9 * DAY, mine.id],
+                params![T0 + 9 * DAY, mine.id],
             )?;
             Ok(())
         })

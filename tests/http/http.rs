@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use std::sync::Arc;
 use tokendesk_core::clock::DAY;
 use tokendesk_core::secret::ExposeSecret;
+use tokendesk_core::store::ConnExt;
 use tokendesk_core::Tokendesk;
 use tokendesk_http::{serve, HttpConfig};
 
@@ -405,11 +406,11 @@ async fn every_use_is_counted_and_none_lost_on_a_clean_shutdown() {
     let (client, agent): (Option<String>, Option<String>) = td
         .store()
         .read(|c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",
-                [&m.id],
+                tokendesk_core::params![m.id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
+            )
         })
         .unwrap();
     assert_eq!(

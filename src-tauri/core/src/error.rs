@@ -131,17 +131,6 @@ impl Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode as C;
-        match e.sqlite_error_code() {
-            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::DatabaseBusy,
-            Some(C::DatabaseCorrupt | C::NotADatabase) => Error::DatabaseCorrupt(e.to_string()),
-            _ => Error::Database(e.to_string()),
-        }
-    }
-}
-
 /// What crosses a process boundary (Tauri IPC, HTTP body, CLI `--json`): `{ code, message }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]

@@ -259,10 +259,10 @@ mod tests {
         let store = Arc::new(Store::open_in_memory().unwrap());
         let rec = UsageRecorder::start(store.clone());
         rec.record("t", DAY + 5, Some(ip("10.0.0.1")), Some("a"));
-        // A write that cannot succeed: the per-day table is gone.
+        // A write that cannot succeed: the table it updates is gone.
         store
             .with_tx(|tx| {
-                tx.execute_batch("ALTER TABLE token_usage_daily RENAME TO gone")?;
+                tx.execute("ALTER TABLE tokens RENAME TO gone", crate::params![])?;
                 Ok(())
             })
             .unwrap();

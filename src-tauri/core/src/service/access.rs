@@ -6,8 +6,8 @@ use super::{token_not_found, user_not_found, Tokendesk};
 use crate::model::*;
 use crate::permissions::{self, Action};
 use crate::store::users as user_store;
+use crate::store::Conn;
 use crate::{Error, Result};
-use rusqlite::Connection;
 
 /// What an operation needs of the token its session acts through. A session without a token
 /// (the desktop, the CLI with a password) has no such limits.
@@ -125,7 +125,7 @@ impl Tokendesk {
 
     /// The context of an operation that needs `need` of the token the session acts through
     /// (if any): checked here, before any data is read, for every face alike.
-    pub(super) fn ctx(&self, conn: &Connection, s: &Session, need: Need) -> Result<Ctx> {
+    pub(super) fn ctx(&self, conn: &dyn Conn, s: &Session, need: Need) -> Result<Ctx> {
         need.check(s)?;
         let owners_only = crate::store::authority::only_owners_create_tokens(conn)?;
         self.ctx_with(conn, s, need, owners_only)
@@ -134,7 +134,7 @@ impl Tokendesk {
     /// `ctx` with the "owners only" setting given (a settings change checks the old value).
     pub(super) fn ctx_with(
         &self,
-        conn: &Connection,
+        conn: &dyn Conn,
         s: &Session,
         need: Need,
         owners_only: bool,

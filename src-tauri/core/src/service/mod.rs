@@ -21,12 +21,12 @@ use crate::policy::ExpiryPolicy;
 use crate::secret::{ExposeSecret, HashKey, SecretBox, SecretString};
 use crate::secret_store::SecretStore;
 use crate::store::authority::AuthorityRow;
+use crate::store::Conn;
 use crate::store::{self, audit as audit_store, tokens as token_store, users as user_store, Store};
 use crate::token;
 use crate::{validate, Error, Result};
 use access::Ctx;
 pub use access::Need;
-use rusqlite::Connection;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -116,13 +116,13 @@ impl Tokendesk {
 
     /// Records in the change feed, in the writing transaction, what a write changes, so every
     /// process drops the cached answers it affects (`feed.rs`).
-    fn changed(&self, tx: &Connection, change: Change) -> Result<()> {
+    fn changed(&self, tx: &dyn Conn, change: Change) -> Result<()> {
         store::changes::append(tx, &change, self.now()).map(|_| ())
     }
 
     fn audit(
         &self,
-        tx: &Connection,
+        tx: &dyn Conn,
         s: &Session,
         action: AuditAction,
         target: Option<&str>,
@@ -161,7 +161,7 @@ impl Tokendesk {
     }
 }
 
-fn authority_row(conn: &Connection) -> Result<AuthorityRow> {
+fn authority_row(conn: &dyn Conn) -> Result<AuthorityRow> {
     store::authority::get(conn)?
         .ok_or_else(|| Error::DatabaseCorrupt("the database holds no authority".into()))
 }

@@ -5,16 +5,16 @@ use super::{user_not_found, Need, Tokendesk};
 use crate::feed::Change;
 use crate::model::*;
 use crate::permissions::Action;
+use crate::store::Conn;
 use crate::store::{tenants as tenant_store, users as user_store};
 use crate::{validate, Error, Result};
-use rusqlite::Connection;
 use serde_json::json;
 
 fn tenant_not_found(id: &str) -> Error {
     Error::NotFound(format!("No tenant with id {id} was found."))
 }
 
-fn get_tenant(c: &Connection, id: &str) -> Result<Tenant> {
+fn get_tenant(c: &dyn Conn, id: &str) -> Result<Tenant> {
     tenant_store::get(c, id)?.ok_or_else(|| tenant_not_found(id))
 }
 

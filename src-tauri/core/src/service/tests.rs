@@ -2,8 +2,10 @@
 
 use super::*;
 use crate::clock::{FakeClock, DAY, SECOND};
+use crate::params;
 use crate::policy::{ExpiryChoice, ExpiryPreset};
 use crate::secret_store::MemorySecretStore;
+use crate::store::ConnExt;
 use crate::ErrorCode;
 
 const T0: Millis = 1_800_000_000_000;
@@ -51,11 +53,11 @@ fn thirty() -> ExpiryChoice {
 fn counts(td: &Tokendesk) -> (i64, i64, String) {
     td.store()
         .read(|c| {
-            let t: i64 = c.query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))?;
-            let a: i64 = c.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?;
+            let t: i64 = c.query_row("SELECT count(*) FROM tokens", params![], |r| r.get(0))?;
+            let a: i64 = c.query_row("SELECT count(*) FROM audit_events", params![], |r| r.get(0))?;
             let names: String = c.query_row(
-                "SELECT coalesce(group_concat(name || '|' || coalesce(revoked_at, ''), ','), '') FROM tokens",
-                [],
+                "SELECT coalesce(string_agg(name || '|' || coalesce(CAST(revoked_at AS TEXT), ''), ','), '') FROM tokens",
+                params![],
                 |r| r.get(0),
             )?;
             Ok((t, a, names))
@@ -592,9 +594,11 @@ type ChangeRow = (
 fn changes_after(td: &Tokendesk, seq: u64) -> Vec<ChangeRow> {
     td.store()
         .read(|c| {
-            let mut st = c.prepare("SELECT kind, token_id, user_id, tenant_id, role_id FROM changes WHERE seq > ?1 ORDER BY seq")?;
-            let rows = st.query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            c.query_map(
+                "SELECT kind, token_id, user_id, tenant_id, role_id FROM changes WHERE seq > ?1 ORDER BY seq",
+                params![seq as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
         })
         .unwrap()
 }
@@ -815,11 +819,11 @@ fn an_interrupted_first_run_is_finished_by_the_next_and_reuses_its_key() {
     let n: (i64, i64) = td
         .store()
         .read(|c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT (SELECT count(*) FROM authority), (SELECT count(*) FROM first_run)",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
+            )
         })
         .unwrap();
     assert_eq!(n, (1, 0));
@@ -848,9 +852,12 @@ fn a_token_kind_or_scope_this_version_does_not_know_is_an_error_not_a_guess() {
     // As a newer version with a wider CHECK would have written it.
     f.td.store()
         .with_tx(|tx| {
-            tx.execute_batch("PRAGMA ignore_check_constraints = ON")?;
-            tx.execute("UPDATE tokens SET kind = 'robot' WHERE id = ?1", [&id])?;
-            Ok(tx.execute_batch("PRAGMA ignore_check_constraints = OFF")?)
+            tx.execute("PRAGMA ignore_check_constraints = ON", params![])?;
+            tx.execute(
+                "UPDATE tokens SET kind = 'robot' WHERE id = ?1",
+                params![id],
+            )?;
+            tx.execute("PRAGMA ignore_check_constraints = OFF", params![])
         })
         .unwrap();
     let e = f.td.get_token(&s, &id).unwrap_err();
@@ -859,10 +866,10 @@ fn a_token_kind_or_scope_this_version_does_not_know_is_an_error_not_a_guess() {
     assert!(f.td.verify(made.token.expose_secret()).is_err());
     f.td.store()
         .with_tx(|tx| {
-            Ok(tx.execute(
+            tx.execute(
                 "UPDATE tokens SET kind = 'personal', scopes = 'tokens:read admin' WHERE id = ?1",
-                [&id],
-            )?)
+                params![id],
+            )
         })
         .unwrap();
     let e = f.td.get_token(&s, &id).unwrap_err();

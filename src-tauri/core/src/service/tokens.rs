@@ -262,7 +262,7 @@ impl Tokendesk {
     }
 
     /// A token the session may see, or "not found" (whether it exists or not).
-    pub(super) fn load_visible(&self, conn: &Connection, ctx: &Ctx, id: &str) -> Result<TokenMeta> {
+    pub(super) fn load_visible(&self, conn: &dyn Conn, ctx: &Ctx, id: &str) -> Result<TokenMeta> {
         token_store::get(conn, id, self.now())?
             .filter(|t| ctx.sees(t))
             .ok_or_else(|| token_not_found(id))
@@ -330,7 +330,7 @@ impl Tokendesk {
     /// a revoke is written, whether by a manager or (RFC 7009) by whoever holds the token.
     pub(super) fn revoke_row(
         &self,
-        tx: &Connection,
+        tx: &dyn Conn,
         s: &Session,
         t: &mut TokenMeta,
         now: Millis,

@@ -8,12 +8,12 @@ use crate::password;
 use crate::permissions::{Action, OWNER_ROLE};
 use crate::secret::SecretString;
 use crate::store::users as user_store;
+use crate::store::Conn;
 use crate::{validate, Error, Result};
-use rusqlite::Connection;
 use serde_json::json;
 
 impl Tokendesk {
-    fn users_ctx(&self, c: &Connection, s: &Session) -> Result<Ctx> {
+    fn users_ctx(&self, c: &dyn Conn, s: &Session) -> Result<Ctx> {
         let ctx = self.ctx(c, s, Need::Change)?;
         ctx.require(Action::ManageUsers)?;
         Ok(ctx)
@@ -37,12 +37,12 @@ impl Tokendesk {
         })
     }
 
-    fn check_role_exists(c: &Connection, role: &str) -> Result<Role> {
+    fn check_role_exists(c: &dyn Conn, role: &str) -> Result<Role> {
         user_store::role(c, role)?
             .ok_or_else(|| Error::InvalidInput(format!("There is no role \u{201c}{role}\u{201d}.")))
     }
 
-    fn check_email_free(c: &Connection, email: &str, except: Option<&str>) -> Result<()> {
+    fn check_email_free(c: &dyn Conn, email: &str, except: Option<&str>) -> Result<()> {
         match user_store::get_by_email(c, email)? {
             Some(u) if Some(u.id.as_str()) != except => Err(Error::EmailTaken(email.to_string())),
             _ => Ok(()),
@@ -151,7 +151,7 @@ impl Tokendesk {
     }
 
     /// The checks shared by disable and remove: not yourself, not the last owner.
-    fn check_can_deactivate(tx: &Connection, ctx: &Ctx, user: &User, verb: &str) -> Result<()> {
+    fn check_can_deactivate(tx: &dyn Conn, ctx: &Ctx, user: &User, verb: &str) -> Result<()> {
         if user.id == ctx.actor.id {
             return Err(Error::SelfLockout(format!("You cannot {verb} yourself.")));
         }

@@ -3,12 +3,12 @@
 //! of the newest hash and the count, so deleting the newest events or rewriting the whole chain
 //! is detected as well as editing or deleting any row.
 
+use super::sql::{Conn, ConnExt, Row, ToParam, Value};
 use crate::model::{AuditAction, AuditEvent, AuditPage, AuditQuery, ChainReport};
+use crate::params;
 use crate::secret::{ExposeSecret, HashKey};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
-use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 const GENESIS: [u8; 32] = [0; 32];
@@ -40,16 +40,16 @@ fn canonical(
 
 /// Canonical content of a row selected as `seq, id, at, actor_id, subject_id, action,
 /// target_id, details, ...` (the column order both readers below use).
-fn canonical_of_row(r: &Row<'_>) -> rusqlite::Result<Vec<u8>> {
+fn canonical_of_row(r: Row<'_>) -> Result<Vec<u8>> {
     let target: Option<String> = r.get(6)?;
     Ok(canonical(
-        &r.get::<_, String>(1)?,
+        &r.get::<String>(1)?,
         r.get(2)?,
-        &r.get::<_, String>(3)?,
-        &r.get::<_, String>(4)?,
-        &r.get::<_, String>(5)?,
+        &r.get::<String>(3)?,
+        &r.get::<String>(4)?,
+        &r.get::<String>(5)?,
         target.as_deref(),
-        &r.get::<_, String>(7)?,
+        &r.get::<String>(7)?,
     ))
 }
 
@@ -69,21 +69,21 @@ fn head_mac(key: &HashKey, head: &[u8], count: i64) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn head(conn: &Connection) -> Result<(Vec<u8>, i64)> {
+fn head(conn: &dyn Conn) -> Result<(Vec<u8>, i64)> {
     let last: Option<Vec<u8>> = conn
-        .query_row(
+        .query_opt(
             "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-            [],
+            params![],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .flatten();
-    let count: i64 = conn.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?;
+    let count: i64 =
+        conn.query_row("SELECT count(*) FROM audit_events", params![], |r| r.get(0))?;
     Ok((last.unwrap_or_else(|| GENESIS.to_vec()), count))
 }
 
 /// Appends an event inside the caller's transaction and moves the signed head.
-pub fn append(conn: &Connection, key: &HashKey, e: NewEvent<'_>) -> Result<()> {
+pub fn append(conn: &dyn Conn, key: &HashKey, e: NewEvent<'_>) -> Result<()> {
     let (prev, count) = head(conn)?;
     let id = uuid::Uuid::now_v7().to_string();
     let details = e.details.to_string();
@@ -107,22 +107,21 @@ pub fn append(conn: &Connection, key: &HashKey, e: NewEvent<'_>) -> Result<()> {
     sign_head(conn, key, &hash, count + 1)
 }
 
-fn sign_head(conn: &Connection, key: &HashKey, head: &[u8], count: i64) -> Result<()> {
+fn sign_head(conn: &dyn Conn, key: &HashKey, head: &[u8], count: i64) -> Result<()> {
     conn.execute(
         "UPDATE authority SET audit_head_mac = ?1",
-        [head_mac(key, head, count)],
+        params![head_mac(key, head, count)],
     )?;
     Ok(())
 }
 
 /// Fills in the chain for events written before schema 2 (run once by that migration).
-pub fn backfill_chain(conn: &Connection) -> Result<()> {
-    let mut stmt = conn.prepare(
+pub fn backfill_chain(conn: &dyn Conn) -> Result<()> {
+    let rows: Vec<(i64, Vec<u8>)> = conn.query_map(
         "SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events ORDER BY seq",
+        params![],
+        |r| Ok((r.get(0)?, canonical_of_row(r)?)),
     )?;
-    let rows: Vec<(i64, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, canonical_of_row(r)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     let mut prev = GENESIS.to_vec();
     for (seq, content) in rows {
         let hash = chain_hash(&prev, &content);
@@ -136,11 +135,12 @@ pub fn backfill_chain(conn: &Connection) -> Result<()> {
 }
 
 /// After the schema-2 migration the head is not signed yet: sign it once the key is known.
-pub fn sign_head_if_missing(conn: &Connection, key: &HashKey) -> Result<()> {
-    let missing: bool =
-        conn.query_row("SELECT audit_head_mac IS NULL FROM authority", [], |r| {
-            r.get(0)
-        })?;
+pub fn sign_head_if_missing(conn: &dyn Conn, key: &HashKey) -> Result<()> {
+    let missing: bool = conn.query_row(
+        "SELECT audit_head_mac IS NULL FROM authority",
+        params![],
+        |r| r.get(0),
+    )?;
     if missing {
         let (h, count) = head(conn)?;
         sign_head(conn, key, &h, count)?;
@@ -149,41 +149,45 @@ pub fn sign_head_if_missing(conn: &Connection, key: &HashKey) -> Result<()> {
 }
 
 /// Walks the whole chain and reports the first event that does not match it.
-pub fn verify_chain(conn: &Connection, key: &HashKey) -> Result<ChainReport> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, at, actor_id, subject_id, action, target_id, details, prev_hash, hash
-         FROM audit_events ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([])?;
+pub fn verify_chain(conn: &dyn Conn, key: &HashKey) -> Result<ChainReport> {
     let mut prev = GENESIS.to_vec();
     let mut checked = 0i64;
-    let broken = |seq: i64, checked: i64, problem: String| ChainReport {
-        ok: false,
-        events_checked: checked,
-        broken_at: Some(seq),
-        problem: Some(problem),
-    };
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let stored_prev: Option<Vec<u8>> = r.get(8)?;
-        let stored_hash: Option<Vec<u8>> = r.get(9)?;
-        let content = canonical_of_row(r)?;
-        checked += 1;
-        if stored_prev.as_deref() != Some(&prev[..]) {
-            return Ok(broken(seq, checked, format!("Event #{seq} does not follow the event before it: an earlier event was deleted, inserted or changed.")));
-        }
-        let expected = chain_hash(&prev, &content);
-        if stored_hash.as_deref() != Some(&expected[..]) {
-            return Ok(broken(
-                seq,
-                checked,
-                format!("Event #{seq} was changed after it was written."),
-            ));
-        }
-        prev = expected.to_vec();
+    let mut broken = None;
+    conn.query_each(
+        "SELECT seq, id, at, actor_id, subject_id, action, target_id, details, prev_hash, hash
+         FROM audit_events ORDER BY seq",
+        params![],
+        &mut |r| {
+            let seq: i64 = r.get(0)?;
+            let stored_prev: Option<Vec<u8>> = r.get(8)?;
+            let stored_hash: Option<Vec<u8>> = r.get(9)?;
+            let content = canonical_of_row(r)?;
+            checked += 1;
+            if stored_prev.as_deref() != Some(&prev[..]) {
+                broken = Some((seq, format!("Event #{seq} does not follow the event before it: an earlier event was deleted, inserted or changed.")));
+                return Ok(false);
+            }
+            let expected = chain_hash(&prev, &content);
+            if stored_hash.as_deref() != Some(&expected[..]) {
+                broken = Some((seq, format!("Event #{seq} was changed after it was written.")));
+                return Ok(false);
+            }
+            prev = expected.to_vec();
+            Ok(true)
+        },
+    )?;
+    if let Some((seq, problem)) = broken {
+        return Ok(ChainReport {
+            ok: false,
+            events_checked: checked,
+            broken_at: Some(seq),
+            problem: Some(problem),
+        });
     }
     let signed: Option<Vec<u8>> =
-        conn.query_row("SELECT audit_head_mac FROM authority", [], |r| r.get(0))?;
+        conn.query_row("SELECT audit_head_mac FROM authority", params![], |r| {
+            r.get(0)
+        })?;
     if signed.as_deref() != Some(&head_mac(key, &prev, checked)[..]) {
         return Ok(ChainReport {
             ok: false,
@@ -200,7 +204,7 @@ pub fn verify_chain(conn: &Connection, key: &HashKey) -> Result<ChainReport> {
     })
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
+fn from_row(r: Row<'_>) -> Result<AuditEvent> {
     let hash: Option<Vec<u8>> = r.get(8)?;
     Ok(AuditEvent {
         seq: r.get(0)?,
@@ -211,11 +215,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
         action: {
             let a: String = r.get(5)?;
             AuditAction::parse(&a).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    5,
-                    rusqlite::types::Type::Text,
-                    format!("unknown audit action \u{201c}{a}\u{201d}").into(),
-                )
+                Error::Database(format!("unknown audit action \u{201c}{a}\u{201d}"))
             })?
         },
         target_id: r.get(6)?,
@@ -228,16 +228,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
 
 const COLS: &str = "seq, id, at, actor_id, subject_id, action, target_id, details, hash";
 
-pub fn list_for_target(conn: &Connection, target_id: Option<&str>) -> Result<Vec<AuditEvent>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLS} FROM audit_events WHERE ?1 IS NULL OR target_id = ?1 ORDER BY seq"
-    ))?;
-    let rows = stmt.query_map([target_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn list_for_target(conn: &dyn Conn, target_id: Option<&str>) -> Result<Vec<AuditEvent>> {
+    conn.query_map(
+        &format!("SELECT {COLS} FROM audit_events WHERE ?1 IS NULL OR target_id = ?1 ORDER BY seq"),
+        params![target_id],
+        from_row,
+    )
 }
 
 /// One page, newest first, filtered.
-pub fn query(conn: &Connection, q: &AuditQuery, max: u32) -> Result<AuditPage> {
+pub fn query(conn: &dyn Conn, q: &AuditQuery, max: u32) -> Result<AuditPage> {
     let limit = match q.limit {
         0 => 100,
         n if n <= max => n,
@@ -263,19 +263,17 @@ pub fn query(conn: &Connection, q: &AuditQuery, max: u32) -> Result<AuditPage> {
         add(" AND action = ?", Value::Text(a.as_str().into()));
     }
     if let Some(f) = q.from {
-        add(" AND at >= ?", Value::Integer(f));
+        add(" AND at >= ?", Value::Int(f));
     }
     if let Some(t) = q.to {
-        add(" AND at < ?", Value::Integer(t));
+        add(" AND at < ?", Value::Int(t));
     }
     if let Some(b) = q.before_seq {
-        add(" AND seq < ?", Value::Integer(b));
+        add(" AND seq < ?", Value::Int(b));
     }
     sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", limit + 1));
-    let mut stmt = conn.prepare(&sql)?;
-    let mut items: Vec<AuditEvent> = stmt
-        .query_map(params_from_iter(args.iter()), from_row)?
-        .collect::<rusqlite::Result<_>>()?;
+    let args: Vec<&dyn ToParam> = args.iter().map(|a| a as &dyn ToParam).collect();
+    let mut items: Vec<AuditEvent> = conn.query_map(&sql, &args, from_row)?;
     let next_before = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(|e| e.seq)

@@ -1,8 +1,9 @@
 //! Queries on the `authority` table: the one row describing this token authority.
 
+use super::sql::{Conn, ConnExt};
+use crate::params;
 use crate::policy::ExpiryPolicy;
 use crate::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension};
 
 #[derive(Debug, Clone)]
 pub struct AuthorityRow {
@@ -15,30 +16,30 @@ pub struct AuthorityRow {
 }
 
 /// The "super-admin only" setting, read by every operation's access check.
-pub fn only_owners_create_tokens(conn: &Connection) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT only_owners_create_tokens FROM authority")?
-        .query_row([], |r| r.get(0))?)
+pub fn only_owners_create_tokens(conn: &dyn Conn) -> Result<bool> {
+    conn.query_row(
+        "SELECT only_owners_create_tokens FROM authority",
+        params![],
+        |r| r.get(0),
+    )
 }
 
-pub fn get(conn: &Connection) -> Result<Option<AuthorityRow>> {
-    let row = conn
-        .query_row(
-            "SELECT id, display_name, token_prefix, expiry_policy, created_at, only_owners_create_tokens
-             FROM authority",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, bool>(5)?,
-                ))
-            },
-        )
-        .optional()?;
+pub fn get(conn: &dyn Conn) -> Result<Option<AuthorityRow>> {
+    let row = conn.query_opt(
+        "SELECT id, display_name, token_prefix, expiry_policy, created_at, only_owners_create_tokens
+         FROM authority",
+        params![],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<i64>(4)?,
+                r.get::<bool>(5)?,
+            ))
+        },
+    )?;
     row.map(
         |(id, display_name, token_prefix, policy, created_at, only_owners_create_tokens)| {
             let policy = serde_json::from_str(&policy)
@@ -60,7 +61,7 @@ fn policy_json(p: &ExpiryPolicy) -> Result<String> {
     serde_json::to_string(p).map_err(|e| Error::Internal(e.to_string()))
 }
 
-pub fn insert(conn: &Connection, a: &AuthorityRow) -> Result<()> {
+pub fn insert(conn: &dyn Conn, a: &AuthorityRow) -> Result<()> {
     conn.execute(
         "INSERT INTO authority (id, display_name, token_prefix, expiry_policy, created_at, only_owners_create_tokens)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -69,7 +70,7 @@ pub fn insert(conn: &Connection, a: &AuthorityRow) -> Result<()> {
     Ok(())
 }
 
-pub fn update_settings(conn: &Connection, a: &AuthorityRow) -> Result<()> {
+pub fn update_settings(conn: &dyn Conn, a: &AuthorityRow) -> Result<()> {
     conn.execute(
         "UPDATE authority SET display_name = ?1, token_prefix = ?2, expiry_policy = ?3, only_owners_create_tokens = ?4",
         params![a.display_name, a.token_prefix, policy_json(&a.policy)?, a.only_owners_create_tokens],
@@ -77,25 +78,25 @@ pub fn update_settings(conn: &Connection, a: &AuthorityRow) -> Result<()> {
     Ok(())
 }
 
-pub fn service_settings(conn: &Connection) -> Result<crate::model::ServiceSettings> {
-    Ok(conn.query_row(
+pub fn service_settings(conn: &dyn Conn) -> Result<crate::model::ServiceSettings> {
+    conn.query_row(
         "SELECT service_enabled, service_bind, service_extra_schemes FROM authority",
-        [],
+        params![],
         |r| {
             Ok(crate::model::ServiceSettings {
                 enabled: r.get(0)?,
                 bind: r.get(1)?,
                 extra_schemes: r
-                    .get::<_, String>(2)?
+                    .get::<String>(2)?
                     .split_whitespace()
                     .map(str::to_string)
                     .collect(),
             })
         },
-    )?)
+    )
 }
 
-pub fn set_service_settings(conn: &Connection, s: &crate::model::ServiceSettings) -> Result<()> {
+pub fn set_service_settings(conn: &dyn Conn, s: &crate::model::ServiceSettings) -> Result<()> {
     conn.execute(
         "UPDATE authority SET service_enabled = ?1, service_bind = ?2, service_extra_schemes = ?3",
         params![s.enabled, s.bind, s.extra_schemes.join(" ")],
@@ -105,16 +106,18 @@ pub fn set_service_settings(conn: &Connection, s: &crate::model::ServiceSettings
 
 /// The id of the authority a first run is creating: the one an interrupted run recorded, else
 /// `fresh` (recorded now, so a run killed after writing its key to the keyring finds it).
-pub fn pending_first_run(conn: &Connection, fresh: &str) -> Result<String> {
+pub fn pending_first_run(conn: &dyn Conn, fresh: &str) -> Result<String> {
     conn.execute(
         "INSERT INTO first_run (only_row, authority_id) VALUES (1, ?1) ON CONFLICT (only_row) DO NOTHING",
-        [fresh],
+        params![fresh],
     )?;
-    Ok(conn.query_row("SELECT authority_id FROM first_run", [], |r| r.get(0))?)
+    conn.query_row("SELECT authority_id FROM first_run", params![], |r| {
+        r.get(0)
+    })
 }
 
 /// The first run is complete (called in the transaction that creates the authority).
-pub fn finish_first_run(conn: &Connection) -> Result<()> {
-    conn.execute("DELETE FROM first_run", [])?;
+pub fn finish_first_run(conn: &dyn Conn) -> Result<()> {
+    conn.execute("DELETE FROM first_run", params![])?;
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! Queries on the `tokens` table, including the keyset-paginated list.
 
+use super::sql::{Conn, ConnExt, Dialect, Row, ToParam, Value};
 use crate::clock::Millis;
 use crate::model::{
     ListPage, ListQuery, Scope, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus,
 };
+use crate::params;
 use crate::{Error, Result};
-use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 const INSERT_COLS: &str = "id, owner_id, created_by, kind, name, description, created_at, expires_at, \
@@ -36,7 +36,7 @@ const COLS: &str = concat!(
      t.use_count, t.display_hint, o.display_name, c.display_name, ",
     owner_ok!(),
     ", t.scopes, \
-     (SELECT group_concat(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id)"
+     (SELECT string_agg(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id)"
 );
 const JOINS: &str = "JOIN users o ON o.id = t.owner_id JOIN users c ON c.id = t.created_by";
 /// Number of columns in COLS; the sort keys of a list follow them.
@@ -52,15 +52,13 @@ pub const DAYS_MAX: u32 = 36_500;
 /// A value this version does not know (a newer version wrote it, or the file was edited) is an
 /// error, never read as something else: an unknown kind is not a personal token, an unknown
 /// scope does not vanish from a list.
-fn unknown(column: usize, what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        format!("unknown {what} \u{201c}{value}\u{201d}").into(),
-    )
+fn unknown(column: usize, what: &str, value: &str) -> Error {
+    Error::Database(format!(
+        "column {column}: unknown {what} \u{201c}{value}\u{201d}"
+    ))
 }
 
-fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
+fn from_row(r: Row<'_>, now: Millis) -> Result<TokenMeta> {
     let kind: String = r.get(3)?;
     let kind = TokenKind::parse(&kind).ok_or_else(|| unknown(3, "token kind", &kind))?;
     let expires_at: Option<i64> = r.get(7)?;
@@ -83,19 +81,19 @@ fn from_row(r: &Row<'_>, now: Millis) -> rusqlite::Result<TokenMeta> {
         owner_name: r.get(14)?,
         created_by_name: r.get(15)?,
         status: match TokenStatus::derive(revoked_at, expires_at, now) {
-            TokenStatus::Active if !r.get::<_, bool>(16)? => TokenStatus::Suspended,
+            TokenStatus::Active if !r.get::<bool>(16)? => TokenStatus::Suspended,
             s => s,
         },
         scopes: r
-            .get::<_, Option<String>>(17)?
+            .get::<Option<String>>(17)?
             .map(|s| {
                 s.split(' ')
                     .map(|x| Scope::parse(x).ok_or_else(|| unknown(17, "scope", x)))
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .collect::<Result<Vec<_>>>()
             })
             .transpose()?,
         tenant_ids: r
-            .get::<_, Option<String>>(18)?
+            .get::<Option<String>>(18)?
             .map(|s| s.split(' ').map(str::to_string).collect()),
     })
 }
@@ -115,7 +113,7 @@ pub struct NewToken<'a> {
     pub credential_epoch: Option<i64>,
 }
 
-pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
+pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
         &format!(
@@ -144,38 +142,38 @@ pub fn insert(conn: &Connection, t: NewToken<'_>) -> Result<()> {
         ],
     )?;
     for tenant in m.tenant_ids.iter().flatten() {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO token_tenants (token_id, tenant_id) VALUES (?1, ?2)",
-        )?
-        .execute(params![m.id, tenant])?;
+        conn.execute(
+            "INSERT INTO token_tenants (token_id, tenant_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![m.id, tenant],
+        )?;
     }
     Ok(())
 }
 
-pub fn get(conn: &Connection, id: &str, now: Millis) -> Result<Option<TokenMeta>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLS} FROM tokens t {JOINS} WHERE t.id = ?1"
-        ))?
-        .query_row(params![id], |r| from_row(r, now))
-        .optional()?)
+pub fn get(conn: &dyn Conn, id: &str, now: Millis) -> Result<Option<TokenMeta>> {
+    conn.query_opt(
+        &format!("SELECT {COLS} FROM tokens t {JOINS} WHERE t.id = ?1"),
+        params![id],
+        |r| from_row(r, now),
+    )
 }
 
-pub fn get_by_hash(conn: &Connection, hash: &[u8; 32], now: Millis) -> Result<Option<TokenMeta>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM tokens t {JOINS} WHERE t.token_hash = ?1"
-    ))?;
-    Ok(stmt
-        .query_row([&hash[..]], |r| from_row(r, now))
-        .optional()?)
+pub fn get_by_hash(conn: &dyn Conn, hash: &[u8; 32], now: Millis) -> Result<Option<TokenMeta>> {
+    conn.query_opt(
+        &format!("SELECT {COLS} FROM tokens t {JOINS} WHERE t.token_hash = ?1"),
+        params![hash],
+        |r| from_row(r, now),
+    )
 }
 
 /// The credential epoch a token from credential exchange is bound to (`None` for others).
-pub fn credential_epoch(conn: &Connection, id: &str) -> Result<Option<i64>> {
+pub fn credential_epoch(conn: &dyn Conn, id: &str) -> Result<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT credential_epoch FROM tokens WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
+        .query_opt(
+            "SELECT credential_epoch FROM tokens WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?
         .flatten())
 }
 
@@ -183,24 +181,20 @@ pub fn credential_epoch(conn: &Connection, id: &str) -> Result<Option<i64>> {
 /// The name of another live token of this owner that has `name` or a name that looks the
 /// same (`validate::name_key`), if there is one.
 pub fn live_name_taken(
-    conn: &Connection,
+    conn: &dyn Conn,
     owner_id: &str,
     name: &str,
     except_id: Option<&str>,
 ) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
-             AND (?3 IS NULL OR id != ?3) LIMIT 1",
-        )?
-        .query_row(
-            params![owner_id, crate::validate::name_key(name), except_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+    conn.query_opt(
+        "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
+         AND (?3 IS NULL OR id != ?3) LIMIT 1",
+        params![owner_id, crate::validate::name_key(name), except_id],
+        |r| r.get(0),
+    )
 }
 
-pub fn rename(conn: &Connection, id: &str, name: &str) -> Result<()> {
+pub fn rename(conn: &dyn Conn, id: &str, name: &str) -> Result<()> {
     conn.execute(
         "UPDATE tokens SET name = ?2, name_key = ?3 WHERE id = ?1",
         params![id, name, crate::validate::name_key(name)],
@@ -208,13 +202,7 @@ pub fn rename(conn: &Connection, id: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn revoke(
-    conn: &Connection,
-    id: &str,
-    at: Millis,
-    by: &str,
-    reason: Option<&str>,
-) -> Result<()> {
+pub fn revoke(conn: &dyn Conn, id: &str, at: Millis, by: &str, reason: Option<&str>) -> Result<()> {
     let n = conn.execute(
         "UPDATE tokens SET revoked_at = ?2, revoked_by = ?3, revoke_reason = ?4
          WHERE id = ?1 AND revoked_at IS NULL",
@@ -230,12 +218,17 @@ pub fn revoke(
 /// The sort expressions, matching the indexes in the migration exactly so SQLite walks an
 /// index instead of sorting. Status order (active, expired, revoked) is derived from columns
 /// rather than the clock: not revoked first, then latest expiry first.
-fn sort_exprs(key: SortKey) -> &'static [&'static str] {
+fn sort_exprs(key: SortKey, dialect: Dialect) -> &'static [&'static str] {
     match key {
         SortKey::Name => &["t.name"],
         SortKey::Created => &["t.created_at"],
         SortKey::Expires => &["coalesce(t.expires_at, 9223372036854775807)"],
         SortKey::LastUsed => &["coalesce(t.last_used_at, 0)"],
+        // PostgreSQL compares a boolean only with a boolean; the cursor holds an integer.
+        SortKey::Status if dialect == Dialect::Postgres => &[
+            "(t.revoked_at IS NOT NULL)::int",
+            "-coalesce(t.expires_at, 9223372036854775807)",
+        ],
         SortKey::Status => &[
             "t.revoked_at IS NOT NULL",
             "-coalesce(t.expires_at, 9223372036854775807)",
@@ -253,17 +246,17 @@ struct Cursor {
     id: String,
 }
 
-fn to_sql(v: &serde_json::Value) -> Option<Value> {
+fn to_param(v: &serde_json::Value) -> Option<Value> {
     match v {
         serde_json::Value::String(s) => Some(Value::Text(s.clone())),
-        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer),
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Int),
         _ => None,
     }
 }
 
 fn to_json(v: Value) -> serde_json::Value {
     match v {
-        Value::Integer(i) => i.into(),
+        Value::Int(i) => i.into(),
         Value::Text(s) => s.into(),
         Value::Real(f) => f.into(),
         Value::Null | Value::Blob(_) => serde_json::Value::Null,
@@ -291,13 +284,14 @@ enum Search {
     /// A quoted FTS5 phrase, for at most `FEW_HITS` matches.
     FewHits(String),
     ManyHits(String),
-    /// A LIKE pattern: the trigram index needs at least three characters.
+    /// A LIKE pattern: the trigram index needs at least three characters (and PostgreSQL has
+    /// no FTS5 table).
     Like(String),
     /// Text no token can hold (a NUL byte, which FTS5 and LIKE would both cut short).
     Nothing,
 }
 
-fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
+fn search_plan(conn: &dyn Conn, text: Option<&str>) -> Result<Search> {
     if text.is_some_and(|t| t.chars().count() > SEARCH_MAX) {
         return Err(Error::InvalidInput(format!(
             "The search text has at most {SEARCH_MAX} characters."
@@ -310,14 +304,16 @@ fn search_plan(conn: &Connection, text: Option<&str>) -> Result<Search> {
     if s.contains('\0') {
         return Ok(Search::Nothing);
     }
-    if len < 3 {
+    if len < 3 || conn.dialect() == Dialect::Postgres {
         return Ok(Search::Like(escape_like(s)));
     }
     // A quoted phrase of the trigram tokenizer is a case-insensitive substring match.
     let phrase = format!("\"{}\"", s.replace('"', "\"\""));
-    let hits: i64 = conn
-        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ?1 LIMIT ?2)")?
-        .query_row(params![phrase, FEW_HITS + 1], |r| r.get(0))?;
+    let hits: i64 = conn.query_row(
+        "SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ?1 LIMIT ?2)",
+        params![phrase, FEW_HITS + 1],
+        |r| r.get(0),
+    )?;
     Ok(if hits <= FEW_HITS {
         Search::FewHits(phrase)
     } else {
@@ -335,7 +331,7 @@ pub struct Visibility<'a> {
 }
 
 /// One page of the tokens `v` allows.
-pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) -> Result<ListPage> {
+pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> Result<ListPage> {
     let Visibility {
         owner_id,
         hidden_kinds,
@@ -359,7 +355,7 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
             "A day filter takes at most {DAYS_MAX} days."
         )));
     }
-    let exprs = sort_exprs(q.sort);
+    let exprs = sort_exprs(q.sort, conn.dialect());
     let mut select = format!("SELECT {COLS}");
     for (i, e) in exprs.iter().enumerate() {
         select.push_str(&format!(", {e} AS k{i}"));
@@ -384,9 +380,16 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
             );
             args.push(Value::Text(phrase));
         }
-        Search::Nothing => conds.push("0".into()),
+        Search::Nothing => conds.push("1 = 0".into()),
         Search::Like(pat) => {
-            conds.push("(t.name LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\')".into());
+            // SQLite's LIKE ignores case (ASCII); PostgreSQL's needs ILIKE.
+            let like = match conn.dialect() {
+                Dialect::Sqlite => "LIKE",
+                Dialect::Postgres => "ILIKE",
+            };
+            conds.push(format!(
+                "(t.name {like} ? ESCAPE '\\' OR t.description {like} ? ESCAPE '\\')"
+            ));
             args.push(Value::Text(pat.clone()));
             args.push(Value::Text(pat));
         }
@@ -416,30 +419,30 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
         Some(TokenStatus::Revoked) => cond("t.revoked_at IS NOT NULL", vec![]),
         Some(TokenStatus::Expired) => cond(
             "t.revoked_at IS NULL AND t.expires_at <= ?",
-            vec![Value::Integer(now)],
+            vec![Value::Int(now)],
         ),
         Some(TokenStatus::Active) => cond(
             &format!("t.revoked_at IS NULL AND {not_expired} AND {OWNER_OK}"),
-            vec![Value::Integer(now)],
+            vec![Value::Int(now)],
         ),
         Some(TokenStatus::Suspended) => cond(
             &format!("t.revoked_at IS NULL AND {not_expired} AND NOT {OWNER_OK}"),
-            vec![Value::Integer(now)],
+            vec![Value::Int(now)],
         ),
     }
     if let Some(days) = q.expiring_within_days {
         cond(
             "t.revoked_at IS NULL AND t.expires_at > ? AND t.expires_at <= ?",
             vec![
-                Value::Integer(now),
-                Value::Integer(now + days as i64 * crate::clock::DAY),
+                Value::Int(now),
+                Value::Int(now + days as i64 * crate::clock::DAY),
             ],
         );
     }
     if let Some(days) = q.unused_for_days {
         cond(
             "coalesce(t.last_used_at, t.created_at) < ?",
-            vec![Value::Integer(now - days as i64 * crate::clock::DAY)],
+            vec![Value::Int(now - days as i64 * crate::clock::DAY)],
         );
     }
     let op = if q.dir == SortDir::Asc { ">" } else { "<" };
@@ -452,7 +455,7 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
         }
         let mut vals =
             c.k.iter()
-                .map(|v| to_sql(v).ok_or_else(bad))
+                .map(|v| to_param(v).ok_or_else(bad))
                 .collect::<Result<Vec<_>>>()?;
         vals.push(Value::Text(c.id));
         cond(
@@ -476,34 +479,33 @@ pub fn list(conn: &Connection, v: Visibility<'_>, q: &ListQuery, now: Millis) ->
         limit + 1
     ));
 
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let args: Vec<&dyn ToParam> = args.iter().map(|a| a as &dyn ToParam).collect();
     let mut items = Vec::with_capacity(limit as usize + 1);
     let mut last_keys = Vec::new();
-    while let Some(r) = rows.next()? {
+    let mut more = false;
+    conn.query_each(&sql, &args, &mut |r| {
         if items.len() == limit as usize {
             // One extra row only tells us another page exists.
-            let last: &TokenMeta = items.last().expect("limit >= 1");
-            let cursor = Cursor {
-                s: q.sort,
-                d: q.dir,
-                k: std::mem::take(&mut last_keys),
-                id: last.id.clone(),
-            };
-            let next =
-                serde_json::to_string(&cursor).map_err(|e| Error::Internal(e.to_string()))?;
-            return Ok(ListPage {
-                items,
-                next_cursor: Some(next),
-            });
+            more = true;
+            return Ok(false);
         }
         items.push(from_row(r, now)?);
         last_keys = (0..exprs.len())
-            .map(|i| r.get::<_, Value>(NCOLS + i).map(to_json))
-            .collect::<rusqlite::Result<_>>()?;
-    }
-    Ok(ListPage {
-        items,
-        next_cursor: None,
-    })
+            .map(|i| r.get::<Value>(NCOLS + i).map(to_json))
+            .collect::<Result<_>>()?;
+        Ok(true)
+    })?;
+    let next_cursor = match items.last() {
+        Some(last) if more => {
+            let cursor = Cursor {
+                s: q.sort,
+                d: q.dir,
+                k: last_keys,
+                id: last.id.clone(),
+            };
+            Some(serde_json::to_string(&cursor).map_err(|e| Error::Internal(e.to_string()))?)
+        }
+        _ => None,
+    };
+    Ok(ListPage { items, next_cursor })
 }

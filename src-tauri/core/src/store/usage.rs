@@ -1,8 +1,9 @@
 //! Queries on token use: the counters on `tokens` and the per-day `token_usage_daily`.
 
+use super::sql::{Conn, ConnExt};
 use crate::clock::Millis;
+use crate::params;
 use crate::Result;
-use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// Uses of one token counted since the last write.
@@ -17,48 +18,49 @@ pub struct Uses<'a> {
 
 /// Adds the uses to the token's counters; false if the token row is gone (nothing to count
 /// against). The last client is the one of the latest use, whichever process wrote it.
-pub fn add(tx: &Connection, id: &str, u: Uses<'_>) -> Result<bool> {
-    // Both statements are prepared (cached) first, so a broken schema is an error for every
-    // batch, not only for one whose token still exists.
-    let mut token = tx.prepare_cached(
+pub fn add(tx: &dyn Conn, id: &str, u: Uses<'_>) -> Result<bool> {
+    // Counters are added to, never set, so servers flushing at once all count. The newest use
+    // wins the last-use columns (all are set from the row's old value).
+    let changed = tx.execute(
         "UPDATE tokens SET use_count = use_count + ?2,
-           last_used_at = max(coalesce(last_used_at, 0), ?3),
+           last_used_at = CASE WHEN ?3 > coalesce(last_used_at, 0) THEN ?3 ELSE last_used_at END,
            last_client = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?4 ELSE last_client END,
            last_user_agent = CASE WHEN ?3 >= coalesce(last_used_at, 0) THEN ?5 ELSE last_user_agent END
          WHERE id = ?1",
+        params![id, u.count, u.last_used_at, u.last_client, u.last_user_agent],
     )?;
-    let mut daily = tx.prepare_cached(
-        "INSERT INTO token_usage_daily (token_id, day, count) VALUES (?1, ?2, ?3)
-         ON CONFLICT (token_id, day) DO UPDATE SET count = count + excluded.count",
-    )?;
-    if token.execute(params![
-        id,
-        u.count,
-        u.last_used_at,
-        u.last_client,
-        u.last_user_agent
-    ])? == 0
-    {
+    if changed == 0 {
         return Ok(false);
     }
     for (day, n) in u.per_day {
-        daily.execute(params![id, day, n])?;
+        tx.execute(
+            "INSERT INTO token_usage_daily (token_id, day, count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (token_id, day) DO UPDATE SET count = token_usage_daily.count + excluded.count",
+            params![id, day, n],
+        )?;
     }
     Ok(true)
 }
 
 /// The address and user agent of the token's latest use.
-pub fn last_client(conn: &Connection, id: &str) -> Result<(Option<String>, Option<String>)> {
-    Ok(conn
-        .prepare_cached("SELECT last_client, last_user_agent FROM tokens WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+pub fn last_client(conn: &dyn Conn, id: &str) -> Result<(Option<String>, Option<String>)> {
+    conn.query_row(
+        "SELECT last_client, last_user_agent FROM tokens WHERE id = ?1",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// Uses per day from `from` to `to` (day numbers, inclusive); days without use are absent.
-pub fn per_day(conn: &Connection, id: &str, from: i64, to: i64) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare_cached(
+pub fn per_day(conn: &dyn Conn, id: &str, from: i64, to: i64) -> Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    conn.query_each(
         "SELECT day, count FROM token_usage_daily WHERE token_id = ?1 AND day >= ?2 AND day <= ?3",
+        params![id, from, to],
+        &mut |r| {
+            out.insert(r.get(0)?, r.get(1)?);
+            Ok(true)
+        },
     )?;
-    let rows = stmt.query_map(params![id, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(out)
 }
