@@ -5,14 +5,14 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
+        test-core test-postgres test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core check-bindings check-layers test-ui build test-keyring test-fuzz clippy test-e2e
+test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-keyring test-fuzz clippy test-e2e
 	@echo "make test: all checks and tests passed"
 
 setup-run:
@@ -45,6 +45,11 @@ clippy:
 test-core:
 	cargo test -p tokendesk-core -p tokendesk-http
 
+# The same core and HTTP suites on PostgreSQL: a throwaway cluster on 127.0.0.1, a fresh
+# database per test.
+test-postgres:
+	.ci/with-postgres.sh cargo test -p tokendesk-core -p tokendesk-http -p tokendesk-postgres
+
 # The committed TypeScript types must be exactly what the Rust types generate.
 check-bindings: test-core
 	@if [ -n "$$(git status --porcelain -- ui/src/api/bindings)" ]; then \
@@ -58,9 +63,13 @@ openapi:
 # The core crate must build without Tauri and without the HTTP framework (faces depend on it,
 # never the reverse).
 check-layers:
-	@if cargo tree -p tokendesk-core -e normal,build --prefix none | grep -E '^(tauri|axum|hyper|tower|tokio|reqwest) ' ; then \
-	  echo "tokendesk-core depends on a face's framework" >&2; exit 1; fi
-	@echo "tokendesk-core has no tauri, HTTP framework or async runtime dependency"
+	@if cargo tree -p tokendesk-core -e normal,build --prefix none | grep -E '^(tauri|axum|hyper|tower|tokio|reqwest|postgres|tokio-postgres) ' ; then \
+	  echo "tokendesk-core depends on a face's framework or on an engine crate" >&2; exit 1; fi
+	@if cargo tree -p tokendesk-postgres -e normal,build --prefix none | grep -E '^(tauri|axum|hyper|reqwest) ' ; then \
+	  echo "the PostgreSQL engine depends on a face's framework" >&2; exit 1; fi
+	@if [ "$$(grep -c '^name = "libsqlite3-sys"$$' Cargo.lock)" != 1 ]; then \
+	  echo "more than one copy of SQLite is linked" >&2; exit 1; fi
+	@echo "tokendesk-core has no tauri, HTTP framework, async runtime or engine crate dependency; one SQLite"
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored

@@ -1,12 +1,15 @@
-//! The audit log's hash chain on a real file: editing, deleting or rewriting rows with plain
-//! SQLite is detected, and the report names the exact broken event.
+//! The audit log's hash chain on a real database: editing, deleting or rewriting rows with
+//! plain SQL (bypassing Tokendesk's rules) is detected, and the report names the exact broken
+//! event.
 
 mod common;
 
-use common::{req, Env};
+use common::{on_postgres, req, Env};
 use rusqlite::Connection;
 use tokendesk_core::model::ChainReport;
-use tokendesk_core::Tokendesk;
+use tokendesk_core::store::sql::ToParam;
+use tokendesk_core::store::ConnExt;
+use tokendesk_core::{params, Tokendesk};
 
 fn fixture() -> (Env, Tokendesk, Vec<i64>) {
     let env = Env::new();
@@ -28,6 +31,11 @@ fn fixture() -> (Env, Tokendesk, Vec<i64>) {
 
 fn raw(env: &Env) -> Connection {
     Connection::open(env.data().join("tokendesk.db")).unwrap()
+}
+
+/// Runs one statement on the database as someone with write access to it would.
+fn tamper(td: &Tokendesk, sql: &str, params: &[&dyn ToParam]) {
+    td.store().with_tx(|tx| tx.execute(sql, params)).unwrap();
 }
 
 /// seq, id, at, actor, subject, action, target, details
@@ -67,14 +75,13 @@ fn an_untouched_log_verifies() {
 
 #[test]
 fn an_edited_row_is_reported_exactly() {
-    let (env, td, seqs) = fixture();
+    let (_env, td, seqs) = fixture();
     let victim = seqs[4];
-    raw(&env)
-        .execute(
-            "UPDATE audit_events SET details = '{\"name\":\"innocent\"}' WHERE seq = ?1",
-            [victim],
-        )
-        .unwrap();
+    tamper(
+        &td,
+        "UPDATE audit_events SET details = '{\"name\":\"innocent\"}' WHERE seq = ?1",
+        params![victim],
+    );
     let r = check(&td);
     assert!(!r.ok);
     assert_eq!(r.broken_at, Some(victim));
@@ -83,22 +90,23 @@ fn an_edited_row_is_reported_exactly() {
 
 #[test]
 fn an_edited_actor_or_time_is_reported_too() {
-    let (env, td, seqs) = fixture();
-    raw(&env)
-        .execute(
-            "UPDATE audit_events SET at = at + 1 WHERE seq = ?1",
-            [seqs[2]],
-        )
-        .unwrap();
+    let (_env, td, seqs) = fixture();
+    tamper(
+        &td,
+        "UPDATE audit_events SET at = at + 1 WHERE seq = ?1",
+        params![seqs[2]],
+    );
     assert_eq!(check(&td).broken_at, Some(seqs[2]));
 }
 
 #[test]
 fn a_deleted_row_breaks_the_next_link() {
-    let (env, td, seqs) = fixture();
-    raw(&env)
-        .execute("DELETE FROM audit_events WHERE seq = ?1", [seqs[3]])
-        .unwrap();
+    let (_env, td, seqs) = fixture();
+    tamper(
+        &td,
+        "DELETE FROM audit_events WHERE seq = ?1",
+        params![seqs[3]],
+    );
     let r = check(&td);
     assert_eq!(r.broken_at, Some(seqs[4]), "the event after the gap");
     assert!(r.problem.unwrap().contains("does not follow"));
@@ -106,13 +114,12 @@ fn a_deleted_row_breaks_the_next_link() {
 
 #[test]
 fn deleting_the_newest_rows_is_detected_by_the_signed_head() {
-    let (env, td, seqs) = fixture();
-    raw(&env)
-        .execute(
-            "DELETE FROM audit_events WHERE seq >= ?1",
-            [seqs[seqs.len() - 2]],
-        )
-        .unwrap();
+    let (_env, td, seqs) = fixture();
+    tamper(
+        &td,
+        "DELETE FROM audit_events WHERE seq >= ?1",
+        params![seqs[seqs.len() - 2]],
+    );
     let r = check(&td);
     assert!(!r.ok);
     assert_eq!(r.broken_at, None);
@@ -121,21 +128,23 @@ fn deleting_the_newest_rows_is_detected_by_the_signed_head() {
 
 #[test]
 fn a_rewritten_chain_without_the_keyring_key_is_detected() {
-    let (env, td, seqs) = fixture();
+    let (_env, td, seqs) = fixture();
     // The attacker edits a row and recomputes every SHA-256 link, but cannot sign the head.
-    let c = raw(&env);
-    c.execute(
+    tamper(
+        &td,
         "UPDATE audit_events SET details = '{}' WHERE seq = ?1",
-        [seqs[1]],
-    )
-    .unwrap();
-    let rows: Vec<RawEvent> = c
-        .prepare("SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+        params![seqs[1]],
+    );
+    let rows: Vec<RawEvent> = td
+        .store()
+        .read(|c| {
+            c.query_map(
+                "SELECT seq, id, at, actor_id, subject_id, action, target_id, details FROM audit_events ORDER BY seq",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            )
+        })
+        .unwrap();
     let mut prev = vec![0u8; 32];
     for (seq, id, at, actor, subject, action, target, details) in rows {
         use sha2::Digest;
@@ -147,11 +156,11 @@ fn a_rewritten_chain_without_the_keyring_key_is_detected() {
         h.update(&prev);
         h.update(&content);
         let hash = h.finalize().to_vec();
-        c.execute(
+        tamper(
+            &td,
             "UPDATE audit_events SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
-            rusqlite::params![seq, prev, hash],
-        )
-        .unwrap();
+            params![seq, prev, hash],
+        );
         prev = hash;
     }
     let r = check(&td);
@@ -161,6 +170,9 @@ fn a_rewritten_chain_without_the_keyring_key_is_detected() {
 
 #[test]
 fn a_schema_1_database_is_migrated_and_its_history_chained() {
+    if on_postgres() {
+        return; // SQLite's upgrade path: a PostgreSQL database never had schema 1.
+    }
     let env = Env::new();
     std::fs::create_dir_all(env.data()).unwrap();
     // A database as Tokendesk's first release wrote it: schema 1, unchained events.

@@ -1,4 +1,6 @@
-//! Shared set-up for the core integration tests: a real database file in a temp dir.
+//! Shared set-up for the core and HTTP integration tests: a real SQLite file in a temp dir, or,
+//! when `TOKENDESK_TEST_POSTGRES` names a PostgreSQL server (`make test-postgres` starts one), a
+//! fresh database of its own there.
 
 #![allow(dead_code)]
 
@@ -15,14 +17,26 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub clock: FakeClock,
     pub secrets: MemorySecretStore,
+    /// The PostgreSQL database of this test, if the suite runs on PostgreSQL.
+    pub postgres: Option<String>,
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os("TOKENDESK_TEST_POSTGRES").is_some_and(|v| !v.is_empty())
 }
 
 impl Env {
     pub fn new() -> Env {
+        let postgres = on_postgres().then(|| {
+            let server = std::env::var("TOKENDESK_TEST_POSTGRES").unwrap();
+            tokendesk_postgres::create_scratch_database(&server).unwrap()
+        });
         Env {
             dir: tempfile::tempdir().unwrap(),
             clock: FakeClock::new(T0),
             secrets: MemorySecretStore::new(),
+            postgres,
         }
     }
     pub fn data(&self) -> std::path::PathBuf {
@@ -31,8 +45,42 @@ impl Env {
     pub fn options(&self) -> OpenOptions {
         let mut o = OpenOptions::new(self.data(), Arc::new(self.clock.clone()));
         o.owner_name = "Test Owner".into();
+        if let Some(url) = self.postgres.clone() {
+            o.database = Some(Arc::new(move || {
+                Ok(tokendesk_core::store::Store::new(
+                    tokendesk_postgres::PgEngine::connect(&url)?,
+                ))
+            }));
+        }
         o
     }
+
+    /// `options` with a short wait for another writer (busy timeout, lock timeout).
+    pub fn options_with_busy_timeout(&self, busy: std::time::Duration) -> OpenOptions {
+        let mut o = self.options();
+        o.busy_timeout = busy;
+        if let Some(url) = self.postgres.clone() {
+            o.database = Some(Arc::new(move || {
+                Ok(tokendesk_core::store::Store::new(
+                    tokendesk_postgres::PgEngine::connect(&url)?.with_lock_timeout(busy),
+                ))
+            }));
+        }
+        o
+    }
+    /// The same database opened again, as another process would, with this busy timeout.
+    pub fn second_store(&self, busy: std::time::Duration) -> tokendesk_core::store::Store {
+        use tokendesk_core::store::Store;
+        match &self.postgres {
+            Some(url) => Store::new(
+                tokendesk_postgres::PgEngine::connect(url)
+                    .unwrap()
+                    .with_lock_timeout(busy),
+            ),
+            None => Store::open(&self.data().join("tokendesk.db"), busy).unwrap(),
+        }
+    }
+
     pub fn open(&self) -> Tokendesk {
         Tokendesk::open(self.options(), &self.secrets).unwrap()
     }

@@ -1,12 +1,16 @@
-//! After 1,000 creates, no plain token appears in the database, its WAL, or the log file.
+//! After 1,000 creates, no plain token appears in the database, its WAL, or the log file (on
+//! PostgreSQL: the database's own files and the cluster's WAL).
 
 mod common;
 
-use common::{req, Env};
+use common::{on_postgres, req, Env};
 use std::collections::HashSet;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Mutex;
+use tokendesk_core::params;
 use tokendesk_core::secret::ExposeSecret;
+use tokendesk_core::store::ConnExt;
 
 /// Captures every log record (all levels) into a file, as a deployed app's log would.
 struct FileLogger(Mutex<std::fs::File>);
@@ -61,17 +65,21 @@ fn plain_tokens_occur_in_no_file() {
     log::logger().flush();
 
     let mut files = vec![log_path.clone()];
-    for e in std::fs::read_dir(env.data()).unwrap() {
-        files.push(e.unwrap().path());
+    if on_postgres() {
+        files.extend(postgres_files(&td));
+    } else {
+        for e in std::fs::read_dir(env.data()).unwrap() {
+            files.push(e.unwrap().path());
+        }
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert!(
+            names.iter().any(|n| n == "tokendesk.db-wal"),
+            "the WAL must be scanned too: {names:?}"
+        );
     }
-    let names: Vec<_> = files
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
-        .collect();
-    assert!(
-        names.iter().any(|n| n == "tokendesk.db-wal"),
-        "the WAL must be scanned too: {names:?}"
-    );
     let log_text = std::fs::read_to_string(&log_path).unwrap();
     assert!(
         log_text.lines().count() >= 1000,
@@ -96,4 +104,36 @@ fn plain_tokens_occur_in_no_file() {
         contents.iter().any(|b| contains(b, hint.as_bytes())),
         "the scanner reads the files"
     );
+}
+
+/// The files of this test's PostgreSQL database and the cluster's WAL, after a checkpoint (so the
+/// tables' pages are on disk too).
+fn postgres_files(td: &tokendesk_core::Tokendesk) -> Vec<PathBuf> {
+    let data =
+        PathBuf::from(std::env::var("TOKENDESK_TEST_PG_DATA").expect("set by with-postgres.sh"));
+    let oid: String = td
+        .store()
+        .with_tx(|c| {
+            c.execute("CHECKPOINT", params![])?;
+            c.query_row(
+                "SELECT CAST(oid AS TEXT) FROM pg_database WHERE datname = current_database()",
+                params![],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    let mut files = Vec::new();
+    for dir in [data.join("base").join(oid), data.join("pg_wal")] {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        files.len() > 10,
+        "the database's files are found: {files:?}"
+    );
+    files
 }

@@ -1,17 +1,35 @@
-//! Integration tests on a real SQLite file: durability, atomicity and locking.
+//! Integration tests on a real database (a SQLite file, or PostgreSQL): durability, atomicity
+//! and locking, seen from another connection as another process would.
 
 mod common;
 
-use common::{req, Env};
+use common::{on_postgres, req, Env};
 use std::time::Duration;
 use tokendesk_core::model::{ListQuery, RejectReason, TokenStatus, Verification};
 use tokendesk_core::secret::ExposeSecret;
-use tokendesk_core::ErrorCode;
+use tokendesk_core::store::ConnExt;
+use tokendesk_core::{params, ErrorCode};
 
 fn count(env: &Env, table: &str) -> i64 {
-    let c = rusqlite::Connection::open(env.data().join("tokendesk.db")).unwrap();
-    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+    env.second_store(Duration::from_secs(3))
+        .read(|c| {
+            c.query_row(&format!("SELECT count(*) FROM {table}"), params![], |r| {
+                r.get(0)
+            })
+        })
         .unwrap()
+}
+
+/// Runs statements on another connection, committed.
+fn sql(env: &Env, statements: &[&str]) {
+    env.second_store(Duration::from_secs(3))
+        .with_tx(|tx| {
+            for s in statements {
+                tx.execute(s, params![])?;
+            }
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]
@@ -93,42 +111,68 @@ fn failure_mid_create_leaves_no_row_and_no_audit_event() {
     td.create_token(&s, req("before")).unwrap();
     let (tokens, events) = (count(&env, "tokens"), count(&env, "audit_events"));
     // Make the audit insert (the last statement of a create) fail from another connection.
-    let c = rusqlite::Connection::open(env.data().join("tokendesk.db")).unwrap();
-    c.execute_batch("CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END;").unwrap();
+    if on_postgres() {
+        sql(&env, &[
+            "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$",
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION fail()",
+        ]);
+    } else {
+        sql(&env, &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END"]);
+    }
     let e = td.create_token(&s, req("doomed")).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Database);
+    assert!(e.to_string().contains("injected failure"), "{e}");
     assert_eq!(count(&env, "tokens"), tokens);
     assert_eq!(count(&env, "audit_events"), events);
-    c.execute_batch("DROP TRIGGER fail_audit").unwrap();
+    let drop = if on_postgres() {
+        "DROP TRIGGER fail_audit ON audit_events"
+    } else {
+        "DROP TRIGGER fail_audit"
+    };
+    sql(&env, &[drop]);
     td.create_token(&s, req("doomed")).unwrap();
 }
 
 #[test]
 fn locked_database_gives_a_busy_error_and_writes_nothing() {
     let env = Env::new();
-    let mut opts = env.options();
-    opts.busy_timeout = Duration::from_millis(50);
+    let opts = env.options_with_busy_timeout(Duration::from_millis(50));
     let td = tokendesk_core::Tokendesk::open(opts, &env.secrets).unwrap();
     let s = td.local_session();
     let c = td.create_token(&s, req("x")).unwrap();
     let tokens = count(&env, "tokens");
-    let mut other = rusqlite::Connection::open(env.data().join("tokendesk.db")).unwrap();
-    let tx = other
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
-        .unwrap();
-    assert_eq!(
-        td.create_token(&s, req("y")).unwrap_err().code(),
-        ErrorCode::DatabaseBusy
-    );
-    assert_eq!(
-        td.revoke_token(&s, &c.meta.id, None).unwrap_err().code(),
-        ErrorCode::DatabaseBusy
-    );
-    assert_eq!(
-        td.rename_token(&s, &c.meta.id, "z").unwrap_err().code(),
-        ErrorCode::DatabaseBusy
-    );
-    tx.rollback().unwrap();
+    // Another process holds a write transaction open meanwhile.
+    let other = env.second_store(Duration::from_secs(3));
+    let (held, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            other
+                .with_tx(|tx| {
+                    tx.execute(
+                        "UPDATE authority SET display_name = display_name",
+                        params![],
+                    )?;
+                    held.wait();
+                    release.wait();
+                    Ok(())
+                })
+                .unwrap()
+        });
+        held.wait();
+        assert_eq!(
+            td.create_token(&s, req("y")).unwrap_err().code(),
+            ErrorCode::DatabaseBusy
+        );
+        assert_eq!(
+            td.revoke_token(&s, &c.meta.id, None).unwrap_err().code(),
+            ErrorCode::DatabaseBusy
+        );
+        assert_eq!(
+            td.rename_token(&s, &c.meta.id, "z").unwrap_err().code(),
+            ErrorCode::DatabaseBusy
+        );
+        release.wait();
+    });
     assert_eq!(count(&env, "tokens"), tokens);
     assert_eq!(
         td.get_token(&s, &c.meta.id).unwrap().status,
@@ -140,19 +184,19 @@ fn locked_database_gives_a_busy_error_and_writes_nothing() {
 fn database_is_in_wal_mode_with_the_documented_columns() {
     let env = Env::new();
     let _td = env.open();
-    let c = rusqlite::Connection::open(env.data().join("tokendesk.db")).unwrap();
-    let mode: String = c
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+    let store = env.second_store(Duration::from_secs(3));
+    let columns = if on_postgres() {
+        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_name = 'tokens'"
+    } else {
+        let mode: String = store
+            .read(|c| c.query_row("PRAGMA journal_mode", params![], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        "SELECT name FROM pragma_table_info('tokens')"
+    };
+    let cols: Vec<String> = store
+        .read(|c| c.query_map(columns, params![], |r| r.get(0)))
         .unwrap();
-    assert_eq!(mode, "wal");
-    let mut stmt = c
-        .prepare("SELECT name FROM pragma_table_info('tokens')")
-        .unwrap();
-    let cols: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     for want in [
         "id",
         "owner_id",

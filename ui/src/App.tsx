@@ -49,6 +49,8 @@ function startupHeading(code: ErrorCode): string {
       return "The system keyring is not available";
     case "database_busy":
       return "The database is in use";
+    case "database_unavailable":
+      return "The database cannot be reached";
     case "database_corrupt":
       return "The database cannot be opened";
     case "database":

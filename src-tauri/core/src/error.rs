@@ -22,6 +22,7 @@ pub enum ErrorCode {
     AlreadyRevoked,
     TokenRevoked,
     DatabaseBusy,
+    DatabaseUnavailable,
     DatabaseCorrupt,
     Database,
     KeyringUnavailable,
@@ -72,6 +73,8 @@ pub enum Error {
     DatabaseBusy,
     #[error("The database file is damaged or is not a Tokendesk database ({0}). Restore it from a backup or move it away to start fresh.")]
     DatabaseCorrupt(String),
+    #[error("The database cannot be reached ({0}). Try again when it is back.")]
+    DatabaseUnavailable(String),
     #[error("Database error: {0}")]
     Database(String),
     #[error("{0}")]
@@ -114,6 +117,7 @@ impl Error {
             Error::TokenRevoked => ErrorCode::TokenRevoked,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::DatabaseCorrupt(_) => ErrorCode::DatabaseCorrupt,
+            Error::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,
             Error::Database(_) => ErrorCode::Database,
             Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,

@@ -52,7 +52,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         C::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-        C::DatabaseBusy | C::KeyringUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::DatabaseBusy | C::DatabaseUnavailable | C::KeyringUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         C::DatabaseCorrupt | C::Database | C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

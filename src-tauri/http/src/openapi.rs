@@ -127,7 +127,7 @@ impl Modify for CommonErrors {
                 }
                 if api {
                     add("500", "The database failed (`database`, `database_corrupt`) or a bug (`internal`)");
-                    add("503", "The database is locked by another process (`database_busy`) or the keyring is unavailable");
+                    add("503", "The database is locked by another process (`database_busy`), cannot be reached or the change feed cannot be read (`database_unavailable`), or the keyring is unavailable");
                 }
             }
         }

@@ -79,6 +79,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   already_revoked: true,
   token_revoked: true,
   database_busy: true,
+  database_unavailable: true,
   database_corrupt: true,
   database: true,
   keyring_unavailable: true,

@@ -41,12 +41,19 @@ pub const KEYRING_SERVICE: &str = "tokendesk";
 /// Keyring service name of copies a person saves of their own tokens.
 pub const USER_COPY_SERVICE: &str = "tokendesk-token";
 
+/// Opens the database of an authority on some engine (see `OpenOptions::database`).
+pub type OpenStore = Arc<dyn Fn() -> Result<Store> + Send + Sync>;
+
 pub struct OpenOptions {
+    /// Where the embedded SQLite database lives; for another engine, only shown as the place.
     pub data_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
     pub busy_timeout: Duration,
     /// Display name of the owner created on first run.
     pub owner_name: String,
+    /// The database on another engine (a team server's PostgreSQL); `None`: SQLite in
+    /// `data_dir`.
+    pub database: Option<OpenStore>,
 }
 
 impl OpenOptions {
@@ -56,6 +63,7 @@ impl OpenOptions {
             clock,
             busy_timeout: Duration::from_secs(3),
             owner_name: os_user_name(),
+            database: None,
         }
     }
 }

@@ -13,6 +13,11 @@ impl Tokendesk {
     /// first audit event. A database without an authority is a first run still to finish. If
     /// the keyring fails on a data directory this run created, the files are removed again.
     pub fn open(opts: OpenOptions, secrets: &dyn SecretStore) -> Result<Tokendesk> {
+        if let Some(open) = opts.database.clone() {
+            let store = open()?;
+            let (authority, key) = Self::authority_and_key(&store, secrets, &opts)?;
+            return Self::start(store, key, opts, authority);
+        }
         let db_path = opts.data_dir.join(DB_FILE);
         let dir_existed = opts.data_dir.exists();
         let db_existed = db_path.exists();
@@ -23,11 +28,7 @@ impl Tokendesk {
             ))
         })?;
         let store = Store::open(&db_path, opts.busy_timeout)?;
-        let opened = match store.read(store::authority::get)? {
-            Some(authority) => Self::load_key(secrets, authority),
-            None => Self::first_run(&store, secrets, &opts),
-        };
-        let (authority, key) = match opened {
+        let (authority, key) = match Self::authority_and_key(&store, secrets, &opts) {
             Ok(found) => found,
             Err(e) => {
                 drop(store);
@@ -42,9 +43,34 @@ impl Tokendesk {
                 return Err(e);
             }
         };
+        Self::start(store, key, opts, authority)
+    }
+
+    /// The authority in `store` with its key, made by a first run if there is none yet.
+    fn authority_and_key(
+        store: &Store,
+        secrets: &dyn SecretStore,
+        opts: &OpenOptions,
+    ) -> Result<(AuthorityRow, HashKey)> {
+        match store.read(store::authority::get)? {
+            Some(authority) => Self::load_key(secrets, authority),
+            None => Self::first_run(store, secrets, opts),
+        }
+    }
+
+    fn start(
+        store: Store,
+        key: HashKey,
+        opts: OpenOptions,
+        authority: AuthorityRow,
+    ) -> Result<Tokendesk> {
         store.with_tx(|tx| audit_store::sign_head_if_missing(tx, &key))?;
         let owner = store.read(user_store::first_owner)?;
-        log::info!("opened authority {} ({})", authority.id, db_path.display());
+        log::info!(
+            "opened authority {} ({})",
+            authority.id,
+            opts.data_dir.display()
+        );
         Self::assemble(store, key, opts, authority, owner.id)
     }
 

@@ -230,7 +230,7 @@ const COLS: &str = "seq, id, at, actor_id, subject_id, action, target_id, detail
 
 pub fn list_for_target(conn: &dyn Conn, target_id: Option<&str>) -> Result<Vec<AuditEvent>> {
     conn.query_map(
-        &format!("SELECT {COLS} FROM audit_events WHERE ?1 IS NULL OR target_id = ?1 ORDER BY seq"),
+        &format!("SELECT {COLS} FROM audit_events WHERE CAST(?1 AS TEXT) IS NULL OR target_id = ?1 ORDER BY seq"),
         params![target_id],
         from_row,
     )

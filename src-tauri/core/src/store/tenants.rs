@@ -47,7 +47,7 @@ pub fn get_many(conn: &dyn Conn, ids: &[String]) -> Result<Vec<Tenant>> {
 /// The name of another tenant that has `name` or one that looks the same, if any.
 pub fn name_taken(conn: &dyn Conn, name: &str, except_id: Option<&str>) -> Result<Option<String>> {
     conn.query_opt(
-        "SELECT name FROM tenants WHERE name_key = ?1 AND (?2 IS NULL OR id != ?2) LIMIT 1",
+        "SELECT name FROM tenants WHERE name_key = ?1 AND (CAST(?2 AS TEXT) IS NULL OR id != ?2) LIMIT 1",
         params![crate::validate::name_key(name), except_id],
         |r| r.get(0),
     )

@@ -188,7 +188,7 @@ pub fn live_name_taken(
 ) -> Result<Option<String>> {
     conn.query_opt(
         "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
-         AND (?3 IS NULL OR id != ?3) LIMIT 1",
+         AND (CAST(?3 AS TEXT) IS NULL OR id != ?3) LIMIT 1",
         params![owner_id, crate::validate::name_key(name), except_id],
         |r| r.get(0),
     )
@@ -220,6 +220,8 @@ pub fn revoke(conn: &dyn Conn, id: &str, at: Millis, by: &str, reason: Option<&s
 /// rather than the clock: not revoked first, then latest expiry first.
 fn sort_exprs(key: SortKey, dialect: Dialect) -> &'static [&'static str] {
     match key {
+        // SQLite's column is COLLATE NOCASE; PostgreSQL's index is on lower(name).
+        SortKey::Name if dialect == Dialect::Postgres => &["lower(t.name)"],
         SortKey::Name => &["t.name"],
         SortKey::Created => &["t.created_at"],
         SortKey::Expires => &["coalesce(t.expires_at, 9223372036854775807)"],
