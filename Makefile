@@ -5,14 +5,14 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-postgres test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
+        test-core test-postgres test-team test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-keyring test-fuzz clippy test-e2e
+test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-team test-keyring test-fuzz clippy test-e2e
 	@echo "make test: all checks and tests passed"
 
 setup-run:
@@ -49,6 +49,10 @@ test-core:
 # database per test.
 test-postgres:
 	.ci/with-postgres.sh cargo test -p tokendesk-core -p tokendesk-http -p tokendesk-postgres
+
+# Team mode with the built binary: a cluster of its own, as the test stops and restarts it.
+test-team:
+	.ci/with-postgres.sh cargo test --test team
 
 # The committed TypeScript types must be exactly what the Rust types generate.
 check-bindings: test-core

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokendesk_core::clock::format_utc;
+use tokendesk_core::key_file::KeyFileStore;
 use tokendesk_core::model::*;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::{ExposeSecret, SecretString};
-use tokendesk_core::secret_store::KeyringStore;
+use tokendesk_core::secret_store::{KeyringStore, SecretStore};
 use tokendesk_core::{ApiError, OpenOptions, SystemClock, Tokendesk};
 use tokendesk_http::{self as http, HttpConfig};
 use zeroize::Zeroize;
@@ -30,6 +31,19 @@ pub struct Cli {
     /// Data directory (default: the platform app-data directory).
     #[arg(long, env = "TOKENDESK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// The authority's database: `postgres://user@host/db` for a team server, or
+    /// `sqlite:DIR` (the same as --data-dir DIR).
+    #[arg(
+        long,
+        env = "TOKENDESK_DATABASE_URL",
+        global = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
+    /// The authority's secrets in a file (mode 0600) instead of the OS keyring, for servers
+    /// without a Secret Service; written by `server init`.
+    #[arg(long, env = "TOKENDESK_KEY_FILE", global = true, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
     /// Act as this user: their password is read from the first line of standard input.
     #[arg(long = "as", global = true, value_name = "EMAIL")]
     pub as_user: Option<String>,
@@ -64,6 +78,20 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Set up a team server.
+    #[command(subcommand)]
+    Server(ServerCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCmd {
+    /// Create the authority and its owner in an empty database (--database) and write its
+    /// secrets to a new key file (--key-file, mode 0600). The owner's password is read from
+    /// standard input. Refuses an existing key file and a database that holds an authority.
+    Init {
+        #[arg(long, value_name = "EMAIL")]
+        owner_email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,21 +178,72 @@ pub fn default_data_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join(APP_IDENTIFIER))
 }
 
-fn open(data_dir: Option<PathBuf>) -> Result<Arc<Tokendesk>, ApiError> {
-    let dir = data_dir.or_else(default_data_dir).ok_or_else(|| {
-        usage_err(
-            tokendesk_core::ErrorCode::InvalidInput,
-            "No data directory: pass --data-dir or set TOKENDESK_DATA_DIR.",
-        )
-    })?;
-    let keyring = KeyringStore::new(
-        tokendesk_core::service::KEYRING_SERVICE,
-        Duration::from_secs(15),
-    );
-    Ok(Arc::new(Tokendesk::open(
-        OpenOptions::new(dir, Arc::new(SystemClock)),
-        &keyring,
-    )?))
+/// Where the authority lives, from --database / --data-dir: a PostgreSQL database (a team
+/// server's, never created implicitly) or SQLite in a data directory.
+fn options(cli: &Cli) -> Result<OpenOptions, ApiError> {
+    let bad = |m: String| usage_err(tokendesk_core::ErrorCode::InvalidInput, m);
+    let (dir, postgres) = match cli.database.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            (PathBuf::from(redacted(url)), Some(url.to_string()))
+        }
+        Some(url) => match url.strip_prefix("sqlite:") {
+            Some(dir) if !dir.is_empty() => (PathBuf::from(dir), None),
+            _ => {
+                return Err(bad(format!(
+                    "--database takes postgres://… or sqlite:DIR, not {:?}.",
+                    redacted(url)
+                )))
+            }
+        },
+        None => (
+            cli.data_dir
+                .clone()
+                .or_else(default_data_dir)
+                .ok_or_else(|| {
+                    bad("No data directory: pass --data-dir or set TOKENDESK_DATA_DIR.".into())
+                })?,
+            None,
+        ),
+    };
+    let mut opts = OpenOptions::new(dir, Arc::new(SystemClock));
+    if let Some(url) = postgres {
+        opts.create_if_missing = false;
+        opts.database = Some(Arc::new(move || {
+            Ok(tokendesk_core::store::Store::new(
+                tokendesk_postgres::PgEngine::connect(&url)?,
+            ))
+        }));
+    }
+    Ok(opts)
+}
+
+/// A database URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn secrets(cli: &Cli) -> Result<Box<dyn SecretStore>, ApiError> {
+    Ok(match &cli.key_file {
+        Some(path) => Box::new(KeyFileStore::open(path)?),
+        None => Box::new(KeyringStore::new(
+            tokendesk_core::service::KEYRING_SERVICE,
+            Duration::from_secs(15),
+        )),
+    })
+}
+
+fn open(cli: &Cli) -> Result<Arc<Tokendesk>, ApiError> {
+    let opts = options(cli)?;
+    Ok(Arc::new(Tokendesk::open(opts, &*secrets(cli)?)?))
 }
 
 fn usage_err(code: tokendesk_core::ErrorCode, message: impl Into<String>) -> ApiError {
@@ -282,7 +361,7 @@ fn when(t: Option<i64>) -> String {
 }
 
 /// Runs a headless subcommand; returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
+pub fn run(mut cli: Cli) -> i32 {
     // The server says when it starts and stops; one-shot commands only warn. Request lines
     // are at debug level: RUST_LOG=tokendesk::http=debug.
     let level = if matches!(cli.command, Some(Command::Serve { .. })) {
@@ -291,11 +370,32 @@ pub fn run(cli: Cli) -> i32 {
         "warn"
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
-    let Some(command) = cli.command else { return 2 };
+    let Some(command) = cli.command.take() else {
+        return 2;
+    };
     let mut stdin = std::io::stdin().lock();
     let result = (|| -> Result<i32, ApiError> {
+        if let Command::Server(ServerCmd::Init { owner_email }) = &command {
+            let key_file = cli.key_file.as_ref().ok_or_else(|| {
+                usage_err(
+                    tokendesk_core::ErrorCode::InvalidInput,
+                    "server init writes the authority's secrets to a new file: pass --key-file PATH.",
+                )
+            })?;
+            let keys = KeyFileStore::create(key_file)?;
+            let password = read_secret_line(&mut stdin, "owner's password")?;
+            let td = Tokendesk::init(options(&cli)?, &keys, owner_email, &password)?;
+            let info = td.info(&td.local_session())?;
+            println!(
+                "created authority {} with owner {}; its secrets are in {} (mode 0600): copy that file to every server, keep it off the database host's backups",
+                info.authority_id,
+                info.user.email.as_deref().unwrap_or(owner_email),
+                key_file.display()
+            );
+            return Ok(0);
+        }
         if let Command::Serve { bind, schemes } = command {
-            let td = open(cli.data_dir)?;
+            let td = open(&cli)?;
             let cfg = HttpConfig {
                 extra_schemes: schemes,
                 ..Default::default()
@@ -311,7 +411,7 @@ pub fn run(cli: Cli) -> i32 {
             })?;
             return Ok(0);
         }
-        let td = open(cli.data_dir)?;
+        let td = open(&cli)?;
         let token_env = std::env::var("TOKENDESK_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -327,7 +427,7 @@ pub fn run(cli: Cli) -> i32 {
             (None, None) => td.local_session(),
         };
         match command {
-            Command::Serve { .. } => unreachable!("handled above"),
+            Command::Serve { .. } | Command::Server(_) => unreachable!("handled above"),
             Command::Tokens(TokensCmd::List { all, json }) => {
                 let mut q = ListQuery {
                     scope: if all { ListScope::All } else { ListScope::Own },

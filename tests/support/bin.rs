@@ -32,9 +32,15 @@ pub fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Outp
 /// Starts `tokendesk serve` on 127.0.0.1, port 0, for `dir`; returns it with its address once
 /// it listens (its log goes on being read, so the server never blocks on a full pipe).
 pub fn serve(dir: &Path) -> (Child, String) {
+    let dir = dir.to_str().unwrap();
+    serve_with(&["--data-dir", dir])
+}
+
+/// `tokendesk serve` on 127.0.0.1, port 0, with these extra arguments (see `serve`).
+pub fn serve_with(args: &[&str]) -> (Child, String) {
     let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

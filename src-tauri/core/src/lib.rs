@@ -5,6 +5,7 @@ pub mod clipboard;
 pub mod clock;
 pub mod error;
 pub mod feed;
+pub mod key_file;
 pub mod model;
 pub mod password;
 pub mod permissions;

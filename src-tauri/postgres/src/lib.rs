@@ -59,10 +59,33 @@ pub fn db_err(e: tokio_postgres::Error) -> Error {
         }
         return Error::Database(db.message().to_string());
     }
+    let detail = match std::error::Error::source(&e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
     if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
-        return Error::DatabaseUnavailable(e.to_string());
+        return Error::DatabaseUnavailable(detail);
     }
-    Error::Database(e.to_string())
+    Error::Database(detail)
+}
+
+/// Why the pool could not open a connection: only the cause, as r2d2 wraps it in its own words.
+#[derive(Debug)]
+pub struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+fn cause(e: Error) -> ConnectError {
+    ConnectError(match e {
+        Error::DatabaseUnavailable(m) | Error::Database(m) | Error::Internal(m) => m,
+        other => other.to_string(),
+    })
 }
 
 /// Connects on the engine's runtime (the socket lives there) and waits on this thread.
@@ -112,19 +135,19 @@ struct Manager {
 
 impl r2d2::ManageConnection for Manager {
     type Connection = PgClient;
-    type Error = Error;
+    type Error = ConnectError;
 
-    fn connect(&self) -> Result<PgClient> {
+    fn connect(&self) -> std::result::Result<PgClient, ConnectError> {
         Ok(PgClient {
-            client: connect(&self.rt, &self.config, None)?,
+            client: connect(&self.rt, &self.config, None).map_err(cause)?,
             statements: HashMap::new(),
         })
     }
 
-    fn is_valid(&self, c: &mut PgClient) -> Result<()> {
+    fn is_valid(&self, c: &mut PgClient) -> std::result::Result<(), ConnectError> {
         block_on(c.client.simple_query(""))
-            .map_err(db_err)
             .map(|_| ())
+            .map_err(|e| cause(db_err(e)))
     }
 
     fn has_broken(&self, c: &mut PgClient) -> bool {
@@ -340,9 +363,7 @@ impl PgEngine {
                 rt: runtime.handle().clone(),
             });
         let engine = PgEngine {
-            pool: pool.map_err(|e| {
-                Error::DatabaseUnavailable(format!("cannot connect to PostgreSQL: {e}"))
-            })?,
+            pool: pool.map_err(|e| Error::DatabaseUnavailable(e.to_string()))?,
             config,
             lock_timeout: LOCK_TIMEOUT,
             runtime: Some(runtime),
@@ -360,7 +381,7 @@ impl PgEngine {
     fn client(&self) -> Result<r2d2::PooledConnection<Manager>> {
         self.pool
             .get()
-            .map_err(|e| Error::DatabaseUnavailable(format!("PostgreSQL cannot be reached: {e}")))
+            .map_err(|e| Error::DatabaseUnavailable(e.to_string()))
     }
 
     fn migrate(&self) -> Result<()> {

@@ -54,6 +54,10 @@ pub struct OpenOptions {
     /// The database on another engine (a team server's PostgreSQL); `None`: SQLite in
     /// `data_dir`.
     pub database: Option<OpenStore>,
+    /// Create the authority if the database holds none (the desktop's first run). A team
+    /// server never does: its authority comes from `Tokendesk::init`, with an owner who can
+    /// sign in.
+    pub create_if_missing: bool,
 }
 
 impl OpenOptions {
@@ -64,6 +68,7 @@ impl OpenOptions {
             busy_timeout: Duration::from_secs(3),
             owner_name: os_user_name(),
             database: None,
+            create_if_missing: true,
         }
     }
 }

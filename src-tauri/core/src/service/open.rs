@@ -54,8 +54,57 @@ impl Tokendesk {
     ) -> Result<(AuthorityRow, HashKey)> {
         match store.read(store::authority::get)? {
             Some(authority) => Self::load_key(secrets, authority),
-            None => Self::first_run(store, secrets, opts),
+            None if opts.create_if_missing => Self::first_run(store, secrets, opts),
+            None => Err(Error::NotFound(
+                "This database holds no authority yet. Create one with `tokendesk server init`."
+                    .into(),
+            )),
         }
+    }
+
+    /// Creates a new authority for a team server (`tokendesk server init`): its hash key goes
+    /// to `secrets` (the key file), its owner signs in with `owner_email` and `password`. A
+    /// database that already holds an authority is refused; bad input is refused before
+    /// anything is written.
+    pub fn init(
+        mut opts: OpenOptions,
+        secrets: &dyn SecretStore,
+        owner_email: &str,
+        password: &SecretString,
+    ) -> Result<Tokendesk> {
+        let email = validate::email(owner_email)?;
+        crate::password::check_rules(password)?;
+        let local = email.split('@').next().unwrap_or_default();
+        opts.owner_name = validate::name(local).unwrap_or_else(|_| "Owner".into());
+        let store = match opts.database.clone() {
+            Some(open) => open()?,
+            None => {
+                std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
+                    Error::Database(format!(
+                        "cannot create the data directory {}: {e}",
+                        opts.data_dir.display()
+                    ))
+                })?;
+                Store::open(&opts.data_dir.join(DB_FILE), opts.busy_timeout)?
+            }
+        };
+        if store.read(store::authority::get)?.is_some() {
+            return Err(Error::InvalidInput(
+                "This database already holds an authority; `tokendesk server init` only creates new ones. Start `tokendesk serve` on it with its key file."
+                    .into(),
+            ));
+        }
+        let (authority, key) = Self::first_run(&store, secrets, &opts)?;
+        let td = Self::start(store, key, opts, authority)?;
+        let (s, owner) = (td.local_session(), td.local_owner_id.clone());
+        let update = UserUpdate {
+            display_name: None,
+            email: Some(email),
+            role: None,
+        };
+        td.update_user(&s, &owner, update)?;
+        td.set_password(&s, &owner, password)?;
+        Ok(td)
     }
 
     fn start(

@@ -1,0 +1,248 @@
+//! Team mode with the built binary on a real PostgreSQL cluster: `server init`, two `serve`
+//! processes on one database, command lines writing at once, and the database going away.
+//! Needs `TOKENDESK_TEST_POSTGRES` and `TOKENDESK_TEST_PG_CTL` (`make test-team` starts a
+//! cluster of its own, since this test stops and restarts it).
+
+#[allow(dead_code)]
+#[path = "support/bin.rs"]
+mod bin;
+
+use bin::{http_get, serve_with, BIN};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Team {
+    url: String,
+    key: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Team {
+    fn db_args<'a>(&'a self, key: &'a Path) -> Vec<&'a str> {
+        vec!["--database", &self.url, "--key-file", key.to_str().unwrap()]
+    }
+
+    /// Runs the CLI on the team database with `key` as the key file.
+    fn cli_with(&self, key: &Path, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .args(self.db_args(key))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with(&self.key, args, "")
+    }
+
+    fn serve(&self, key: &Path) -> (Child, String) {
+        serve_with(&self.db_args(key))
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&ok(out)).unwrap()
+}
+
+/// The status and body of `GET /api/users/me` with `token`.
+fn me(addr: &str, token: &str) -> (u16, String) {
+    let answer = http_get(addr, "/api/users/me", &format!("Bearer {token}"));
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, body.to_string())
+}
+
+fn create(team: &Team, name: &str) -> (String, String) {
+    let v = json(&team.cli(&["tokens", "create", "--name", name, "--json"]));
+    (
+        v["id"].as_str().unwrap().to_string(),
+        v["token"].as_str().unwrap().to_string(),
+    )
+}
+
+fn stop(mut server: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "the server stopped badly: {exit:?}");
+}
+
+fn pg_ctl(args: &str) {
+    let base = std::env::var("TOKENDESK_TEST_PG_CTL").expect("set by .ci/with-postgres.sh");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{base} -w {args} >/dev/null"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "pg_ctl {args}");
+}
+
+#[test]
+fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
+    let Ok(server) = std::env::var("TOKENDESK_TEST_POSTGRES") else {
+        panic!("TOKENDESK_TEST_POSTGRES is not set: run `make test-team`");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let team = Team {
+        url: tokendesk_postgres::create_scratch_database(&server).unwrap(),
+        key: dir.path().join("authority.key"),
+        _dir: dir,
+    };
+    let key2 = team.key.with_file_name("copy.key");
+
+    // server init: creates the authority and a 0600 key file; refuses to do it twice.
+    let pw = format!("{PASSWORD}\n");
+    let init = |key: &Path| {
+        team.cli_with(
+            key,
+            &["server", "init", "--owner-email", "Owner@Example.org"],
+            &pw,
+        )
+    };
+    let first = ok(&init(&team.key));
+    assert!(first.contains("owner@example.org"), "{first}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&team.key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let again = init(&team.key);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    let other = init(&key2);
+    assert!(String::from_utf8_lossy(&other.stderr).contains("already holds an authority"));
+    assert!(!key2.exists(), "a refused init writes no key file");
+
+    // A copy readable by others is refused with the fix; a 0600 copy serves.
+    std::fs::copy(&team.key, &key2).unwrap();
+    std::fs::set_permissions(&key2, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = team.cli_with(&key2, &["serve", "--bind", "127.0.0.1:0"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("chmod 600"));
+    std::fs::set_permissions(&key2, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // The owner signs in with the password given to init.
+    let signed_in = team.cli_with(
+        &team.key,
+        &["--as", "owner@example.org", "tokens", "list", "--json"],
+        &pw,
+    );
+    ok(&signed_in);
+
+    let (a, addr_a) = team.serve(&team.key);
+    let (b, addr_b) = team.serve(&key2);
+
+    // Created on one side, accepted by both; revoked by another process, refused by both at
+    // once: the first request after the revoke returned.
+    let mut slowest = Duration::ZERO;
+    for round in 0..10 {
+        let (id, token) = create(&team, &format!("round {round}"));
+        assert_eq!(me(&addr_a, &token).0, 200, "A accepts a new token");
+        assert_eq!(me(&addr_b, &token).0, 200, "B accepts a new token");
+        ok(&team.cli(&["tokens", "revoke", &id]));
+        let revoked = Instant::now();
+        for addr in [&addr_b, &addr_a] {
+            let (status, body) = me(addr, &token);
+            assert_eq!(status, 401, "round {round}: {addr} still accepts: {body}");
+        }
+        slowest = slowest.max(revoked.elapsed());
+    }
+    eprintln!("a revoke was refused by both servers within {slowest:?} (first request)");
+
+    // Several processes create at once; the audit chain stays one line.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (url, key) = (team.url.clone(), team.key.clone());
+            std::thread::spawn(move || {
+                for i in 0..5 {
+                    let out = Command::new(BIN)
+                        .args(["tokens", "create", "--name", &format!("w{w} t{i}")])
+                        .args(["--database", &url, "--key-file", key.to_str().unwrap()])
+                        .output()
+                        .unwrap();
+                    assert!(out.status.success(), "{out:?}");
+                }
+            })
+        })
+        .collect();
+    writers.into_iter().for_each(|w| w.join().unwrap());
+    let chain = ok(&team.cli(&["audit", "verify"]));
+    assert!(chain.contains("intact"), "{chain}");
+    let all = json(&team.cli(&["tokens", "list", "--json"]));
+    assert_eq!(all.as_array().unwrap().len(), 10 + 20);
+
+    // Uses counted on both servers add up: nothing lost when both flush.
+    let (id, token) = create(&team, "counted");
+    for _ in 0..25 {
+        assert_eq!(me(&addr_a, &token).0, 200);
+        assert_eq!(me(&addr_b, &token).0, 200);
+    }
+
+    // The database goes away: no server answers from its cache, then both recover.
+    pg_ctl("stop -m fast");
+    for addr in [&addr_a, &addr_b] {
+        let (status, body) = me(addr, &token);
+        assert_eq!(status, 503, "{addr} answered without its database: {body}");
+        let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(e["code"], "database_unavailable", "{body}");
+    }
+    pg_ctl("restart");
+    let back = Instant::now();
+    for addr in [&addr_a, &addr_b] {
+        loop {
+            if me(addr, &token).0 == 200 {
+                break;
+            }
+            assert!(
+                back.elapsed() < Duration::from_secs(30),
+                "{addr} never recovered"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    stop(a);
+    stop(b);
+    let list = json(&team.cli(&["tokens", "list", "--json"]));
+    let counted = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap();
+    let uses = counted
+        .get("useCount")
+        .or_else(|| counted.get("use_count"))
+        .and_then(|v| v.as_i64());
+    assert_eq!(
+        uses,
+        Some(52),
+        "50 uses before the outage, 2 after: {counted}"
+    );
+}
