@@ -55,12 +55,22 @@ pub struct Cli {
 pub enum Command {
     /// Run the verification service without a window (Ctrl-C or SIGTERM stops it).
     Serve {
-        /// Address to listen on; keep it on loopback unless a proxy in front adds TLS.
+        /// Address to listen on; beyond loopback, use --tls-cert/--tls-key or a TLS proxy.
         #[arg(long, default_value = http::DEFAULT_BIND)]
         bind: SocketAddr,
         /// Also accept this Authorization scheme name besides Bearer (repeatable).
         #[arg(long = "scheme")]
         schemes: Vec<String>,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Believe X-Forwarded-For from a reverse proxy in this network (repeatable, e.g.
+        /// 10.0.0.5/32), so usage and rate limits see the real client address.
+        #[arg(long = "trust-proxy", value_name = "CIDR")]
+        trust_proxy: Vec<ipnet::IpNet>,
     },
     /// List, create, rename and revoke authorizations.
     #[command(subcommand)]
@@ -394,14 +404,31 @@ pub fn run(mut cli: Cli) -> i32 {
             );
             return Ok(0);
         }
-        if let Command::Serve { bind, schemes } = command {
+        if let Command::Serve {
+            bind,
+            schemes,
+            tls_cert,
+            tls_key,
+            trust_proxy,
+        } = command
+        {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    http::tls_config(&cert, &key)
+                        .map_err(|m| usage_err(tokendesk_core::ErrorCode::InvalidInput, m))?,
+                ),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
             let td = open(&cli)?;
             let cfg = HttpConfig {
                 extra_schemes: schemes,
+                tls,
+                trusted_proxies: trust_proxy,
                 ..Default::default()
             };
             http::run_until_signal(td, cfg, bind, |addr| {
-                eprintln!("[tokendesk] verification service listening on http://{addr}");
+                eprintln!("[tokendesk] verification service listening on {scheme}://{addr}");
             })
             .map_err(|e| {
                 usage_err(

@@ -456,3 +456,183 @@ async fn uses_reach_the_database_within_the_flush_interval_without_a_shutdown() 
     assert_eq!(seen, 3);
     srv.shutdown().await;
 }
+
+/// A self-signed certificate for 127.0.0.1 and localhost, as PEM files in `dir`.
+fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    (cert, key, ck.cert.der().to_vec())
+}
+
+/// One HTTP/1.1 request over TLS, trusting only `root`; the whole answer.
+async fn https_get(addr: &str, root: &[u8], path: &str, auth: &str) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root.to_vec().into()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await?;
+    tls.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await?;
+    let mut out = String::new();
+    tls.read_to_string(&mut out).await?;
+    Ok(out)
+}
+
+#[tokio::test]
+async fn https_is_served_with_the_given_certificate_and_plain_http_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, der) = self_signed(dir.path());
+    let cfg = HttpConfig {
+        tls: Some(tokendesk_http::tls_config(&cert, &key).unwrap()),
+        ..Default::default()
+    };
+    let srv = start(cfg).await;
+    let addr = srv.base.trim_start_matches("http://").to_string();
+    let t = srv.token("over tls");
+    let answer = https_get(&addr, &der, "/api/users/me", &format!("Bearer {t}"))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let refused = https_get(&addr, &der, "/api/users/me", "Bearer tkd_nope")
+        .await
+        .unwrap();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    // Plain HTTP to the TLS port gets no answer from the service.
+    let plain = reqwest::Client::new()
+        .get(format!("{}/healthz", srv.base))
+        .send()
+        .await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    // A client that trusts another certificate does not get through.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (_, _, other) = self_signed(elsewhere.path());
+    assert!(https_get(&addr, &other, "/healthz", "x").await.is_err());
+    srv.shutdown().await;
+}
+
+#[test]
+fn tls_files_that_do_not_make_an_identity_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = self_signed(dir.path());
+    let missing = tokendesk_http::tls_config(&dir.path().join("none.pem"), &key).unwrap_err();
+    assert!(missing.contains("none.pem"), "{missing}");
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    assert!(tokendesk_http::tls_config(&empty, &key)
+        .unwrap_err()
+        .contains("no PEM certificate"));
+    let other = tempfile::tempdir().unwrap();
+    let (_, other_key, _) = self_signed(other.path());
+    let mismatch = tokendesk_http::tls_config(&cert, &other_key).unwrap_err();
+    assert!(
+        mismatch.contains("do not make a TLS identity"),
+        "{mismatch}"
+    );
+}
+
+#[test]
+fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    use axum::http::HeaderMap;
+    use tokendesk_http::forwarded_client;
+    let trusted: Vec<ipnet::IpNet> =
+        vec!["10.0.0.0/24".parse().unwrap(), "::1/128".parse().unwrap()];
+    let proxy: std::net::SocketAddr = "10.0.0.5:4000".parse().unwrap();
+    let stranger: std::net::SocketAddr = "198.51.100.9:4000".parse().unwrap();
+    let xff = |v: &[&str]| {
+        let mut h = HeaderMap::new();
+        for x in v {
+            h.append("x-forwarded-for", x.parse().unwrap());
+        }
+        h
+    };
+    let ip = |a: std::net::SocketAddr| a.ip().to_string();
+    // From the proxy: the nearest address that is not a proxy.
+    assert_eq!(
+        ip(forwarded_client(proxy, &xff(&["203.0.113.7"]), &trusted)),
+        "203.0.113.7"
+    );
+    assert_eq!(
+        ip(forwarded_client(
+            proxy,
+            &xff(&["1.2.3.4, 203.0.113.7, 10.0.0.9"]),
+            &trusted
+        )),
+        "203.0.113.7",
+        "a client cannot choose its address by sending its own header first"
+    );
+    assert_eq!(
+        ip(forwarded_client(
+            proxy,
+            &xff(&["1.2.3.4", "203.0.113.7"]),
+            &trusted
+        )),
+        "203.0.113.7"
+    );
+    // From anyone else, or without trust, or unparsable: the peer.
+    assert_eq!(
+        ip(forwarded_client(stranger, &xff(&["203.0.113.7"]), &trusted)),
+        "198.51.100.9"
+    );
+    assert_eq!(
+        ip(forwarded_client(proxy, &xff(&["203.0.113.7"]), &[])),
+        "10.0.0.5"
+    );
+    assert_eq!(
+        ip(forwarded_client(proxy, &xff(&["not an address"]), &trusted)),
+        "10.0.0.5"
+    );
+    assert_eq!(
+        ip(forwarded_client(proxy, &HeaderMap::new(), &trusted)),
+        "10.0.0.5"
+    );
+    assert_eq!(
+        ip(forwarded_client(proxy, &xff(&["10.0.0.8"]), &trusted)),
+        "10.0.0.8"
+    );
+}
+
+#[tokio::test]
+async fn usage_records_the_forwarded_client_behind_a_trusted_proxy_only() {
+    for (trusted, want) in [(true, "203.0.113.7"), (false, "127.0.0.1")] {
+        let cfg = HttpConfig {
+            trusted_proxies: if trusted {
+                vec!["127.0.0.0/8".parse().unwrap()]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        };
+        let srv = start(cfg).await;
+        let s = srv.td.local_session();
+        let c = srv.td.create_token(&s, req("proxied")).unwrap();
+        let resp = reqwest::Client::new()
+            .get(format!("{}/api/users/me", srv.base))
+            .bearer_auth(c.token.expose_secret())
+            .header("X-Forwarded-For", "203.0.113.7")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let usage = srv.td.token_usage(&s, &c.meta.id, 30).unwrap();
+        assert_eq!(
+            usage.last_client.as_deref(),
+            Some(want),
+            "trusted: {trusted}"
+        );
+        srv.shutdown().await;
+    }
+}

@@ -50,8 +50,8 @@ pub fn serve_with(args: &[&str]) -> (Child, String) {
             .next()
             .expect("serve exited before listening")
             .unwrap();
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.trim().to_string();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim().split("://").last().unwrap().to_string();
         }
     };
     std::thread::spawn(move || lines.for_each(drop));

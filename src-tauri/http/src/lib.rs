@@ -38,6 +38,11 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Total bytes of all header names and values; more is answered 431.
     pub header_limit: usize,
+    /// TLS for the service itself (`--tls-cert` / `--tls-key`); `None`: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trust-proxy CIDR`): usage
+    /// and rate limits then see the real client address, but only for requests from them.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpConfig {
@@ -47,6 +52,8 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
             header_limit: 16 * 1024,
+            tls: None,
+            trusted_proxies: vec![],
         }
     }
 }
@@ -172,6 +179,8 @@ pub async fn serve(
     use tower::ServiceExt;
 
     let header_timeout = cfg.request_timeout;
+    let tls = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let trusted: Arc<[ipnet::IpNet]> = cfg.trusted_proxies.clone().into();
     let app = router(td.clone(), cfg);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -197,28 +206,30 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let mut stop = stop_rx.clone();
+        let (tls, trusted) = (tls.clone(), trusted.clone());
+        let stop = stop_rx.clone();
         connections.spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ConnectInfo(peer));
+                    let client = forwarded_client(peer, req.headers(), &trusted);
+                    req.extensions_mut().insert(ConnectInfo(client));
                     app.clone().oneshot(req.map(axum::body::Body::new))
                 },
             );
-            let conn = hyper::server::conn::http1::Builder::new()
+            let http = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(
-                    errors::ParseErrorsAsJson::new(TokioIo::new(stream)),
-                    service,
-                );
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+                .clone();
+            match tls {
+                None => connection(http, TokioIo::new(stream), service, stop).await,
+                // The handshake gets the same time limit as the headers.
+                Some(acceptor) => {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => connection(http, TokioIo::new(s), service, stop).await,
+                        Ok(Err(e)) => log::debug!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => log::debug!("TLS handshake with {peer} timed out"),
+                    }
                 }
             }
         });
@@ -242,6 +253,93 @@ pub async fn serve(
     // The requests in flight are done: write their usage before returning.
     td.flush_usage()
         .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Serves one connection (plain or TLS) until it ends or the server stops.
+async fn connection<I, S>(
+    http: hyper::server::conn::http1::Builder,
+    io: I,
+    service: S,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<hyper::body::Incoming> + Send,
+    S::Future: Send,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Data: Send,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let conn = http.serve_connection(errors::ParseErrorsAsJson::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// The client a request is from: the peer, or — when the peer is a trusted proxy — the
+/// nearest address in `X-Forwarded-For` that is not a trusted proxy itself (walking from the
+/// right, as each proxy appends the address it received the request from). A header that
+/// does not parse is not believed.
+pub fn forwarded_client(
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::SocketAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer.ip()) {
+        return peer;
+    }
+    let mut hops = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else {
+            return peer;
+        };
+        for hop in text.split(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => hops.push(ip),
+                Err(_) => return peer,
+            }
+        }
+    }
+    let client = hops
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(hops.first())
+        .copied()
+        .unwrap_or(peer.ip());
+    std::net::SocketAddr::new(client, peer.port())
+}
+
+/// The TLS configuration from a PEM certificate chain and a PEM private key (`--tls-cert`,
+/// `--tls-key`): TLS 1.2 and 1.3 with rustls' safe defaults, HTTP/1.1.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read the certificate {}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", cert.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("cannot read the private key {}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the certificate and key do not make a TLS identity: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 /// A core failure as a JSON `{ code, message }` answer with the matching status.
