@@ -1,6 +1,7 @@
 //! The command line: with no subcommand the desktop app opens; subcommands run headless over
 //! the same core, database and keyring.
 
+use crate::cli_admin as admin;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -91,6 +92,15 @@ pub enum Command {
     /// Set up a team server.
     #[command(subcommand)]
     Server(ServerCmd),
+    /// Tenants (clients, companies) and their members.
+    #[command(subcommand)]
+    Tenants(admin::TenantsCmd),
+    /// Roles and their permissions.
+    #[command(subcommand)]
+    Roles(admin::RolesCmd),
+    /// The authority's settings: name, token prefix, expiry policy, owners-only.
+    #[command(subcommand)]
+    Settings(admin::SettingsCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +191,26 @@ pub enum UsersCmd {
 pub enum AuditCmd {
     /// Check the hash chain: exit 0 if intact, 1 if not.
     Verify,
+    /// The newest events.
+    List {
+        #[command(flatten)]
+        filter: admin::AuditFilter,
+        /// At most this many (1 to 500).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every matching event, oldest first, as CSV or JSON, to a new file or standard output.
+    Export {
+        #[command(flatten)]
+        filter: admin::AuditFilter,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: admin::Format,
+        /// A new file (never overwritten); default: standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// The platform app-data directory, as Tauri resolves it for the desktop app.
@@ -256,7 +286,7 @@ fn open(cli: &Cli) -> Result<Arc<Tokendesk>, ApiError> {
     Ok(Arc::new(Tokendesk::open(opts, &*secrets(cli)?)?))
 }
 
-fn usage_err(code: tokendesk_core::ErrorCode, message: impl Into<String>) -> ApiError {
+pub(crate) fn usage_err(code: tokendesk_core::ErrorCode, message: impl Into<String>) -> ApiError {
     ApiError {
         code,
         message: message.into(),
@@ -287,7 +317,7 @@ fn read_secret_line(
 }
 
 /// `1h` … `1y`, `never`, or an RFC 3339 date-time.
-fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
+pub(crate) fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
     let preset = |p| Ok(ExpiryChoice::Preset { preset: p });
     match s {
         "1h" => preset(ExpiryPreset::OneHour),
@@ -318,7 +348,7 @@ fn parse_scope(s: &str) -> Result<Scope, ApiError> {
     })
 }
 
-fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiError> {
+pub(crate) fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiError> {
     let email = email.trim().to_lowercase();
     td.list_users(s)?
         .into_iter()
@@ -362,7 +392,7 @@ fn wire_name(v: impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
-fn print_json(v: &impl serde::Serialize) {
+pub(crate) fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
 
@@ -625,6 +655,19 @@ pub fn run(mut cli: Cli) -> i32 {
                     }
                 }
             }
+            Command::Tenants(cmd) => admin::tenants(&td, &s, cmd),
+            Command::Roles(cmd) => admin::roles(&td, &s, cmd),
+            Command::Settings(cmd) => admin::settings(&td, &s, cmd),
+            Command::Audit(AuditCmd::List {
+                filter,
+                limit,
+                json,
+            }) => admin::audit_list(&td, &s, &filter, limit, json),
+            Command::Audit(AuditCmd::Export {
+                filter,
+                format,
+                output,
+            }) => admin::audit_export(&td, &s, &filter, format, output),
             Command::Audit(AuditCmd::Verify) => {
                 let r = td.verify_audit_chain(&s)?;
                 if r.ok {

@@ -1,6 +1,7 @@
 //! The desktop app: Tauri set-up, plugins and the command table over tokendesk-core.
 
 pub mod cli;
+mod cli_admin;
 mod clipboard;
 mod commands;
 mod export;

@@ -512,3 +512,151 @@ fn rusqlite_free_tamper(dir: &std::path::Path) -> i64 {
         })
         .unwrap()
 }
+
+/// The headless admin's commands on an authority created by `server init` with SQLite and a key
+/// file (no keyring needed): tenants, roles, settings, audit list and export, each checked by
+/// reading back what it changed, and bad input refused with a typed error.
+#[test]
+fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = dir.path().join("authority.key");
+    let db = format!("sqlite:{}", data.display());
+    let base = [
+        "--database",
+        db.as_str(),
+        "--key-file",
+        key.to_str().unwrap(),
+    ];
+    let run = |args: &[&str], stdin: &str| {
+        let all: Vec<&str> = args.iter().chain(base.iter()).copied().collect();
+        tokendesk(dir.path(), &all, stdin)
+    };
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args, "");
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let (code, out, err) = run(
+        &["server", "init", "--owner-email", "root@example.org"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("root@example.org"));
+
+    // Tenants and members.
+    let tenant = ok(&["tenants", "create", "Acme"]).trim().to_string();
+    ok(&["tenants", "rename", &tenant, "Acme Corp"]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&["tenants", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["name"], "Acme Corp");
+    ok(&[
+        "users",
+        "create",
+        "--name",
+        "Mia",
+        "--email",
+        "mia@example.org",
+    ]);
+    ok(&["tenants", "add-member", &tenant, "mia@example.org"]);
+    let users: serde_json::Value = serde_json::from_str(&ok(&["users", "list", "--json"])).unwrap();
+    let mia = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "mia@example.org")
+        .unwrap();
+    assert_eq!(mia["tenantIds"][0], tenant.as_str());
+    ok(&["tenants", "remove-member", &tenant, "mia@example.org"]);
+    let (code, _, err) = run(
+        &["tenants", "add-member", &tenant, "nobody@example.org"],
+        "",
+    );
+    assert_eq!((code, err.contains("error[not_found]")), (1, true), "{err}");
+    let (code, _, err) = run(&["tenants", "create", "acme corp"], "");
+    assert_eq!(
+        (code, err.contains("error[name_taken]")),
+        (1, true),
+        "{err}"
+    );
+
+    // Roles.
+    ok(&["roles", "set", "member", "--impersonate", "true"]);
+    let roles: serde_json::Value = serde_json::from_str(&ok(&["roles", "list", "--json"])).unwrap();
+    let member = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "member")
+        .unwrap();
+    assert_eq!(member["permissions"]["impersonate"], true);
+    assert_eq!(member["permissions"]["apiAccess"], true, "untouched");
+    let (code, _, err) = run(&["roles", "set", "ghost", "--view-audit", "true"], "");
+    assert_eq!((code, err.contains("error[not_found]")), (1, true), "{err}");
+
+    // Settings.
+    ok(&[
+        "settings",
+        "set",
+        "--presets",
+        "1d,7d",
+        "--default-expiry",
+        "7d",
+        "--max-lifetime-days",
+        "90",
+        "--owners-only",
+        "true",
+    ]);
+    let set: serde_json::Value =
+        serde_json::from_str(&ok(&["settings", "show", "--json"])).unwrap();
+    assert_eq!(
+        set["policy"]["presets"],
+        serde_json::json!(["one_day", "seven_days"])
+    );
+    assert_eq!(set["policy"]["maxLifetimeDays"], 90);
+    assert_eq!(set["onlyOwnersCreateTokens"], true);
+    let (code, _, err) = run(&["settings", "set", "--default-expiry", "30d"], "");
+    assert_eq!((code, err.contains("error[")), (1, true), "{err}");
+    let (code, _, err) = run(&["settings", "set", "--presets", "never"], "");
+    assert_eq!(
+        (code, err.contains("error[invalid_input]")),
+        (1, true),
+        "{err}"
+    );
+
+    // Audit: list (filtered, JSON) and export to a new file, never over an existing one.
+    let events: serde_json::Value = serde_json::from_str(&ok(&[
+        "audit",
+        "list",
+        "--action",
+        "role.updated",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(events.as_array().unwrap().len(), 1);
+    assert_eq!(events[0]["action"], "role.updated");
+    let all: serde_json::Value = serde_json::from_str(&ok(&["audit", "list", "--json"])).unwrap();
+    let n = all.as_array().unwrap().len();
+    assert!(n >= 8, "{n} events");
+    let csv = dir.path().join("audit.csv");
+    ok(&["audit", "export", "--output", csv.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("seq,time,"));
+    assert_eq!(text.lines().count(), n + 1, "a header and every event");
+    let (code, _, err) = run(&["audit", "export", "--output", csv.to_str().unwrap()], "");
+    assert_eq!((code, err.contains("File exists")), (1, true), "{err}");
+    let json_export: serde_json::Value =
+        serde_json::from_str(&ok(&["audit", "export", "--format", "json"])).unwrap();
+    assert_eq!(json_export.as_array().unwrap().len(), n);
+    assert_eq!(
+        json_export[0]["action"], "authority.created",
+        "oldest first"
+    );
+    let (code, _, err) = run(&["audit", "list", "--action", "nope"], "");
+    assert_eq!(
+        (code, err.contains("error[invalid_input]")),
+        (1, true),
+        "{err}"
+    );
+    assert!(ok(&["audit", "verify"]).contains("intact"));
+}

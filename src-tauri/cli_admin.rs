@@ -1,0 +1,402 @@
+//! The command line of a headless admin: tenants, roles, settings and the audit log, each a
+//! thin call into core (which checks who may do it), so a team server needs no desktop.
+
+use crate::cli::{parse_expiry, print_json, usage_err, user_by_email};
+use clap::{Subcommand, ValueEnum};
+use std::path::PathBuf;
+use tokendesk_core::clock::format_utc;
+use tokendesk_core::model::*;
+use tokendesk_core::policy::ExpiryChoice;
+use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
+
+#[derive(Debug, Subcommand)]
+pub enum TenantsCmd {
+    /// Every tenant (admins) or your own.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Create {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Rename {
+        id: String,
+        name: String,
+    },
+    /// Add a user (by email) to a tenant.
+    AddMember {
+        tenant_id: String,
+        email: String,
+    },
+    /// Remove a user (by email) from a tenant; their tokens limited to it stop working.
+    RemoveMember {
+        tenant_id: String,
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCmd {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a role's permissions; the ones not given stay as they are.
+    Set {
+        role_id: String,
+        #[arg(long)]
+        api_access: Option<bool>,
+        #[arg(long)]
+        create_tokens_for_others: Option<bool>,
+        #[arg(long)]
+        impersonate: Option<bool>,
+        #[arg(long)]
+        manage_users: Option<bool>,
+        #[arg(long)]
+        manage_settings: Option<bool>,
+        #[arg(long)]
+        view_audit: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the authority's settings; the ones not given stay as they are.
+    Set {
+        /// The authority's display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The prefix of new tokens.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Only owners may create tokens ("super-admin only").
+        #[arg(long)]
+        owners_only: Option<bool>,
+        /// Expiry presets offered, comma-separated: 1h,1d,7d,30d,60d,90d,1y.
+        #[arg(long, value_delimiter = ',')]
+        presets: Option<Vec<String>>,
+        #[arg(long)]
+        allow_custom: Option<bool>,
+        #[arg(long)]
+        allow_never: Option<bool>,
+        #[arg(long)]
+        max_lifetime_days: Option<u32>,
+        /// Pre-selected expiry: a preset or never.
+        #[arg(long)]
+        default_expiry: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Filters shared by `audit list` and `audit export`.
+#[derive(Debug, clap::Args)]
+pub struct AuditFilter {
+    /// Only this action, e.g. token.revoked.
+    #[arg(long)]
+    action: Option<String>,
+    /// Only events by this actor (a user id).
+    #[arg(long)]
+    actor: Option<String>,
+    /// From this time on (RFC 3339).
+    #[arg(long)]
+    since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[arg(long)]
+    until: Option<String>,
+}
+
+impl AuditFilter {
+    fn query(&self) -> Result<AuditQuery, ApiError> {
+        let time = |t: &Option<String>| -> Result<Option<i64>, ApiError> {
+            t.as_deref()
+                .map(|t| {
+                    tokendesk_core::clock::parse_rfc3339(t).ok_or_else(|| {
+                        usage_err(
+                            ErrorCode::InvalidInput,
+                            format!("\u{201c}{t}\u{201d} is not an RFC 3339 date-time."),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        Ok(AuditQuery {
+            action: self
+                .action
+                .as_deref()
+                .map(|a| {
+                    AuditAction::parse(a).ok_or_else(|| {
+                        usage_err(
+                            ErrorCode::InvalidInput,
+                            format!("\u{201c}{a}\u{201d} is not an audit action."),
+                        )
+                    })
+                })
+                .transpose()?,
+            actor_id: self.actor.clone(),
+            from: time(&self.since)?,
+            to: time(&self.until)?,
+            ..Default::default()
+        })
+    }
+}
+
+pub fn tenants(td: &Tokendesk, s: &Session, cmd: TenantsCmd) -> Result<i32, ApiError> {
+    match cmd {
+        TenantsCmd::List { json } => {
+            let all = td.list_tenants(s)?;
+            if json {
+                print_json(&all);
+            } else {
+                for t in &all {
+                    println!("{}  {}", t.id, t.name);
+                }
+            }
+        }
+        TenantsCmd::Create { name, json } => {
+            let t = td.create_tenant(s, &name)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!("{}", t.id);
+            }
+        }
+        TenantsCmd::Rename { id, name } => {
+            td.rename_tenant(s, &id, &name)?;
+        }
+        TenantsCmd::AddMember { tenant_id, email } => {
+            let u = user_by_email(td, s, &email)?;
+            td.set_tenant_member(s, &tenant_id, &u.id, true)?;
+        }
+        TenantsCmd::RemoveMember { tenant_id, email } => {
+            let u = user_by_email(td, s, &email)?;
+            td.set_tenant_member(s, &tenant_id, &u.id, false)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn roles(td: &Tokendesk, s: &Session, cmd: RolesCmd) -> Result<i32, ApiError> {
+    match cmd {
+        RolesCmd::List { json } => {
+            let all = td.list_roles(s)?;
+            if json {
+                print_json(&all);
+            } else {
+                for r in &all {
+                    let p = &r.permissions;
+                    let granted: Vec<&str> = [
+                        (p.api_access, "api-access"),
+                        (p.create_tokens_for_others, "create-tokens-for-others"),
+                        (p.impersonate, "impersonate"),
+                        (p.manage_users, "manage-users"),
+                        (p.manage_settings, "manage-settings"),
+                        (p.view_audit, "view-audit"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, name)| on.then_some(name))
+                    .collect();
+                    println!("{:<8}  {:<14}  {}", r.id, r.name, granted.join(" "));
+                }
+            }
+        }
+        RolesCmd::Set {
+            role_id,
+            api_access,
+            create_tokens_for_others,
+            impersonate,
+            manage_users,
+            manage_settings,
+            view_audit,
+        } => {
+            let role = td
+                .list_roles(s)?
+                .into_iter()
+                .find(|r| r.id == role_id)
+                .ok_or_else(|| {
+                    usage_err(
+                        ErrorCode::NotFound,
+                        format!("No role has the id {role_id}."),
+                    )
+                })?;
+            let p = role.permissions;
+            let new = Permissions {
+                api_access: api_access.unwrap_or(p.api_access),
+                create_tokens_for_others: create_tokens_for_others
+                    .unwrap_or(p.create_tokens_for_others),
+                impersonate: impersonate.unwrap_or(p.impersonate),
+                manage_users: manage_users.unwrap_or(p.manage_users),
+                manage_settings: manage_settings.unwrap_or(p.manage_settings),
+                view_audit: view_audit.unwrap_or(p.view_audit),
+            };
+            td.update_role(s, &role_id, new)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn settings(td: &Tokendesk, s: &Session, cmd: SettingsCmd) -> Result<i32, ApiError> {
+    match cmd {
+        SettingsCmd::Show { json } => {
+            let cur = td.settings(s)?;
+            if json {
+                print_json(&cur);
+            } else {
+                let p = &cur.policy;
+                println!("authority name:   {}", cur.authority_name);
+                println!("token prefix:     {}", cur.token_prefix);
+                println!("owners only:      {}", cur.only_owners_create_tokens);
+                println!(
+                    "expiry presets:   {}",
+                    serde_json::to_string(&p.presets).unwrap_or_default()
+                );
+                println!("custom expiry:    {}", p.allow_custom);
+                println!("never expires:    {}", p.allow_never);
+                println!("max lifetime:     {} days", p.max_lifetime_days);
+                println!(
+                    "default expiry:   {}",
+                    serde_json::to_string(&p.default_choice).unwrap_or_default()
+                );
+            }
+        }
+        SettingsCmd::Set {
+            name,
+            prefix,
+            owners_only,
+            presets,
+            allow_custom,
+            allow_never,
+            max_lifetime_days,
+            default_expiry,
+        } => {
+            let mut new = td.settings(s)?;
+            if let Some(n) = name {
+                new.authority_name = n;
+            }
+            if let Some(p) = prefix {
+                new.token_prefix = p;
+            }
+            if let Some(o) = owners_only {
+                new.only_owners_create_tokens = o;
+            }
+            if let Some(list) = presets {
+                new.policy.presets = list
+                    .iter()
+                    .map(|p| match parse_expiry(p.trim())? {
+                        ExpiryChoice::Preset { preset } => Ok(preset),
+                        _ => Err(usage_err(
+                            ErrorCode::InvalidInput,
+                            format!("\u{201c}{p}\u{201d} is not a preset (1h, 1d, 7d, 30d, 60d, 90d, 1y)."),
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            if let Some(v) = allow_custom {
+                new.policy.allow_custom = v;
+            }
+            if let Some(v) = allow_never {
+                new.policy.allow_never = v;
+            }
+            if let Some(v) = max_lifetime_days {
+                new.policy.max_lifetime_days = v;
+            }
+            if let Some(d) = default_expiry {
+                new.policy.default_choice = match parse_expiry(&d)? {
+                    c @ (ExpiryChoice::Preset { .. } | ExpiryChoice::Never) => c,
+                    _ => {
+                        return Err(usage_err(
+                            ErrorCode::InvalidInput,
+                            "The default expiry is a preset or never.",
+                        ))
+                    }
+                };
+            }
+            td.update_settings(s, new)?;
+        }
+    }
+    Ok(0)
+}
+
+/// `audit list`: the newest events first, `limit` of them.
+pub fn audit_list(
+    td: &Tokendesk,
+    s: &Session,
+    filter: &AuditFilter,
+    limit: u32,
+    json: bool,
+) -> Result<i32, ApiError> {
+    let q = AuditQuery {
+        limit,
+        ..filter.query()?
+    };
+    let page = td.list_audit(s, &q)?;
+    if json {
+        print_json(&page.items);
+    } else {
+        for e in &page.items {
+            println!(
+                "#{:<6} {}  {:<26} actor {}  target {}  {}",
+                e.seq,
+                format_utc(e.at),
+                e.action.as_str(),
+                e.actor_id,
+                e.target_id.as_deref().unwrap_or("-"),
+                e.details
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// `audit export`: every matching event, oldest first, to a new file or standard output.
+pub fn audit_export(
+    td: &Tokendesk,
+    s: &Session,
+    filter: &AuditFilter,
+    format: Format,
+    output: Option<PathBuf>,
+) -> Result<i32, ApiError> {
+    let format = match format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Json => ExportFormat::Json,
+    };
+    let q = filter.query()?;
+    let n = match output {
+        None => td.export_audit(s, &q, format, &mut std::io::stdout().lock())?,
+        Some(path) => {
+            // A new file only: an export never replaces a file that is already there.
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| {
+                    usage_err(
+                        ErrorCode::InvalidInput,
+                        format!("cannot create {}: {e}", path.display()),
+                    )
+                })?;
+            let mut out = std::io::BufWriter::new(file);
+            let n = td.export_audit(s, &q, format, &mut out)?;
+            std::io::Write::flush(&mut out).map_err(|e| {
+                usage_err(
+                    ErrorCode::Internal,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            })?;
+            eprintln!("{n} events written to {}", path.display());
+            n
+        }
+    };
+    let _ = n;
+    Ok(0)
+}
