@@ -49,8 +49,9 @@ impl Team {
         self.cli_with(&self.key, args, "")
     }
 
-    fn serve(&self, key: &Path) -> (Child, String) {
-        serve_with(&self.db_args(key))
+    fn serve(&self, key: &Path) -> (Server, String) {
+        let (child, addr) = serve_with(&self.db_args(key));
+        (Server(Some(child)), addr)
     }
 }
 
@@ -88,11 +89,24 @@ fn create(team: &Team, name: &str) -> (String, String) {
     )
 }
 
-fn stop(mut server: Child) {
+/// A server process, killed if the test fails before stopping it.
+struct Server(Option<Child>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn stop(mut server: Server) {
+    let mut child = server.0.take().unwrap();
     let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status();
-    let exit = server.wait().unwrap();
+    let exit = child.wait().unwrap();
     assert!(exit.success(), "the server stopped badly: {exit:?}");
 }
 
@@ -159,22 +173,49 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
     let (a, addr_a) = team.serve(&team.key);
     let (b, addr_b) = team.serve(&key2);
 
-    // Created on one side, accepted by both; revoked by another process, refused by both at
-    // once: the first request after the revoke returned.
+    // Created by one process, accepted by both servers. Revoked by another process (even
+    // rounds) or through server A (odd rounds): A refuses at once when the revoke went through
+    // it, and every server refuses within the trust window (1 s) at the latest — in practice
+    // within milliseconds, as the change is announced (figures: docs/benchmarks.md).
+    let http = reqwest::blocking::Client::new();
     let mut slowest = Duration::ZERO;
     for round in 0..10 {
         let (id, token) = create(&team, &format!("round {round}"));
         assert_eq!(me(&addr_a, &token).0, 200, "A accepts a new token");
         assert_eq!(me(&addr_b, &token).0, 200, "B accepts a new token");
-        ok(&team.cli(&["tokens", "revoke", &id]));
+        if round % 2 == 0 {
+            ok(&team.cli(&["tokens", "revoke", &id]));
+        } else {
+            let r = http
+                .post(format!("http://{addr_a}/oauth/revoke"))
+                .bearer_auth(&token) // RFC 7009: the caller authenticates; here with the token itself
+                .form(&[("token", token.as_str())])
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(
+                me(&addr_a, &token).0,
+                401,
+                "A accepted a token revoked through it"
+            );
+        }
         let revoked = Instant::now();
         for addr in [&addr_b, &addr_a] {
-            let (status, body) = me(addr, &token);
-            assert_eq!(status, 401, "round {round}: {addr} still accepts: {body}");
+            loop {
+                let (status, body) = me(addr, &token);
+                if status == 401 {
+                    break;
+                }
+                assert_eq!(status, 200, "{body}");
+                assert!(
+                    revoked.elapsed() < Duration::from_secs(1),
+                    "round {round}: {addr} still accepts a revoked token after 1 s"
+                );
+            }
         }
         slowest = slowest.max(revoked.elapsed());
     }
-    eprintln!("a revoke was refused by both servers within {slowest:?} (first request)");
+    eprintln!("every server refused a revoked token within {slowest:?}");
 
     // Several processes create at once; the audit chain stays one line.
     let writers: Vec<_> = (0..4)
@@ -205,13 +246,29 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
         assert_eq!(me(&addr_b, &token).0, 200);
     }
 
-    // The database goes away: no server answers from its cache, then both recover.
+    // The database goes away: a server answers from its cache only while it is inside the
+    // trust window (1 s after its last read of the feed), then 503 with the error shape —
+    // never a success again until the database is back.
     pg_ctl("stop -m fast");
+    let stopped = Instant::now();
+    let mut served_from_cache = 0;
     for addr in [&addr_a, &addr_b] {
-        let (status, body) = me(addr, &token);
-        assert_eq!(status, 503, "{addr} answered without its database: {body}");
-        let e: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(e["code"], "database_unavailable", "{body}");
+        loop {
+            let sent = stopped.elapsed();
+            let (status, body) = me(addr, &token);
+            if status == 503 {
+                let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(e["code"], "database_unavailable", "{body}");
+                break;
+            }
+            assert_eq!(status, 200, "{body}");
+            assert!(
+                sent < Duration::from_secs(1),
+                "{addr} answered from its cache {sent:?} after the database went away"
+            );
+            served_from_cache += 1;
+        }
+        assert_eq!(me(addr, &token).0, 503, "{addr}: once distrusted, stays so");
     }
     pg_ctl("restart");
     let back = Instant::now();
@@ -242,7 +299,7 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
         .and_then(|v| v.as_i64());
     assert_eq!(
         uses,
-        Some(52),
-        "50 uses before the outage, 2 after: {counted}"
+        Some(52 + served_from_cache),
+        "50 uses before the outage, {served_from_cache} during it, 2 after: {counted}"
     );
 }

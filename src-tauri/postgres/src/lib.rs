@@ -454,6 +454,10 @@ impl Engine for PgEngine {
         Dialect::Postgres
     }
 
+    fn feed_wakeup(&self) -> Result<Option<Box<dyn tokendesk_core::store::sql::FeedWakeup>>> {
+        Ok(Some(Box::new(self.listen()?)))
+    }
+
     fn read(&self, f: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()> {
         self.run(
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",

@@ -54,3 +54,9 @@ impl Listener {
             .map(|_| ())
     }
 }
+
+impl tokendesk_core::store::sql::FeedWakeup for Listener {
+    fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        Listener::wait(self, timeout)
+    }
+}

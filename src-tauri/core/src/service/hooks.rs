@@ -26,7 +26,7 @@ impl Tokendesk {
     ) -> Result<()> {
         let now = self.now();
         let prefix = self.authority()?.token_prefix;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             for i in 0..n {
                 let plain = token::mint(&prefix)?;
                 let hash = token::hash_secret(&self.key, &plain);

@@ -107,7 +107,16 @@ pub struct Tokendesk {
     local_owner_id: String,
     data_dir: PathBuf,
     sign_in_failures: Mutex<HashMap<String, session::Failures>>,
-    verified: verify::Cache,
+    verified: Arc<verify::Cache>,
+    /// Ends the change-feed follower thread (engines that announce changes).
+    stop_following: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Tokendesk {
+    fn drop(&mut self) {
+        self.stop_following
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for Tokendesk {
@@ -121,6 +130,14 @@ impl std::fmt::Debug for Tokendesk {
 impl Tokendesk {
     pub fn now(&self) -> Millis {
         self.clock.now_ms()
+    }
+
+    /// Runs `f` in one write transaction, then applies this process's own changes to its
+    /// cache at once (see `verify::Cache::after_write`).
+    fn write<T>(&self, f: impl FnOnce(&dyn Conn) -> Result<T>) -> Result<T> {
+        let out = self.store.with_tx(f)?;
+        self.verified.after_write(&self.store);
+        Ok(out)
     }
 
     fn authority(&self) -> Result<AuthorityRow> {

@@ -147,9 +147,20 @@ impl Tokendesk {
         owner_id: String,
     ) -> Result<Tokendesk> {
         let store = Arc::new(store);
+        let wakeup = store.feed_wakeup()?;
+        let verified = Arc::new(verify::Cache::new(&store, wakeup.is_some())?);
+        let stop_following = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if verified.is_announced() {
+            let (store, cache, stop) = (store.clone(), verified.clone(), stop_following.clone());
+            std::thread::Builder::new()
+                .name("tokendesk-feed".into())
+                .spawn(move || verify::follow(store, cache, wakeup, stop))
+                .map_err(|e| Error::Internal(format!("cannot start the feed follower: {e}")))?;
+        }
         Ok(Tokendesk {
             usage: crate::usage::UsageRecorder::start(store.clone()),
-            verified: verify::Cache::new(&store)?,
+            verified,
+            stop_following,
             store,
             key,
             clock: opts.clock,

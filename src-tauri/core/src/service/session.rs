@@ -44,7 +44,7 @@ impl Tokendesk {
     pub fn sign_in(&self, email: &str, pw: &SecretString) -> Result<Session> {
         let u = self.check_password(email, pw, None)?;
         let s = Session::of_user(&u.id);
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.audit(
                 tx,
                 &s,
@@ -155,7 +155,7 @@ impl Tokendesk {
             if let Some(u) = &user {
                 let s = Session::of_user(&u.id);
                 let details = json!({ "client": client });
-                self.store.with_tx(|tx| {
+                self.write(|tx| {
                     self.audit(tx, &s, AuditAction::UserSignInFailed, Some(&u.id), details)
                 })?;
             }
@@ -178,7 +178,7 @@ impl Tokendesk {
     }
 
     pub fn start_impersonation(&self, s: &Session, user_id: &str) -> Result<Session> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.ctx(tx, s, Need::Change)?;
             if ctx.impersonating() {
                 return Err(Error::InvalidInput(
@@ -228,7 +228,7 @@ impl Tokendesk {
             via_token: None,
         };
         if s.actor_id != s.subject_id {
-            self.store.with_tx(|tx| {
+            self.write(|tx| {
                 self.audit(
                     tx,
                     s,

@@ -26,7 +26,7 @@ impl Tokendesk {
         token::validate_prefix(&new.token_prefix)?;
         new.policy.validate()?;
         // Read and written in one transaction, under the store's lock alone.
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let before = super::authority_row(tx)?;
             let ctx = self.ctx_with(tx, s, Need::Change, before.only_owners_create_tokens)?;
             ctx.require(Action::ManageSettings)?;
@@ -89,7 +89,7 @@ impl Tokendesk {
             bind,
             extra_schemes: schemes,
         };
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.ctx(tx, s, Need::Change)?
                 .require(Action::ManageSettings)?;
             let before = authority_store::service_settings(tx)?;

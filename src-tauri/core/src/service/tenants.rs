@@ -36,7 +36,7 @@ impl Tokendesk {
 
     pub fn create_tenant(&self, s: &Session, name: &str) -> Result<Tenant> {
         let name = validate::name(name)?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.ctx(tx, s, Need::Change)?
                 .require(Action::ManageUsers)?;
             if let Some(other) = tenant_store::name_taken(tx, &name, None)? {
@@ -62,7 +62,7 @@ impl Tokendesk {
 
     pub fn rename_tenant(&self, s: &Session, id: &str, name: &str) -> Result<Tenant> {
         let name = validate::name(name)?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.ctx(tx, s, Need::Change)?
                 .require(Action::ManageUsers)?;
             let mut t = get_tenant(tx, id)?;
@@ -94,7 +94,7 @@ impl Tokendesk {
         user_id: &str,
         member: bool,
     ) -> Result<User> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.ctx(tx, s, Need::Change)?
                 .require(Action::ManageUsers)?;
             let t = get_tenant(tx, tenant_id)?;
@@ -131,7 +131,7 @@ impl Tokendesk {
 
     /// Switches the tenant a user works in: their own, or anyone's for those who manage users.
     pub fn set_active_tenant(&self, s: &Session, user_id: &str, tenant_id: &str) -> Result<User> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.ctx(tx, s, Need::Change)?;
             ctx.require_tenant(tenant_id)?;
             if user_id != ctx.subject.id {

@@ -51,7 +51,7 @@ impl Tokendesk {
             "description",
             validate::DESCRIPTION_MAX,
         )?;
-        let created = self.store.with_tx(|tx| {
+        let created = self.write(|tx| {
             let authority = authority_row(tx)?;
             let c = self.ctx(tx, s, Need::Change)?;
             let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
@@ -277,7 +277,7 @@ impl Tokendesk {
 
     pub fn rename_token(&self, s: &Session, id: &str, new_name: &str) -> Result<TokenMeta> {
         let name = validate::name(new_name)?;
-        let meta = self.store.with_tx(|tx| {
+        let meta = self.write(|tx| {
             let ctx = self.ctx(tx, s, Need::Change)?;
             let mut t = self.load_visible(tx, &ctx, id)?;
             ctx.may_manage(&t)?;
@@ -312,7 +312,7 @@ impl Tokendesk {
             .transpose()?
             .filter(|r| !r.is_empty());
         let now = self.now();
-        let meta = self.store.with_tx(|tx| {
+        let meta = self.write(|tx| {
             let ctx = self.ctx(tx, s, Need::Change)?;
             let mut t = self.load_visible(tx, &ctx, id)?;
             ctx.may_manage(&t)?;

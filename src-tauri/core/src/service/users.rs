@@ -76,7 +76,7 @@ impl Tokendesk {
         }
         // Hash before taking the database lock: Argon2 is slow on purpose.
         let pw_hash = pw.as_ref().map(password::hash).transpose()?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.users_ctx(tx, s)?;
             Self::check_role_exists(tx, &new.role)?;
             if let Some(e) = &email {
@@ -116,7 +116,7 @@ impl Tokendesk {
                 }
             })
             .transpose()?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.users_ctx(tx, s)?;
             let user = user_store::get(tx, id)?.filter(|u| u.status != UserStatus::Removed).ok_or_else(|| user_not_found(id))?;
             let role = up.role.clone().unwrap_or_else(|| user.role.clone());
@@ -170,7 +170,7 @@ impl Tokendesk {
     /// Disable (`active = false`) or re-enable a user. A disabled user's tokens stop verifying
     /// at once, and work again when the user is re-enabled.
     pub fn set_user_active(&self, s: &Session, id: &str, active: bool) -> Result<User> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.users_ctx(tx, s)?;
             let user = user_store::get(tx, id)?
                 .filter(|u| u.status != UserStatus::Removed)
@@ -201,7 +201,7 @@ impl Tokendesk {
     /// Removes a user for good: their tokens stop verifying, their password and email are
     /// dropped, and the row stays so the audit history keeps its names.
     pub fn remove_user(&self, s: &Session, id: &str) -> Result<User> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.users_ctx(tx, s)?;
             let user = user_store::get(tx, id)?
                 .filter(|u| u.status != UserStatus::Removed)
@@ -224,7 +224,7 @@ impl Tokendesk {
     pub fn set_password(&self, s: &Session, id: &str, pw: &SecretString) -> Result<User> {
         password::check_rules(pw)?;
         let hash = password::hash(pw)?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.users_ctx(tx, s)?;
             let user = user_store::get(tx, id)?
                 .filter(|u| u.status != UserStatus::Removed)
@@ -265,7 +265,7 @@ impl Tokendesk {
             }
         }
         let hash = password::hash(new)?;
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             self.ctx(tx, s, Need::Change)?;
             user_store::set_password_hash(tx, &s.actor_id, &hash)?;
             self.changed(tx, Change::user(&s.actor_id))?;
@@ -281,7 +281,7 @@ impl Tokendesk {
 
     /// Changes a role's permissions. The Owner role always has every permission.
     pub fn update_role(&self, s: &Session, id: &str, perms: Permissions) -> Result<Role> {
-        self.store.with_tx(|tx| {
+        self.write(|tx| {
             let ctx = self.ctx(tx, s, Need::Change)?;
             ctx.require(Action::ManageSettings)?;
             let role = Self::check_role_exists(tx, id)?;

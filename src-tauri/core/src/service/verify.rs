@@ -13,7 +13,40 @@ use crate::store::{
 };
 use crate::token::{self, FormatError};
 use crate::Result;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// With an engine that announces changes (PostgreSQL), the cache is trusted between requests
+/// for at most this long after the last successful read of the feed; past it every request
+/// reads the feed itself, and fails (503) if it cannot: never a stale success.
+pub const TRUST: Duration = Duration::from_secs(1);
+/// The follower thread reads the feed at least this often, announced or not: the heartbeat
+/// that keeps the trust fresh and bounds the delay of a lost announcement.
+pub const HEARTBEAT: Duration = Duration::from_millis(250);
+
+/// When the feed was last read successfully, for the trust window.
+struct Contact {
+    epoch: Instant,
+    /// Milliseconds since `epoch` + 1; 0: never, or distrusted.
+    last: AtomicU64,
+}
+
+impl Contact {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+    fn touch(&self) {
+        self.last.store(self.now_ms(), Ordering::Release);
+    }
+    fn trusted(&self) -> bool {
+        let last = self.last.load(Ordering::Acquire);
+        last != 0 && self.now_ms().saturating_sub(last) <= TRUST.as_millis() as u64
+    }
+    fn distrust(&self) {
+        self.last.store(0, Ordering::Release);
+    }
+}
 
 /// Memory the cached answers may take (estimated per entry): about 100,000 typical entries.
 /// Past it the cache evicts a few cold entries at a time (S3-FIFO), never all at once.
@@ -65,11 +98,21 @@ fn approx_bytes(v: &Verified) -> u64 {
 pub(super) struct Cache {
     entries: quick_cache::sync::Cache<[u8; 32], Arc<Verified>, ByMemory>,
     follower: Follower,
+    /// Set when a follower thread reads the feed as changes are announced (`follow`); then a
+    /// request reads the feed itself only when that thread has lost contact.
+    announced: Option<Contact>,
 }
 
 impl Cache {
-    pub(super) fn new(store: &Store) -> Result<Cache> {
-        Self::with_bytes(store, CACHE_BYTES)
+    pub(super) fn new(store: &Store, announced: bool) -> Result<Cache> {
+        let mut c = Self::with_bytes(store, CACHE_BYTES)?;
+        if announced {
+            c.announced = Some(Contact {
+                epoch: Instant::now(),
+                last: AtomicU64::new(0),
+            });
+        }
+        Ok(c)
     }
 
     fn with_bytes(store: &Store, bytes: u64) -> Result<Cache> {
@@ -80,7 +123,44 @@ impl Cache {
                 ByMemory,
             ),
             follower: Follower::new(store.read(changes::head)?),
+            announced: None,
         })
+    }
+
+    /// The feed position a request may be answered at. Without announcements: a check that
+    /// started after the request arrived. With them: the follower's position while the
+    /// follower thread is in contact (changes reach it within milliseconds), else a check of
+    /// the request's own.
+    fn fresh_for(&self, store: &Store, arrived: Arrival) -> Result<u64> {
+        match &self.announced {
+            Some(c) if c.trusted() => Ok(self.follower.position()),
+            Some(c) => {
+                let at = self.fresh(store, arrived)?;
+                c.touch();
+                Ok(at)
+            }
+            None => self.fresh(store, arrived),
+        }
+    }
+
+    /// After this process committed a write: apply it (and anything before it) now, so the very
+    /// next request here sees it even before the announcement comes back. If the feed cannot be
+    /// read, the cache is not trusted until it can.
+    pub(super) fn after_write(&self, store: &Store) {
+        if let Some(c) = &self.announced {
+            match self.fresh(store, self.follower.arrival()) {
+                Ok(_) => c.touch(),
+                Err(e) => {
+                    log::warn!("cannot read the change feed after a write: {e}");
+                    c.distrust();
+                }
+            }
+        }
+    }
+
+    /// Whether a follower thread should run for this cache.
+    pub(super) fn is_announced(&self) -> bool {
+        self.announced.is_some()
     }
 
     /// Applies every change committed before this call (by any process); returns the feed
@@ -153,7 +233,7 @@ impl Tokendesk {
         let now = self.now();
         // Every change committed before this request is applied first; the answer read below
         // is at least as new as `at`.
-        let at = self.verified.fresh(&self.store, arrived)?;
+        let at = self.verified.fresh_for(&self.store, arrived)?;
         if let Some(v) = self.verified.entries.get(&hash) {
             return Ok(still_active(v, now));
         }
@@ -219,7 +299,7 @@ impl Tokendesk {
         }
         let hash = token::hash_secret(&self.key, presented);
         let now = self.now();
-        let revoked = self.store.with_tx(|tx| {
+        let revoked = self.write(|tx| {
             self.ctx(tx, s, Need::Nothing)?;
             let Some(mut t) = token_store::get_by_hash(tx, &hash, now)? else {
                 return Ok(None);
@@ -234,6 +314,42 @@ impl Tokendesk {
             log::info!("token {id} revoked by its holder");
         }
         Ok(revoked.is_some())
+    }
+}
+
+/// The follower thread of a server whose engine announces changes: reads the feed when a change
+/// is announced and at least every `HEARTBEAT`, keeping the cache's trust window open while it
+/// can; reconnects its wake-up when it is lost. Ends when `stop` is set.
+pub(super) fn follow(
+    store: Arc<Store>,
+    cache: Arc<Cache>,
+    mut wakeup: Option<Box<dyn crate::store::sql::FeedWakeup>>,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::Acquire) {
+        match wakeup.as_mut() {
+            Some(w) => {
+                if let Err(e) = w.wait(HEARTBEAT) {
+                    log::warn!("change announcements lost ({e}); reconnecting");
+                    wakeup = None;
+                }
+            }
+            None => match store.feed_wakeup() {
+                Ok(w) => wakeup = w,
+                Err(_) => std::thread::sleep(HEARTBEAT),
+            },
+        }
+        if stop.load(Ordering::Acquire) {
+            break;
+        }
+        match cache.fresh(&store, cache.follower.arrival()) {
+            Ok(_) => {
+                if let Some(c) = &cache.announced {
+                    c.touch();
+                }
+            }
+            Err(e) => log::debug!("cannot read the change feed: {e}"),
+        }
     }
 }
 

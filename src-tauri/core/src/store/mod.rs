@@ -77,6 +77,11 @@ impl Store {
         sql::once(|body| self.engine.read(body), f)
     }
 
+    /// The engine's wake-up for the change feed (see `Engine::feed_wakeup`).
+    pub fn feed_wakeup(&self) -> Result<Option<Box<dyn sql::FeedWakeup>>> {
+        self.engine.feed_wakeup()
+    }
+
     /// Runs the change feed's check (see `Engine::peek`).
     pub fn peek<T>(&self, f: impl FnOnce(&dyn Conn) -> Result<T>) -> Result<T> {
         sql::once(|body| self.engine.peek(body), f)

@@ -271,9 +271,23 @@ pub trait ConnExt: Conn {
 
 impl<C: Conn + ?Sized> ConnExt for C {}
 
+/// A wake-up for the change feed's followers: says when another process may have committed
+/// a change, so a server can keep answering from its cache between requests.
+pub trait FeedWakeup: Send {
+    /// Waits up to `timeout`; true if a change was announced. An error means the wake-up is
+    /// lost (connection gone): make a new one.
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<bool>;
+}
+
 /// A database engine: it hands out connections for reads and for write transactions.
 pub trait Engine: Send + Sync {
     fn dialect(&self) -> Dialect;
+    /// The engine's wake-up for the change feed, if it has one (PostgreSQL's LISTEN/NOTIFY).
+    /// Without one, followers check the feed before every request (SQLite, where a check is
+    /// a few microseconds).
+    fn feed_wakeup(&self) -> Result<Option<Box<dyn FeedWakeup>>> {
+        Ok(None)
+    }
     /// Runs `f` in one read snapshot, never waiting for a writer.
     fn read(&self, f: &mut dyn FnMut(&dyn Conn) -> Result<()>) -> Result<()>;
     /// Runs `f` for the change feed's check: a read where each statement may be its own

@@ -48,7 +48,11 @@ impl From<rusqlite::Error> for Error {
         match e.sqlite_error_code() {
             Some(C::DatabaseBusy | C::DatabaseLocked) => Error::DatabaseBusy,
             Some(C::DatabaseCorrupt | C::NotADatabase) => Error::DatabaseCorrupt(e.to_string()),
-            _ => Error::Database(e.to_string()),
+            // The extended code tells which I/O or constraint failure it was.
+            _ => match e.sqlite_error() {
+                Some(f) => Error::Database(format!("{e} (SQLite code {})", f.extended_code)),
+                None => Error::Database(e.to_string()),
+            },
         }
     }
 }
