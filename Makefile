@@ -5,7 +5,7 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-postgres test-team test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http openapi
+        test-core test-postgres test-team test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http bench-postgres openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
@@ -95,3 +95,10 @@ bench:
 # wrk against the verification service with 100,000 tokens (see docs/benchmarks.md).
 bench-http:
 	bash tests/bench/verify.sh
+
+# Team mode on a throwaway cluster: revoke propagation between two servers, then the HTTP
+# benchmark with the authority in PostgreSQL.
+bench-postgres:
+	cargo build --release -q -p tokendesk-postgres --example propagation
+	.ci/with-postgres.sh bash -c 'target/release/examples/propagation "$$TOKENDESK_TEST_POSTGRES" 300 && \
+	  TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 10 100000' 

@@ -371,8 +371,10 @@ pub fn audit_export(
         Format::Json => ExportFormat::Json,
     };
     let q = filter.query()?;
-    let n = match output {
-        None => td.export_audit(s, &q, format, &mut std::io::stdout().lock())?,
+    match output {
+        None => {
+            td.export_audit(s, &q, format, &mut std::io::stdout().lock())?;
+        }
         Some(path) => {
             // A new file only: an export never replaces a file that is already there.
             let file = std::fs::OpenOptions::new()
@@ -394,9 +396,7 @@ pub fn audit_export(
                 )
             })?;
             eprintln!("{n} events written to {}", path.display());
-            n
         }
-    };
-    let _ = n;
+    }
     Ok(0)
 }

@@ -232,9 +232,11 @@ fn no_verification_succeeds_after_the_revoke_returned() {
             .unwrap();
         let plain = c.token.expose_secret().to_string();
         let done = std::sync::Arc::new(AtomicBool::new(false));
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let workers: Vec<_> = (0..4)
             .map(|_| {
-                let (td, plain, done) = (td.clone(), plain.clone(), done.clone());
+                let (td, plain, done, seen) =
+                    (td.clone(), plain.clone(), done.clone(), seen.clone());
                 std::thread::spawn(move || {
                     let (mut before, mut after) = (0, 0);
                     // Bounded: at most 20,000 checks, 200 of them after the revoke.
@@ -249,13 +251,18 @@ fn no_verification_succeeds_after_the_revoke_returned() {
                             }
                         } else if ok {
                             before += 1;
+                            seen.fetch_add(1, Ordering::SeqCst);
                         }
                     }
                     before
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(2));
+        // Revoke while the workers are verifying (once they have answers, cached or not).
+        let waited = std::time::Instant::now();
+        while seen.load(Ordering::SeqCst) < 4 && waited.elapsed() < Duration::from_secs(5) {
+            std::thread::yield_now();
+        }
         td.revoke_token(&owner, &c.meta.id, None).unwrap();
         done.store(true, Ordering::SeqCst);
         let before: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();

@@ -811,3 +811,49 @@ fn audit_query_filters_pages_and_exports() {
     assert_eq!(events.len(), td.audit_events(None).unwrap().len());
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
 }
+
+/// The sign-in rate limit lives in the database: failures counted by one process (a server)
+/// make another process on the same database wait too, and a success there clears them for all.
+#[test]
+fn failed_sign_ins_are_counted_for_every_process_on_the_database() {
+    let env = Env::new();
+    let a = env.open();
+    let owner = a.local_session();
+    person(&a, &owner, "Ada", "member");
+    let b = env.open();
+    for _ in 0..5 {
+        let e = a
+            .sign_in("ada@example.org", &pw("wrong guess"))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidCredentials);
+    }
+    let e = b
+        .sign_in("ada@example.org", &pw("Ada password"))
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::RateLimited,
+        "the other process waits too"
+    );
+    env.clock.advance(SECOND);
+    assert!(b.sign_in("ada@example.org", &pw("Ada password")).is_ok());
+    // The success on b reset the count for a as well: five more failures before a wait.
+    for _ in 0..5 {
+        let e = a
+            .sign_in("ada@example.org", &pw("wrong guess"))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidCredentials);
+    }
+    assert_eq!(
+        b.sign_in("ada@example.org", &pw("Ada password"))
+            .unwrap_err()
+            .code(),
+        ErrorCode::RateLimited
+    );
+    // Nothing about the attempts leaks into the stored keys but the address itself.
+    let keys: Vec<String> = a
+        .store()
+        .read(|c| c.query_map("SELECT key FROM sign_in_failures", params![], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(keys, ["account:ada@example.org"]);
+}

@@ -50,9 +50,12 @@ impl Server {
             .expose_secret()
             .to_string()
     }
-    async fn shutdown(mut self) {
+    /// Stops the server; returns its environment, whose temp dir holds the database: keep it
+    /// while the authority is still used.
+    async fn shutdown(mut self) -> Env {
         let _ = self.stop.take().unwrap().send(());
         self.done.await.unwrap().unwrap();
+        self.env
     }
 }
 
@@ -399,7 +402,8 @@ async fn every_use_is_counted_and_none_lost_on_a_clean_shutdown() {
         StatusCode::UNAUTHORIZED
     );
     let td = srv.td.clone();
-    srv.shutdown().await;
+    // The database files must outlive `td`: a write to a deleted SQLite file fails.
+    let _env = srv.shutdown().await;
     let m = td.get_token(&owner, &c.meta.id).unwrap();
     assert_eq!(m.use_count, 100);
     assert_eq!(m.last_used_at, Some(td.now()));

@@ -3,6 +3,8 @@
 //! verification service (the same router and serve loop as `tokendesk serve`) on ADDR until
 //! SIGTERM. While the file DIR/create.on exists, a thread creates 10 tokens a second (the
 //! "writes meanwhile" case). In-memory secret store: a benchmark must not touch anyone's keyring.
+//! With TOKENDESK_BENCH_DATABASE=postgres://… the authority lives in that (empty) PostgreSQL
+//! database instead of DIR.
 
 use std::io::Write;
 
@@ -39,9 +41,18 @@ fn main() {
     };
     let count: usize = count.parse().expect("COUNT is a number");
     let secrets = MemorySecretStore::new();
-    let td = Arc::new(
-        Tokendesk::open(OpenOptions::new(dir, Arc::new(SystemClock)), &secrets).expect("open"),
-    );
+    let mut opts = OpenOptions::new(dir, Arc::new(SystemClock));
+    if let Some(url) = std::env::var("TOKENDESK_BENCH_DATABASE")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        opts.database = Some(Arc::new(move || {
+            Ok(tokendesk_core::store::Store::new(
+                tokendesk_postgres::PgEngine::connect(&url)?,
+            ))
+        }));
+    }
+    let td = Arc::new(Tokendesk::open(opts, &secrets).expect("open"));
     let s = td.local_session();
     let mut all = std::io::BufWriter::new(
         std::fs::File::create(format!("{dir}/tokens.txt")).expect("tokens file"),

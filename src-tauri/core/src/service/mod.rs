@@ -28,12 +28,12 @@ use crate::{validate, Error, Result};
 use access::Ctx;
 pub use access::Need;
 use serde_json::json;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use session::{ADDRESS_FREE_ATTEMPTS, SIGN_IN_FREE_ATTEMPTS};
+pub use verify::{HEARTBEAT, TRUST};
 
 pub const DB_FILE: &str = "tokendesk.db";
 /// Keyring service name of the authority's own secrets.
@@ -106,7 +106,6 @@ pub struct Tokendesk {
     authority_id: String,
     local_owner_id: String,
     data_dir: PathBuf,
-    sign_in_failures: Mutex<HashMap<String, session::Failures>>,
     verified: Arc<verify::Cache>,
     /// Ends the change-feed follower thread (engines that announce changes).
     stop_following: Arc<std::sync::atomic::AtomicBool>,

@@ -167,7 +167,6 @@ impl Tokendesk {
             authority_id: authority.id,
             local_owner_id: owner_id,
             data_dir: opts.data_dir,
-            sign_in_failures: Mutex::new(HashMap::new()),
         })
     }
 

@@ -6,7 +6,7 @@ use crate::model::*;
 use crate::password;
 use crate::permissions::Action;
 use crate::secret::SecretString;
-use crate::store::users as user_store;
+use crate::store::{sign_in as sign_in_store, users as user_store, Conn};
 use crate::{validate, Error, Result};
 use serde_json::json;
 
@@ -16,12 +16,8 @@ pub const SIGN_IN_FREE_ATTEMPTS: u32 = 5;
 /// address behind a NAT.
 pub const ADDRESS_FREE_ATTEMPTS: u32 = 20;
 const MAX_DELAY: Millis = 15 * 60 * SECOND;
-
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Failures {
-    count: u32,
-    next_allowed: Millis,
-}
+/// Counts not touched for this long are forgotten.
+const FORGET_AFTER: Millis = crate::clock::DAY;
 
 impl Tokendesk {
     pub fn session_info(&self, s: &Session) -> Result<SessionInfo> {
@@ -106,30 +102,29 @@ impl Tokendesk {
         };
         let address = client.map(address_key);
         let now = self.now();
-        {
-            let mut failures = self
-                .sign_in_failures
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if failures.len() >= MAX_TRACKED {
-                failures.retain(|_, f| f.next_allowed > now);
+        // In the database, so every process and server on it shares the counts; one write
+        // transaction, so attempts sent in parallel (to any server) are counted one by one.
+        let wait = self.store.with_tx(|tx| {
+            let mut wait = 0;
+            for key in [Some(&account), address.as_ref()].into_iter().flatten() {
+                if let Some((_, next)) = sign_in_store::get(tx, key)? {
+                    wait = wait.max(next - now);
+                }
             }
-            let wait = [Some(&account), address.as_ref()]
-                .into_iter()
-                .flatten()
-                .filter_map(|k| failures.get(k))
-                .map(|f| f.next_allowed - now)
-                .max()
-                .unwrap_or(0);
             if wait > 0 {
-                return Err(Error::RateLimited((wait as u64).div_ceil(1000)));
+                return Ok(wait);
             }
             // Counted as a failure *before* the (slow) check, so attempts sent in parallel
             // cannot all slip under the limit; a success gives it back below.
-            count_failure(&mut failures, account.clone(), SIGN_IN_FREE_ATTEMPTS, now);
+            count_failure(tx, &account, SIGN_IN_FREE_ATTEMPTS, now)?;
             if let Some(a) = &address {
-                count_failure(&mut failures, a.clone(), ADDRESS_FREE_ATTEMPTS, now);
+                count_failure(tx, a, ADDRESS_FREE_ATTEMPTS, now)?;
             }
+            sign_in_store::prune(tx, now - FORGET_AFTER)?;
+            Ok(0)
+        })?;
+        if wait > 0 {
+            return Err(Error::RateLimited((wait as u64).div_ceil(1000)));
         }
         let user = if email.len() <= 254 {
             self.store.read(|c| user_store::get_by_email(c, &email))?
@@ -161,19 +156,23 @@ impl Tokendesk {
             }
             return Err(Error::InvalidCredentials);
         }
-        let mut failures = self
-            .sign_in_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         // Success clears the account's count; the address only gets this attempt back, so one
         // good password does not reset a spray across many accounts from that address.
-        failures.remove(&account);
-        if let Some(f) = address.as_ref().and_then(|a| failures.get_mut(a)) {
-            f.count = f.count.saturating_sub(1);
-            if f.count < ADDRESS_FREE_ATTEMPTS {
-                f.next_allowed = 0;
+        self.store.with_tx(|tx| {
+            sign_in_store::delete(tx, &account)?;
+            if let Some(a) = &address {
+                if let Some((count, next)) = sign_in_store::get(tx, a)? {
+                    let count = count.saturating_sub(1);
+                    let next = if count < ADDRESS_FREE_ATTEMPTS {
+                        0
+                    } else {
+                        next
+                    };
+                    sign_in_store::put(tx, a, count, next, now)?;
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(user.expect("ok implies a user"))
     }
 
@@ -242,21 +241,18 @@ impl Tokendesk {
     }
 }
 
-/// Rate-limit entries kept before expired ones are dropped: bounded memory under a flood.
-const MAX_TRACKED: usize = 10_000;
-
-fn count_failure(
-    failures: &mut std::collections::HashMap<String, Failures>,
-    key: String,
-    free: u32,
-    now: Millis,
-) {
-    let f = failures.entry(key).or_default();
-    f.count += 1;
-    if f.count >= free {
-        let delay = SECOND << (f.count - free).min(20);
-        f.next_allowed = now + delay.min(MAX_DELAY);
-    }
+/// One more failure for `key`; from the `free`-th on, the next attempt waits twice as long as
+/// the one before (1 s, 2 s, 4 s, … at most `MAX_DELAY`).
+fn count_failure(tx: &dyn Conn, key: &str, free: u32, now: Millis) -> Result<()> {
+    let (count, next) = sign_in_store::get(tx, key)?.unwrap_or((0, 0));
+    let count = count.saturating_add(1);
+    let next = if count >= free {
+        let delay = SECOND << (count - free).min(20);
+        now + delay.min(MAX_DELAY)
+    } else {
+        next
+    };
+    sign_in_store::put(tx, key, count, next, now)
 }
 
 /// The rate-limit key of a client address: IPv6 clients are grouped by /64, the block one

@@ -335,8 +335,9 @@ pub(super) fn follow(
                 }
             }
             None => match store.feed_wakeup() {
-                Ok(w) => wakeup = w,
-                Err(_) => std::thread::sleep(HEARTBEAT),
+                Ok(Some(w)) => wakeup = Some(w),
+                // No wake-up now: read on the heartbeat alone until one can be made.
+                Ok(None) | Err(_) => std::thread::sleep(HEARTBEAT),
             },
         }
         if stop.load(Ordering::Acquire) {

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authority;
 pub mod changes;
+pub mod sign_in;
 pub mod sql;
 pub mod sqlite;
 pub mod tenants;
@@ -61,10 +62,6 @@ impl Store {
     /// A private in-memory SQLite database, for fast unit tests.
     pub fn open_in_memory() -> Result<Store> {
         Ok(Store::new(sqlite::SqliteEngine::open_in_memory()?))
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.engine.dialect()
     }
 
     /// Runs `f` in one write transaction: all of it commits, or none of it.

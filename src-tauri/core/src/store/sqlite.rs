@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0006_name_keys.sql"),
         Some(super::backfill_name_keys),
     ),
+    (
+        include_str!("../../migrations/0007_sign_in_failures.sql"),
+        None,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
