@@ -11,6 +11,8 @@ use bin::{http_get, serve_with, BIN};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -92,6 +94,16 @@ fn create(team: &Team, name: &str) -> (String, String) {
 /// A server process, killed if the test fails before stopping it.
 struct Server(Option<Child>);
 
+impl Server {
+    /// SIGKILL, as a crash or an OOM kill would stop it.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut c) = self.0.take() {
@@ -170,7 +182,7 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
     );
     ok(&signed_in);
 
-    let (a, addr_a) = team.serve(&team.key);
+    let (mut a, mut addr_a) = team.serve(&team.key);
     let (b, addr_b) = team.serve(&key2);
 
     // Created by one process, accepted by both servers. Revoked by another process (even
@@ -238,6 +250,79 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
     assert!(chain.contains("intact"), "{chain}");
     let all = json(&team.cli(&["tokens", "list", "--json"]));
     assert_eq!(all.as_array().unwrap().len(), 10 + 20);
+
+    // Both servers create through the REST API at once; A is killed (SIGKILL) in the middle.
+    // B keeps serving, and no write is half there: every token has its audit event, every
+    // event its token, and the chain is intact.
+    let (_, admin) = create(&team, "admin");
+    let body = |name: String| serde_json::json!({ "name": name, "expiry": { "kind": "preset", "preset": "one_day" } });
+    let created = Arc::new(AtomicUsize::new(0));
+    let writers: Vec<_> = [addr_a.clone(), addr_b.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, addr)| {
+            let (admin, created, http) = (admin.clone(), created.clone(), http.clone());
+            std::thread::spawn(move || {
+                // Bounded: 200 creates per server, or until the server is gone.
+                for i in 0..200 {
+                    let r = http
+                        .post(format!("http://{addr}/api/tokens"))
+                        .bearer_auth(&admin)
+                        .json(&body(format!("rest {w} {i}")))
+                        .send();
+                    match r {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            created.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(r) => panic!("{addr}: create answered {}", r.status()),
+                        Err(_) if w == 0 => break, // A was killed
+                        Err(e) => panic!("{addr}: {e}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while created.load(Ordering::SeqCst) < 40 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    a.kill();
+    writers.into_iter().for_each(|w| w.join().unwrap());
+    assert_eq!(me(&addr_b, &admin).0, 200, "B keeps serving");
+    let chain = ok(&team.cli(&["audit", "verify"]));
+    assert!(chain.contains("intact"), "{chain}");
+    let tokens = json(&team.cli(&["tokens", "list", "--json"]));
+    let events = json(&team.cli(&[
+        "audit",
+        "export",
+        "--format",
+        "json",
+        "--action",
+        "token.created",
+    ]));
+    let token_ids: std::collections::BTreeSet<&str> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    let event_targets: std::collections::BTreeSet<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["targetId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        token_ids, event_targets,
+        "every token has its audit event and no event lacks its token"
+    );
+    assert!(token_ids.len() >= 10 + 20 + 1 + created.load(Ordering::SeqCst));
+    eprintln!(
+        "{} REST creates on two servers, A killed in the middle: {} tokens, each with its event",
+        created.load(Ordering::SeqCst),
+        token_ids.len()
+    );
+    (a, addr_a) = team.serve(&team.key);
 
     // Uses counted on both servers add up: nothing lost when both flush.
     let (id, token) = create(&team, "counted");
