@@ -101,4 +101,4 @@ bench-http:
 bench-postgres:
 	cargo build --release -q -p tokendesk-postgres --example propagation
 	.ci/with-postgres.sh bash -c 'target/release/examples/propagation "$$TOKENDESK_TEST_POSTGRES" 300 && \
-	  TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 10 100000' 
+	  TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 8 20000' 
