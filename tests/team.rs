@@ -388,3 +388,201 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
         "50 uses before the outage, {served_from_cache} during it, 2 after: {counted}"
     );
 }
+
+/// A server without a keyring or PostgreSQL: `server init` and `serve` on a SQLite directory with
+/// a key file, over TLS with `--tls-cert`/`--tls-key`. Bad `--database` URLs and TLS files are
+/// refused with a coded error before anything is written.
+#[test]
+fn a_key_file_server_serves_https_and_refuses_bad_databases_and_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    let key = d.join("authority.key");
+    let db = format!("sqlite:{}", data.display());
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            // No Secret Service: everything must come from the key file.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/tokendesk-team-bus",
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let refused = |out: &Output, code: &str, words: &str| {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("error[{code}]")) && err.contains(words),
+            "{err}"
+        );
+    };
+    let key_arg = key.to_str().unwrap();
+
+    for bad in [
+        "mysql://db.example.org/tokens",
+        "sqlite:",
+        "/var/lib/tokendesk",
+    ] {
+        let out = run(
+            &["tokens", "list", "--database", bad, "--key-file", key_arg],
+            "",
+        );
+        refused(&out, "invalid_input", "--database takes postgres://");
+    }
+    // The password never appears in a message about the URL.
+    let out = run(
+        &[
+            "audit",
+            "verify",
+            "--database",
+            "mssql://admin:hunter2@db/x",
+        ],
+        "",
+    );
+    refused(&out, "invalid_input", "admin:***@db");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    assert!(!data.exists() && !key.exists(), "nothing written");
+
+    let init = run(
+        &[
+            "server",
+            "init",
+            "--database",
+            &db,
+            "--key-file",
+            key_arg,
+            "--owner-email",
+            "o@example.org",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    ok(&init);
+    let token = json(&run(
+        &[
+            "tokens",
+            "create",
+            "--name",
+            "over tls",
+            "--json",
+            "--database",
+            &db,
+            "--key-file",
+            key_arg,
+        ],
+        "",
+    ))["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, tls_key) = (d.join("cert.pem"), d.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&tls_key, ck.signing_key.serialize_pem()).unwrap();
+    let (cert_arg, tls_key_arg) = (cert.to_str().unwrap(), tls_key.to_str().unwrap());
+
+    // A missing or mismatched certificate stops serve before it listens.
+    let missing = d.join("none.pem");
+    let out = run(
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--key-file",
+            key_arg,
+            "--tls-cert",
+            missing.to_str().unwrap(),
+            "--tls-key",
+            tls_key_arg,
+        ],
+        "",
+    );
+    refused(&out, "invalid_input", "none.pem");
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let other_key = d.join("other-key.pem");
+    std::fs::write(&other_key, other.signing_key.serialize_pem()).unwrap();
+    let out = run(
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--key-file",
+            key_arg,
+            "--tls-cert",
+            cert_arg,
+            "--tls-key",
+            other_key.to_str().unwrap(),
+        ],
+        "",
+    );
+    refused(&out, "invalid_input", "");
+    let out = run(&["serve", "--tls-cert", cert_arg], "");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--tls-cert without --tls-key is a usage error"
+    );
+
+    let (server, addr) = serve_with(&[
+        "--database",
+        &db,
+        "--key-file",
+        key_arg,
+        "--tls-cert",
+        cert_arg,
+        "--tls-key",
+        tls_key_arg,
+    ]);
+    let server = Server(Some(server));
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = addr.rsplit(':').next().unwrap();
+    let https = reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ck.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let me = https
+        .get(format!("https://localhost:{port}/api/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+    assert_eq!(
+        me.json::<serde_json::Value>().unwrap()["token"]["name"],
+        "over tls"
+    );
+    let bad = https
+        .get(format!("https://localhost:{port}/api/users/me"))
+        .bearer_auth("tkd_nope")
+        .send()
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 401);
+    // Plain HTTP to the TLS port gets no answer from the service, and a client that does not
+    // trust the certificate does not get through.
+    let plain = reqwest::blocking::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .send();
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
+    let untrusting = reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(other.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    assert!(untrusting
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .is_err());
+    stop(server);
+}

@@ -10,6 +10,11 @@ impl Tokendesk {
             .read(|c| audit_store::list_for_target(c, target_id))
     }
 
+    /// How many tokens the verification cache holds, to show what a change drops.
+    pub fn verified_cache_len(&self) -> usize {
+        self.verified.len()
+    }
+
     /// Direct access for integration tests and benchmarks that need raw SQL.
     pub fn store(&self) -> &Store {
         &self.store

@@ -189,7 +189,7 @@ impl Cache {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "test-hooks"))]
     pub(super) fn len(&self) -> usize {
         self.entries.len()
     }
