@@ -97,8 +97,10 @@ bench-http:
 	bash tests/bench/verify.sh
 
 # Team mode on a throwaway cluster: revoke propagation between two servers, then the HTTP
-# benchmark with the authority in PostgreSQL.
+# benchmark with the authority in PostgreSQL: one server, then two at once.
 bench-postgres:
 	cargo build --release -q -p tokendesk-postgres --example propagation
 	.ci/with-postgres.sh bash -c 'target/release/examples/propagation "$$TOKENDESK_TEST_POSTGRES" 300 && \
-	  TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 8 20000' 
+	  TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 8 100000'
+	SERVERS=2 .ci/with-postgres.sh bash -c \
+	  'TOKENDESK_BENCH_DATABASE="$$TOKENDESK_TEST_POSTGRES" bash tests/bench/verify.sh 64 8 100000'

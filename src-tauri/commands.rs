@@ -1,251 +1,276 @@
-//! Tauri commands: unpack state, call core, map the error. No rules live here.
+//! Tauri commands: unpack arguments, call core on the blocking pool, map the error. No rules
+//! live here. Every command is async and runs its core call off the main thread: Argon2, a
+//! SQLite lock wait, the keyring or a network round trip must never freeze the window.
 
 use crate::state::AppState;
 use crate::{clipboard, export};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager};
 use tokendesk_core::model::*;
 use tokendesk_core::secret::SecretString;
-use tokendesk_core::ApiError;
+use tokendesk_core::{ApiError, Tokendesk};
 
 type Res<T> = Result<T, ApiError>;
 
-#[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
-    let (core, s) = state.ready()?;
-    Ok(core.info(&s)?)
+/// Runs `f` with the app's state on the blocking pool.
+async fn on_pool<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&AppState) -> Res<T> + Send + 'static,
+) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|e| ApiError {
+            code: tokendesk_core::ErrorCode::Internal,
+            message: format!("A background task failed: {e}"),
+        })?
+}
+
+/// Runs `f` with the opened authority and the current session on the blocking pool.
+async fn with_core<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&Tokendesk, &Session) -> tokendesk_core::Result<T> + Send + 'static,
+) -> Res<T> {
+    on_pool(app, move |st| {
+        let (core, s) = st.ready()?;
+        Ok(f(&core, &s)?)
+    })
+    .await
+}
+
+/// After a change of session: who is now signed in, and as whom.
+async fn set_session(
+    app: AppHandle,
+    f: impl FnOnce(&Tokendesk, &Session) -> tokendesk_core::Result<Session> + Send + 'static,
+) -> Res<AppInfo> {
+    on_pool(app, move |st| {
+        let (core, s) = st.ready()?;
+        let next = f(&core, &s)?;
+        st.set_session(next);
+        let (core, s) = st.ready()?;
+        Ok(core.info(&s)?)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn retry_open(state: State<'_, AppState>) -> Res<AppInfo> {
-    let (core, s) = state.retry()?;
-    Ok(core.info(&s)?)
+pub async fn app_info(app: AppHandle) -> Res<AppInfo> {
+    with_core(app, |c, s| c.info(s)).await
 }
 
 #[tauri::command]
-pub fn list_tokens(state: State<'_, AppState>, query: ListQuery) -> Res<ListPage> {
-    let (core, s) = state.ready()?;
-    Ok(core.list_tokens(&s, &query)?)
+pub async fn retry_open(app: AppHandle) -> Res<AppInfo> {
+    on_pool(app, |st| {
+        let (core, s) = st.retry()?;
+        Ok(core.info(&s)?)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn create_token(state: State<'_, AppState>, request: CreateTokenRequest) -> Res<CreatedToken> {
-    let (core, s) = state.ready()?;
-    Ok(core.create_token(&s, request)?)
+pub async fn list_tokens(app: AppHandle, query: ListQuery) -> Res<ListPage> {
+    with_core(app, move |c, s| c.list_tokens(s, &query)).await
 }
 
 #[tauri::command]
-pub fn rename_token(state: State<'_, AppState>, id: String, name: String) -> Res<TokenMeta> {
-    let (core, s) = state.ready()?;
-    Ok(core.rename_token(&s, &id, &name)?)
+pub async fn create_token(app: AppHandle, request: CreateTokenRequest) -> Res<CreatedToken> {
+    with_core(app, move |c, s| c.create_token(s, request)).await
 }
 
 #[tauri::command]
-pub fn revoke_token(
-    state: State<'_, AppState>,
-    id: String,
-    reason: Option<String>,
-) -> Res<TokenMeta> {
-    let (core, s) = state.ready()?;
-    Ok(core.revoke_token(&s, &id, reason.as_deref())?)
+pub async fn rename_token(app: AppHandle, id: String, name: String) -> Res<TokenMeta> {
+    with_core(app, move |c, s| c.rename_token(s, &id, &name)).await
 }
 
 #[tauri::command]
-pub fn copy_token(app: AppHandle, token: String) -> Res<()> {
-    clipboard::copy_and_clear_later(&app, SecretString::from(token))
+pub async fn revoke_token(app: AppHandle, id: String, reason: Option<String>) -> Res<TokenMeta> {
+    with_core(app, move |c, s| c.revoke_token(s, &id, reason.as_deref())).await
 }
 
 #[tauri::command]
-pub fn save_token_to_keyring(
-    state: State<'_, AppState>,
-    id: String,
-    token: String,
-) -> Res<KeyringCopy> {
-    let (core, s) = state.ready()?;
-    Ok(core.save_token_copy(&s, &state.user_keyring, &id, &SecretString::from(token))?)
+pub async fn copy_token(app: AppHandle, token: String) -> Res<()> {
+    let token = SecretString::from(token);
+    on_pool(app.clone(), move |_| {
+        clipboard::copy_and_clear_later(&app, token)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn list_users(state: State<'_, AppState>) -> Res<Vec<User>> {
-    let (core, s) = state.ready()?;
-    Ok(core.list_users(&s)?)
+pub async fn save_token_to_keyring(app: AppHandle, id: String, token: String) -> Res<KeyringCopy> {
+    let token = SecretString::from(token);
+    on_pool(app, move |st| {
+        let (core, s) = st.ready()?;
+        Ok(core.save_token_copy(&s, &st.user_keyring, &id, &token)?)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn create_user(state: State<'_, AppState>, user: NewUser) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.create_user(&s, user)?)
+pub async fn list_users(app: AppHandle) -> Res<Vec<User>> {
+    with_core(app, |c, s| c.list_users(s)).await
 }
 
 #[tauri::command]
-pub fn update_user(state: State<'_, AppState>, id: String, update: UserUpdate) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.update_user(&s, &id, update)?)
+pub async fn create_user(app: AppHandle, user: NewUser) -> Res<User> {
+    with_core(app, move |c, s| c.create_user(s, user)).await
 }
 
 #[tauri::command]
-pub fn set_user_active(state: State<'_, AppState>, id: String, active: bool) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.set_user_active(&s, &id, active)?)
+pub async fn update_user(app: AppHandle, id: String, update: UserUpdate) -> Res<User> {
+    with_core(app, move |c, s| c.update_user(s, &id, update)).await
 }
 
 #[tauri::command]
-pub fn remove_user(state: State<'_, AppState>, id: String) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.remove_user(&s, &id)?)
+pub async fn set_user_active(app: AppHandle, id: String, active: bool) -> Res<User> {
+    with_core(app, move |c, s| c.set_user_active(s, &id, active)).await
 }
 
 #[tauri::command]
-pub fn set_password(state: State<'_, AppState>, id: String, password: String) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.set_password(&s, &id, &SecretString::from(password))?)
+pub async fn remove_user(app: AppHandle, id: String) -> Res<User> {
+    with_core(app, move |c, s| c.remove_user(s, &id)).await
 }
 
 #[tauri::command]
-pub fn change_password(
-    state: State<'_, AppState>,
-    current: Option<String>,
-    new: String,
-) -> Res<()> {
-    let (core, s) = state.ready()?;
-    Ok(core.change_own_password(
-        &s,
-        current.map(SecretString::from).as_ref(),
-        &SecretString::from(new),
-    )?)
+pub async fn set_password(app: AppHandle, id: String, password: String) -> Res<User> {
+    let password = SecretString::from(password);
+    with_core(app, move |c, s| c.set_password(s, &id, &password)).await
 }
 
 #[tauri::command]
-pub fn list_roles(state: State<'_, AppState>) -> Res<Vec<Role>> {
-    let (core, s) = state.ready()?;
-    Ok(core.list_roles(&s)?)
+pub async fn change_password(app: AppHandle, current: Option<String>, new: String) -> Res<()> {
+    let (current, new) = (current.map(SecretString::from), SecretString::from(new));
+    with_core(app, move |c, s| {
+        c.change_own_password(s, current.as_ref(), &new)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn update_role(state: State<'_, AppState>, id: String, permissions: Permissions) -> Res<Role> {
-    let (core, s) = state.ready()?;
-    Ok(core.update_role(&s, &id, permissions)?)
+pub async fn list_roles(app: AppHandle) -> Res<Vec<Role>> {
+    with_core(app, |c, s| c.list_roles(s)).await
 }
 
 #[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
-    let (core, s) = state.ready()?;
-    Ok(core.settings(&s)?)
+pub async fn update_role(app: AppHandle, id: String, permissions: Permissions) -> Res<Role> {
+    with_core(app, move |c, s| c.update_role(s, &id, permissions)).await
 }
 
 #[tauri::command]
-pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> Res<Settings> {
-    let (core, s) = state.ready()?;
-    Ok(core.update_settings(&s, settings)?)
+pub async fn get_settings(app: AppHandle) -> Res<Settings> {
+    with_core(app, |c, s| c.settings(s)).await
 }
 
 #[tauri::command]
-pub fn start_impersonation(state: State<'_, AppState>, user_id: String) -> Res<AppInfo> {
-    let (core, s) = state.ready()?;
-    state.set_session(core.start_impersonation(&s, &user_id)?);
-    app_info(state)
+pub async fn update_settings(app: AppHandle, settings: Settings) -> Res<Settings> {
+    with_core(app, move |c, s| c.update_settings(s, settings)).await
 }
 
 #[tauri::command]
-pub fn stop_impersonation(state: State<'_, AppState>) -> Res<AppInfo> {
-    let (core, s) = state.ready()?;
-    state.set_session(core.stop_impersonation(&s)?);
-    app_info(state)
+pub async fn start_impersonation(app: AppHandle, user_id: String) -> Res<AppInfo> {
+    set_session(app, move |c, s| c.start_impersonation(s, &user_id)).await
 }
 
 #[tauri::command]
-pub fn switch_user(state: State<'_, AppState>, email: String, password: String) -> Res<AppInfo> {
-    let (core, _) = state.ready()?;
-    state.set_session(core.sign_in(&email, &SecretString::from(password))?);
-    app_info(state)
+pub async fn stop_impersonation(app: AppHandle) -> Res<AppInfo> {
+    set_session(app, |c, s| c.stop_impersonation(s)).await
 }
 
 #[tauri::command]
-pub fn switch_to_local_owner(state: State<'_, AppState>) -> Res<AppInfo> {
-    let (core, _) = state.ready()?;
-    state.set_session(core.local_session());
-    app_info(state)
+pub async fn switch_user(app: AppHandle, email: String, password: String) -> Res<AppInfo> {
+    let password = SecretString::from(password);
+    set_session(app, move |c, _| c.sign_in(&email, &password)).await
 }
 
 #[tauri::command]
-pub fn list_audit(state: State<'_, AppState>, query: AuditQuery) -> Res<AuditPage> {
-    let (core, s) = state.ready()?;
-    Ok(core.list_audit(&s, &query)?)
+pub async fn switch_to_local_owner(app: AppHandle) -> Res<AppInfo> {
+    set_session(app, |c, _| Ok(c.local_session())).await
 }
 
 #[tauri::command]
-pub fn verify_audit_chain(state: State<'_, AppState>) -> Res<ChainReport> {
-    let (core, s) = state.ready()?;
-    Ok(core.verify_audit_chain(&s)?)
+pub async fn list_audit(app: AppHandle, query: AuditQuery) -> Res<AuditPage> {
+    with_core(app, move |c, s| c.list_audit(s, &query)).await
+}
+
+#[tauri::command]
+pub async fn verify_audit_chain(app: AppHandle) -> Res<ChainReport> {
+    with_core(app, |c, s| c.verify_audit_chain(s)).await
 }
 
 /// Asks where to save (OS dialog), then writes; `None` when the person cancelled.
 #[tauri::command]
 pub async fn export_audit(
     app: AppHandle,
-    state: State<'_, AppState>,
     format: ExportFormat,
     query: AuditQuery,
 ) -> Res<Option<String>> {
-    let (core, s) = state.ready()?;
-    export::audit_to_chosen_file(&app, &core, &s, format, &query)
+    let dialog = app.clone();
+    on_pool(app, move |st| {
+        let (core, s) = st.ready()?;
+        export::audit_to_chosen_file(&dialog, &core, &s, format, &query)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn service_status(state: State<'_, AppState>) -> Res<ServiceStatus> {
-    let (core, s) = state.ready()?;
-    Ok(state.service.status(&core.service_settings(&s)?))
+pub async fn service_status(app: AppHandle) -> Res<ServiceStatus> {
+    on_pool(app, |st| {
+        let (core, s) = st.ready()?;
+        Ok(st.service.status(&core.service_settings(&s)?))
+    })
+    .await
 }
 
-/// Saves the settings, then stops and (if enabled) restarts the service with them. Off the
-/// main thread: stopping waits for requests in flight (at most a few seconds).
-#[tauri::command(async)]
-pub fn update_service_settings(
-    state: State<'_, AppState>,
+/// Saves the settings, then stops and (if enabled) restarts the service with them; stopping
+/// waits for requests in flight (at most a few seconds).
+#[tauri::command]
+pub async fn update_service_settings(
+    app: AppHandle,
     settings: ServiceSettings,
 ) -> Res<ServiceStatus> {
-    let (core, s) = state.ready()?;
-    Ok(state
-        .service
-        .apply(&core, &core.update_service_settings(&s, settings)?))
+    on_pool(app, move |st| {
+        let (core, s) = st.ready()?;
+        Ok(st
+            .service
+            .apply(&core, &core.update_service_settings(&s, settings)?))
+    })
+    .await
 }
 
 /// "Test it" in the reveal dialog: `GET /api/users/me` on the running service.
 #[tauri::command]
-pub async fn test_token(state: State<'_, AppState>, token: String) -> Res<TestResult> {
-    Ok(state.service.test(&SecretString::from(token)).await?)
+pub async fn test_token(app: AppHandle, token: String) -> Res<TestResult> {
+    let token = SecretString::from(token);
+    Ok(app.state::<AppState>().service.test(&token).await?)
 }
 
 #[tauri::command]
-pub fn token_usage(state: State<'_, AppState>, id: String) -> Res<TokenUsage> {
-    let (core, s) = state.ready()?;
-    Ok(core.token_usage(&s, &id, 30)?)
+pub async fn token_usage(app: AppHandle, id: String) -> Res<TokenUsage> {
+    with_core(app, move |c, s| c.token_usage(s, &id, 30)).await
 }
 
 #[tauri::command]
-pub fn list_tenants(state: State<'_, AppState>) -> Res<Vec<Tenant>> {
-    let (core, s) = state.ready()?;
-    Ok(core.list_tenants(&s)?)
+pub async fn list_tenants(app: AppHandle) -> Res<Vec<Tenant>> {
+    with_core(app, |c, s| c.list_tenants(s)).await
 }
 
 #[tauri::command]
-pub fn create_tenant(state: State<'_, AppState>, name: String) -> Res<Tenant> {
-    let (core, s) = state.ready()?;
-    Ok(core.create_tenant(&s, &name)?)
+pub async fn create_tenant(app: AppHandle, name: String) -> Res<Tenant> {
+    with_core(app, move |c, s| c.create_tenant(s, &name)).await
 }
 
 #[tauri::command]
-pub fn rename_tenant(state: State<'_, AppState>, id: String, name: String) -> Res<Tenant> {
-    let (core, s) = state.ready()?;
-    Ok(core.rename_tenant(&s, &id, &name)?)
+pub async fn rename_tenant(app: AppHandle, id: String, name: String) -> Res<Tenant> {
+    with_core(app, move |c, s| c.rename_tenant(s, &id, &name)).await
 }
 
 #[tauri::command]
-pub fn set_tenant_member(
-    state: State<'_, AppState>,
+pub async fn set_tenant_member(
+    app: AppHandle,
     tenant_id: String,
     user_id: String,
     member: bool,
 ) -> Res<User> {
-    let (core, s) = state.ready()?;
-    Ok(core.set_tenant_member(&s, &tenant_id, &user_id, member)?)
+    with_core(app, move |c, s| {
+        c.set_tenant_member(s, &tenant_id, &user_id, member)
+    })
+    .await
 }

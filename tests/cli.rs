@@ -11,6 +11,7 @@ use tokendesk_core::secret::ExposeSecret;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 
+#[allow(dead_code)]
 #[path = "support/bin.rs"]
 mod bin;
 use bin::{http_get, BIN};

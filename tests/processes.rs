@@ -11,6 +11,7 @@ use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::store::ConnExt;
 use tokendesk_core::{params, OpenOptions, SystemClock, Tokendesk};
 
+#[allow(dead_code)]
 #[path = "support/bin.rs"]
 mod bin;
 use bin::{serve, BIN};

@@ -189,7 +189,7 @@ fn two_servers_and_several_command_lines_share_one_authority_on_postgres() {
     // rounds) or through server A (odd rounds): A refuses at once when the revoke went through
     // it, and every server refuses within the trust window (1 s) at the latest — in practice
     // within milliseconds, as the change is announced (figures: docs/benchmarks.md).
-    let http = reqwest::blocking::Client::new();
+    let http = bin::http().build().unwrap();
     let mut slowest = Duration::ZERO;
     for round in 0..10 {
         let (id, token) = create(&team, &format!("round {round}"));
@@ -548,9 +548,8 @@ fn a_key_file_server_serves_https_and_refuses_bad_databases_and_certificates() {
         tls_key_arg,
     ]);
     let server = Server(Some(server));
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let port = addr.rsplit(':').next().unwrap();
-    let https = reqwest::blocking::Client::builder()
+    let https = bin::http()
         .tls_certs_only([reqwest::Certificate::from_pem(ck.cert.pem().as_bytes()).unwrap()])
         .build()
         .unwrap();
@@ -572,11 +571,13 @@ fn a_key_file_server_serves_https_and_refuses_bad_databases_and_certificates() {
     assert_eq!(bad.status().as_u16(), 401);
     // Plain HTTP to the TLS port gets no answer from the service, and a client that does not
     // trust the certificate does not get through.
-    let plain = reqwest::blocking::Client::new()
+    let plain = bin::http()
+        .build()
+        .unwrap()
         .get(format!("http://{addr}/healthz"))
         .send();
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
-    let untrusting = reqwest::blocking::Client::builder()
+    let untrusting = bin::http()
         .tls_certs_only([reqwest::Certificate::from_pem(other.cert.pem().as_bytes()).unwrap()])
         .build()
         .unwrap();

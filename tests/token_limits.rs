@@ -125,7 +125,7 @@ fn every_face_applies_a_tokens_limits_alike() {
     let server = rt.spawn(serve(td.clone(), HttpConfig::default(), listener, async {
         let _ = stopped.await;
     }));
-    let http = reqwest::blocking::Client::new();
+    let http = bin::http().build().unwrap();
 
     let limits = [
         Limits {

@@ -797,3 +797,42 @@ fn a_search_with_a_nul_byte_is_a_search_not_a_database_error() {
         assert!(page.items.is_empty(), "no name holds a NUL: {text:?}");
     }
 }
+
+/// An async face verifies inline only what cannot wait on a database across the network: with
+/// SQLite everything; with PostgreSQL a malformed token or a cached answer, never a miss.
+#[test]
+fn verify_at_once_leaves_to_the_caller_only_what_would_wait_on_a_remote_database() {
+    let f = fixture();
+    let (td, s) = (&f.td, f.td.local_session());
+    let t = td.create_token(&s, req("a", thirty())).unwrap();
+    let plain = t.token.expose_secret();
+    let at_once = |p: &str| td.verify_at_once(p, td.arrival());
+    assert_eq!(
+        at_once("nope").unwrap().unwrap(),
+        Verification::Rejected(RejectReason::Malformed)
+    );
+    let active = |v: Option<tokendesk_core::Result<Verification>>| {
+        matches!(v, Some(Ok(Verification::Active(_))))
+    };
+    if common::on_postgres() {
+        assert!(at_once(plain).is_none(), "a miss is left to the caller");
+        assert!(active(Some(td.verify(plain))));
+        assert!(active(at_once(plain)), "a cached answer comes at once");
+        td.revoke_token(&s, &t.meta.id, None).unwrap();
+        assert!(
+            at_once(plain).is_none(),
+            "the revoke dropped the cached answer"
+        );
+    } else {
+        assert!(active(at_once(plain)));
+        td.revoke_token(&s, &t.meta.id, None).unwrap();
+        assert_eq!(
+            at_once(plain).unwrap().unwrap(),
+            Verification::Rejected(RejectReason::Revoked)
+        );
+    }
+    assert_eq!(
+        td.verify(plain).unwrap(),
+        Verification::Rejected(RejectReason::Revoked)
+    );
+}

@@ -71,3 +71,10 @@ pub fn http_get(addr: &str, path: &str, auth: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+/// A blocking HTTP client builder. reqwest is built with rustls but no bundled crypto provider
+/// (the product uses ring, as the server does); the process installs it once.
+pub fn http() -> reqwest::blocking::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+}

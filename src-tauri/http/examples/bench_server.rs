@@ -4,7 +4,9 @@
 //! SIGTERM. While the file DIR/create.on exists, a thread creates 10 tokens a second (the
 //! "writes meanwhile" case). In-memory secret store: a benchmark must not touch anyone's keyring.
 //! With TOKENDESK_BENCH_DATABASE=postgres://… the authority lives in that (empty) PostgreSQL
-//! database instead of DIR.
+//! database instead of DIR, its secrets in the key file DIR/authority.key; then COUNT 0 starts
+//! another server of the same authority (it seeds nothing, writes no files, creates nothing), as
+//! a second team server would be.
 
 use std::io::Write;
 
@@ -13,10 +15,11 @@ use std::io::Write;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::Duration;
+use tokendesk_core::key_file::KeyFileStore;
 use tokendesk_core::model::CreateTokenRequest;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::ExposeSecret;
-use tokendesk_core::secret_store::MemorySecretStore;
+use tokendesk_core::secret_store::{MemorySecretStore, SecretStore};
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 use tokendesk_http::{run_until_signal, HttpConfig};
 
@@ -40,23 +43,35 @@ fn main() {
         std::process::exit(2);
     };
     let count: usize = count.parse().expect("COUNT is a number");
-    let secrets = MemorySecretStore::new();
     let mut opts = OpenOptions::new(dir, Arc::new(SystemClock));
-    if let Some(url) = std::env::var("TOKENDESK_BENCH_DATABASE")
+    let postgres = std::env::var("TOKENDESK_BENCH_DATABASE")
         .ok()
-        .filter(|u| !u.is_empty())
-    {
-        opts.database = Some(Arc::new(move || {
-            Ok(tokendesk_core::store::Store::new(
-                tokendesk_postgres::PgEngine::connect(&url)?,
-            ))
-        }));
+        .filter(|u| !u.is_empty());
+    let secrets: Box<dyn SecretStore> = match postgres {
+        Some(url) => {
+            opts.database = Some(Arc::new(move || {
+                Ok(tokendesk_core::store::Store::new(
+                    tokendesk_postgres::PgEngine::connect(&url)?,
+                ))
+            }));
+            let key = std::path::Path::new(dir).join("authority.key");
+            Box::new(if count == 0 {
+                KeyFileStore::open(key).expect("the first server's key file")
+            } else {
+                KeyFileStore::create(key).expect("a new key file")
+            })
+        }
+        None => Box::new(MemorySecretStore::new()),
+    };
+    let td = Arc::new(Tokendesk::open(opts, &*secrets).expect("open"));
+    if count == 0 {
+        return serve(td, addr);
     }
-    let td = Arc::new(Tokendesk::open(opts, &secrets).expect("open"));
     let s = td.local_session();
     let mut all = std::io::BufWriter::new(
         std::fs::File::create(format!("{dir}/tokens.txt")).expect("tokens file"),
     );
+    let seeding = std::time::Instant::now();
     // seed_tokens revokes every 7th and lets i % 400 <= 30 expire: write only the active ones.
     td.seed_tokens(&s, count, |i, t| {
         if i % 7 != 0 && i % 400 > 30 {
@@ -65,6 +80,7 @@ fn main() {
     })
     .expect("seed");
     all.flush().expect("write tokens");
+    eprintln!("seeded {count} tokens in {:.1?}", seeding.elapsed());
     let token = td
         .create_token(&s, request("bench".into()))
         .expect("create");
@@ -82,6 +98,10 @@ fn main() {
             }
         }
     });
+    serve(td, addr);
+}
+
+fn serve(td: Arc<Tokendesk>, addr: &str) {
     run_until_signal(
         td,
         HttpConfig::default(),
