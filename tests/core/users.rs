@@ -65,7 +65,7 @@ fn bad_user_input_is_refused_and_changes_nothing() {
         ),
         (
             new_user("Role", Some("y@example.org"), "emperor"),
-            ErrorCode::InvalidInput,
+            ErrorCode::NotFound,
         ),
         (
             NewUser {

@@ -2,7 +2,8 @@
 # The OpenAPI document proven by a third-party fuzzer: schemathesis (pinned, installed into
 # .venv-fuzz by .ci/setup.sh) runs all its checks against a live `tokendesk serve` on 127.0.0.1,
 # once per kind of caller token (owner, member, read-only scopes, introspect scope), and the
-# revoking operations in a group of their own so they cannot end the other runs. Bounded by the
+# operations that can end tokens (revoking, passwords, users, roles, settings) in a group of their
+# own, last, so they cannot end the other runs. Bounded by the
 # number of examples (about 3 minutes on 2 cores). Needs a Secret Service: `make test-fuzz` runs
 # it through .ci/with-keyring.sh. Configuration: tests/fuzz/schemathesis.toml.
 set -euo pipefail
@@ -54,12 +55,17 @@ run() { # name token [st options...]
   fi
   echo "   ($((SECONDS - started)) s)"
 }
-keep_caller=(--exclude-operation-id revoke_token --exclude-operation-id revoke)
+# Operations that could end the caller's or the other callers' tokens (revoking, passwords,
+# disabling and removing users, roles losing API access, "owners only") run last, on their own.
+ending=(revoke_token revoke update_role update_settings set_user_active remove_user set_password
+  change_own_password)
+keep_caller=(); last=()
+for op in "${ending[@]}"; do keep_caller+=(--exclude-operation-id "$op"); last+=(--include-operation-id "$op"); done
 run owner "$owner" "${keep_caller[@]}"
 run member "$member" "${keep_caller[@]}"
 run read-only "$reader"
 run introspect "$introspector"
-run revoking "$revoker" --include-operation-id revoke_token --include-operation-id revoke
+run ending "$revoker" "${last[@]}"
 
 if ! kill -0 "$server" 2>/dev/null; then
   echo "the server died during the run:" >&2

@@ -120,9 +120,26 @@ impl Server {
         token: Option<&str>,
         body: Body,
     ) -> Resp {
+        self.call_as(method, template, path, token, None, body)
+            .await
+    }
+
+    /// `call`, acting as the user `act_as` (the `Tokendesk-Act-As` header) if given.
+    async fn call_as(
+        &self,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        act_as: Option<&str>,
+        body: Body,
+    ) -> Resp {
         let mut r = reqwest::Client::new().request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             r = r.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(id) = act_as {
+            r = r.header("Tokendesk-Act-As", id);
         }
         r = match body {
             Body::None => r,
@@ -1809,4 +1826,492 @@ async fn the_fuzzers_findings_are_answered_as_documented() {
         .await;
     assert_eq!((r.status, r.body.clone()), (200, json!({"active": false})));
     srv.shutdown().await;
+}
+
+/// Everything the desktop app does, over HTTP as a client of a server: the session, users,
+/// roles, settings, tenants, the audit chain, token usage and impersonation with
+/// `Tokendesk-Act-As`; a member gets only what their role allows.
+#[tokio::test]
+async fn the_desktop_operations_work_over_http_with_the_same_rules() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin = srv.token_with(&owner, req("owner session"));
+    let call = |m: Method, template: &'static str, path: String, token: &str, body: Body| {
+        let srv = &srv;
+        let token = token.to_string();
+        async move { srv.call(m, template, &path, Some(&token), body).await }
+    };
+    let ok = |r: Resp, status: u16| {
+        assert_eq!(r.status, status, "{r:?}");
+        r.body
+    };
+
+    let me = ok(
+        call(
+            Method::GET,
+            "/api/session",
+            "/api/session".into(),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(me["user"]["role"], "owner");
+    assert_eq!(me["session"]["impersonating"], false);
+    assert_eq!(
+        me["dataDir"], "",
+        "a client is not told where the server keeps its data"
+    );
+
+    // Users.
+    let mia = ok(
+        call(
+            Method::POST,
+            "/api/users",
+            "/api/users".into(),
+            &admin,
+            Body::Json(json!({
+                "displayName": "Mia", "email": "mia@example.org", "kind": "human", "role": "member",
+                "password": "Mia's first password"
+            })),
+        )
+        .await,
+        201,
+    );
+    let mia_id = mia["id"].as_str().unwrap().to_string();
+    let dup = call(
+        Method::POST,
+        "/api/users",
+        "/api/users".into(),
+        &admin,
+        Body::Json(json!({
+            "displayName": "Mia 2", "email": "MIA@example.org", "kind": "human", "role": "member"
+        })),
+    )
+    .await;
+    assert_eq!(dup.status, 409, "{dup:?}");
+    let renamed = ok(
+        call(
+            Method::PATCH,
+            "/api/users/{id}",
+            format!("/api/users/{mia_id}"),
+            &admin,
+            Body::Json(json!({ "displayName": "Mia M" })),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(renamed["displayName"], "Mia M");
+
+    // Roles and settings.
+    let roles = ok(
+        call(
+            Method::GET,
+            "/api/roles",
+            "/api/roles".into(),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    let member = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "member")
+        .unwrap()
+        .clone();
+    let mut perms = member["permissions"].clone();
+    perms["viewAudit"] = json!(true);
+    let changed = ok(
+        call(
+            Method::PUT,
+            "/api/roles/{id}/permissions",
+            "/api/roles/member/permissions".into(),
+            &admin,
+            Body::Json(perms),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(changed["permissions"]["viewAudit"], true);
+    let owner_role = call(
+        Method::PUT,
+        "/api/roles/{id}/permissions",
+        "/api/roles/owner/permissions".into(),
+        &admin,
+        Body::Json(member["permissions"].clone()),
+    )
+    .await;
+    assert_eq!(owner_role.status, 409, "{owner_role:?}");
+    let mut settings = ok(
+        call(
+            Method::GET,
+            "/api/settings",
+            "/api/settings".into(),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    settings["authorityName"] = json!("Team authority");
+    let saved = ok(
+        call(
+            Method::PUT,
+            "/api/settings",
+            "/api/settings".into(),
+            &admin,
+            Body::Json(settings),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(saved["authorityName"], "Team authority");
+
+    // Tenants.
+    let blue = ok(
+        call(
+            Method::POST,
+            "/api/tenants",
+            "/api/tenants".into(),
+            &admin,
+            Body::Json(json!({ "name": "Blue" })),
+        )
+        .await,
+        201,
+    );
+    let blue_id = blue["id"].as_str().unwrap().to_string();
+    ok(
+        call(
+            Method::PATCH,
+            "/api/tenants/{id}",
+            format!("/api/tenants/{blue_id}"),
+            &admin,
+            Body::Json(json!({ "name": "Navy" })),
+        )
+        .await,
+        200,
+    );
+    let joined = ok(
+        call(
+            Method::PUT,
+            "/api/tenants/{id}/members/{user_id}",
+            format!("/api/tenants/{blue_id}/members/{mia_id}"),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert!(joined["tenantIds"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(blue_id)));
+
+    // The member signs in and sees only what the role allows.
+    let signed_in = srv
+        .call(
+            Method::POST,
+            "/api/auth/token",
+            "/api/auth/token",
+            None,
+            creds("mia@example.org", "Mia's first password"),
+        )
+        .await;
+    let mia_token = ok(signed_in, 201)["token"].as_str().unwrap().to_string();
+    let hers = ok(
+        call(
+            Method::GET,
+            "/api/session",
+            "/api/session".into(),
+            &mia_token,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(hers["user"]["id"], mia_id.as_str());
+    assert_eq!(hers["session"]["permissions"]["manageUsers"], false);
+    for (m, t, p, body) in [
+        (
+            Method::PUT,
+            "/api/roles/{id}/permissions",
+            "/api/roles/member/permissions".to_string(),
+            Body::Json(perms_all_true()),
+        ),
+        (
+            Method::POST,
+            "/api/tenants",
+            "/api/tenants".to_string(),
+            Body::Json(json!({ "name": "Red" })),
+        ),
+    ] {
+        assert_eq!(call(m, t, p, &mia_token, body).await.status, 403);
+    }
+    let forbidden = call(
+        Method::PATCH,
+        "/api/users/{id}",
+        format!("/api/users/{}", owner.actor_id),
+        &mia_token,
+        Body::Json(json!({ "displayName": "Mine now" })),
+    )
+    .await;
+    assert_eq!(forbidden.status, 403, "{forbidden:?}");
+    let acting = srv
+        .call_as(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens",
+            Some(&mia_token),
+            Some(&owner.actor_id),
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        acting.status, 403,
+        "a member cannot act as anyone: {acting:?}"
+    );
+    let chain = ok(
+        call(
+            Method::GET,
+            "/api/audit/verify",
+            "/api/audit/verify".into(),
+            &mia_token,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(chain["ok"], true, "viewAudit was granted to members above");
+    let own = ok(
+        call(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            &mia_token,
+            Body::Json(create_body("mia's")),
+        )
+        .await,
+        201,
+    );
+    let own_id = own["meta"]["id"].as_str().unwrap().to_string();
+    srv.me(own["token"].as_str().unwrap()).await;
+    srv.td.flush_usage().unwrap();
+    let usage = ok(
+        call(
+            Method::GET,
+            "/api/tokens/{id}/usage",
+            format!("/api/tokens/{own_id}/usage?days=7"),
+            &mia_token,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(usage["days"].as_array().unwrap().len(), 7);
+    assert_eq!(usage["token"]["useCount"], 1);
+
+    // The owner impersonates the member: the header carries it; core checks it on each call.
+    let unknown = srv
+        .call_as(
+            Method::GET,
+            "/api/session",
+            "/api/session",
+            Some(&admin),
+            Some("no-such-user"),
+            Body::None,
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{unknown:?}");
+    let started = ok(
+        call(
+            Method::POST,
+            "/api/impersonation",
+            "/api/impersonation".into(),
+            &admin,
+            Body::Json(json!({ "userId": mia_id })),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(started["user"]["id"], mia_id.as_str());
+    assert_eq!(started["session"]["impersonating"], true);
+    let as_mia = |m: Method, t: &'static str, p: String, body: Body| {
+        let (srv, admin, mia_id) = (&srv, admin.clone(), mia_id.clone());
+        async move {
+            srv.call_as(m, t, &p, Some(&admin), Some(&mia_id), body)
+                .await
+        }
+    };
+    let view = ok(
+        as_mia(
+            Method::GET,
+            "/api/session",
+            "/api/session".into(),
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(view["session"]["impersonating"], true);
+    let listed = ok(
+        as_mia(Method::GET, "/api/tokens", "/api/tokens".into(), Body::None).await,
+        200,
+    );
+    assert!(listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == own_id.as_str()));
+    let made = ok(
+        as_mia(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(create_body("made for mia")),
+        )
+        .await,
+        201,
+    );
+    assert_eq!(made["meta"]["kind"], "impersonation");
+    assert_eq!(made["meta"]["ownerId"], mia_id.as_str());
+    let stopped = ok(
+        as_mia(
+            Method::DELETE,
+            "/api/impersonation",
+            "/api/impersonation".into(),
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(stopped["user"]["role"], "owner");
+    let theirs = ok(
+        call(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens".into(),
+            &mia_token,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["kind"] != "impersonation"),
+        "the member never sees a token made by impersonating them: {theirs}"
+    );
+    let audit = srv.td.audit_events(Some(&mia_id)).unwrap();
+    let actions: Vec<_> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"impersonation.started") && actions.contains(&"impersonation.stopped"),
+        "{actions:?}"
+    );
+
+    // Passwords: the member's own change ends her sign-in token; an admin's reset ends the next.
+    let wrong = call(
+        Method::PUT,
+        "/api/users/me/password",
+        "/api/users/me/password".into(),
+        &mia_token,
+        Body::Json(json!({ "current": "not it", "new": "Mia's second password" })),
+    )
+    .await;
+    assert_eq!(wrong.status, 401, "{wrong:?}");
+    let changed = call(
+        Method::PUT,
+        "/api/users/me/password",
+        "/api/users/me/password".into(),
+        &mia_token,
+        Body::Json(json!({ "current": "Mia's first password", "new": "Mia's second password" })),
+    )
+    .await;
+    assert_eq!(changed.status, 204, "{changed:?}");
+    assert_eq!(srv.me(&mia_token).await.status, 401);
+    let again = srv
+        .call(
+            Method::POST,
+            "/api/auth/token",
+            "/api/auth/token",
+            None,
+            creds("mia@example.org", "Mia's second password"),
+        )
+        .await;
+    let second = ok(again, 201)["token"].as_str().unwrap().to_string();
+    ok(
+        call(
+            Method::PUT,
+            "/api/users/{id}/password",
+            format!("/api/users/{mia_id}/password"),
+            &admin,
+            Body::Json(json!({ "password": "Mia's third password" })),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(srv.me(&second).await.status, 401);
+
+    // Disable, then remove; leaving the tenant first.
+    ok(
+        call(
+            Method::DELETE,
+            "/api/tenants/{id}/members/{user_id}",
+            format!("/api/tenants/{blue_id}/members/{mia_id}"),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    let off = ok(
+        call(
+            Method::PUT,
+            "/api/users/{id}/active",
+            format!("/api/users/{mia_id}/active"),
+            &admin,
+            Body::Json(json!({ "active": false })),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(off["status"], "disabled");
+    let gone = ok(
+        call(
+            Method::DELETE,
+            "/api/users/{id}",
+            format!("/api/users/{mia_id}"),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(gone["status"], "removed");
+    let chain = ok(
+        call(
+            Method::GET,
+            "/api/audit/verify",
+            "/api/audit/verify".into(),
+            &admin,
+            Body::None,
+        )
+        .await,
+        200,
+    );
+    assert_eq!(chain["ok"], true);
+    srv.shutdown().await;
+}
+
+fn perms_all_true() -> Value {
+    json!({
+        "apiAccess": true, "createTokensForOthers": true, "impersonate": true,
+        "manageUsers": true, "manageSettings": true, "viewAudit": true
+    })
 }

@@ -307,7 +307,7 @@ pub struct User {
     pub active_tenant_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Permissions {
@@ -320,7 +320,7 @@ pub struct Permissions {
     pub view_audit: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Role {
@@ -330,7 +330,7 @@ pub struct Role {
     pub permissions: Permissions,
 }
 
-#[derive(Clone, Deserialize, Serialize, TS)]
+#[derive(Clone, Deserialize, Serialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NewUser {
@@ -359,7 +359,7 @@ impl std::fmt::Debug for NewUser {
 }
 
 /// Changes to a user; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
 pub struct UserUpdate {
@@ -372,7 +372,7 @@ pub struct UserUpdate {
 }
 
 /// Who is signed in, whose view is shown, and what they may do.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SessionInfo {
@@ -386,7 +386,7 @@ pub struct SessionInfo {
     pub local_owner: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Settings {
@@ -435,7 +435,7 @@ pub struct TestResult {
 }
 
 /// Uses of a token on one day (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UsageDay {
@@ -445,7 +445,7 @@ pub struct UsageDay {
 }
 
 /// The token detail panel: the token, where it was last used from, and a count per day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct TokenUsage {
@@ -512,7 +512,7 @@ impl ViaToken {
 }
 
 /// What the UI needs to start: the authority, the signed-in user and the policy.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AppInfo {
@@ -699,7 +699,7 @@ pub struct AuditPage {
 }
 
 /// The result of checking the audit hash chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ChainReport {

@@ -93,7 +93,7 @@ fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<i64, 
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ExpiryPolicy {

@@ -5,7 +5,7 @@
 //! server's answers against the committed copy.
 
 use super::errors::ErrorBody;
-use super::{AppState, Bearer, CoreError};
+use super::{AppState, Bearer, Caller, CoreError};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -42,11 +42,11 @@ impl From<Error> for Reject {
     }
 }
 
-type Answer<T> = Result<T, Reject>;
+pub(super) type Answer<T> = Result<T, Reject>;
 
 /// Runs a core call on the blocking pool: it may wait for SQLite's lock (up to the busy
 /// timeout) or for Argon2, and the async workers must keep serving meanwhile.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> tokendesk_core::Result<T> + Send + 'static,
 ) -> Answer<T> {
     Ok(tokio::task::spawn_blocking(f)
@@ -69,7 +69,7 @@ fn too_large() -> Reject {
     }))
 }
 
-fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
+pub(super) fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
     r.map(|Json(v)| v).map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
@@ -79,7 +79,7 @@ fn json_body<T>(r: Result<Json<T>, JsonRejection>) -> Answer<T> {
     })
 }
 
-fn query<T>(r: Result<Query<T>, QueryRejection>) -> Answer<T> {
+pub(super) fn query<T>(r: Result<Query<T>, QueryRejection>) -> Answer<T> {
     r.map(|Query(v)| v).map_err(|e| bad_body(e.body_text()))
 }
 
@@ -260,11 +260,11 @@ pub async fn revoke(
     ))]
 pub async fn list_tokens(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Answer<Json<ListPage>> {
     let q = query(q)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(blocking(move || td.list_tokens(&s, &q)).await?))
 }
 
@@ -278,10 +278,10 @@ pub async fn list_tokens(
     ))]
 pub async fn get_token(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     Path(id): Path<String>,
 ) -> Answer<Json<TokenMeta>> {
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(blocking(move || td.get_token(&s, &id)).await?))
 }
 
@@ -299,11 +299,11 @@ pub async fn get_token(
     ))]
 pub async fn create_token(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     let req = json_body(body)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     let created = blocking(move || td.create_token(&s, req)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -327,12 +327,12 @@ pub struct Rename {
     ))]
 pub async fn rename_token(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     Path(id): Path<String>,
     body: Result<Json<Rename>, JsonRejection>,
 ) -> Answer<Json<TokenMeta>> {
     let r = json_body(body)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(
         blocking(move || td.rename_token(&s, &id, &r.name)).await?,
     ))
@@ -358,12 +358,12 @@ pub struct RevokeParams {
     ))]
 pub async fn revoke_token(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     Path(id): Path<String>,
     q: Result<Query<RevokeParams>, QueryRejection>,
 ) -> Answer<Json<TokenMeta>> {
     let q = query(q)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(
         blocking(move || td.revoke_token(&s, &id, q.reason.as_deref())).await?,
     ))
@@ -384,12 +384,12 @@ pub async fn revoke_token(
     ))]
 pub async fn create_token_for_user(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     Path(user_id): Path<String>,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Answer<(StatusCode, Json<CreatedToken>)> {
     let req = json_body(body)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     let created = blocking(move || td.create_impersonation_token(&s, &user_id, req)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -444,10 +444,10 @@ pub async fn exchange(
     ))]
 pub async fn set_active_tenant(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     Path((user_id, tenant_id)): Path<(String, String)>,
 ) -> Answer<Json<User>> {
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(
         blocking(move || td.set_active_tenant(&s, &user_id, &tenant_id)).await?,
     ))
@@ -459,8 +459,8 @@ pub async fn set_active_tenant(
         (status = 401, description = "Not an active token", body = ErrorBody),
         (status = 403, description = "Missing users:read, or not allowed by the user's role", body = ErrorBody),
     ))]
-pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer<Json<Vec<User>>> {
-    let (td, s) = (st.td.clone(), v.session());
+pub async fn list_users(State(st): State<AppState>, Caller(s): Caller) -> Answer<Json<Vec<User>>> {
+    let td = st.td.clone();
     Ok(Json(blocking(move || td.list_users(&s)).await?))
 }
 
@@ -472,9 +472,9 @@ pub async fn list_users(State(st): State<AppState>, Bearer(v): Bearer) -> Answer
     ))]
 pub async fn list_tenants(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
 ) -> Answer<Json<Vec<Tenant>>> {
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(blocking(move || td.list_tenants(&s)).await?))
 }
 
@@ -489,10 +489,10 @@ pub async fn list_tenants(
     ))]
 pub async fn list_audit(
     State(st): State<AppState>,
-    Bearer(v): Bearer,
+    Caller(s): Caller,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Answer<Json<AuditPage>> {
     let q = query(q)?;
-    let (td, s) = (st.td.clone(), v.session());
+    let td = st.td.clone();
     Ok(Json(blocking(move || td.list_audit(&s, &q)).await?))
 }

@@ -1,6 +1,7 @@
 //! The verification service: services that accept Tokendesk tokens check them over HTTP. Same
 //! core and store as the desktop app; runs embedded or headless (`tokendesk serve`).
 
+mod admin;
 mod api;
 pub mod auth;
 mod errors;
@@ -13,12 +14,12 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokendesk_core::model::{RejectReason, Verification, Verified};
+use tokendesk_core::model::{RejectReason, Session, Verification, Verified};
 use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -74,13 +75,41 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/openapi.json", get(api::openapi))
         .route("/api/users/me", get(api::me))
-        .route("/api/users", get(api::list_users))
+        .route("/api/session", get(admin::session))
+        .route(
+            "/api/impersonation",
+            post(admin::start_impersonation).delete(admin::stop_impersonation),
+        )
+        .route("/api/users", get(api::list_users).post(admin::create_user))
+        .route(
+            "/api/users/{id}",
+            patch(admin::update_user).delete(admin::remove_user),
+        )
+        .route("/api/users/{id}/active", put(admin::set_user_active))
+        .route("/api/users/{id}/password", put(admin::set_password))
+        .route("/api/users/me/password", put(admin::change_own_password))
+        .route("/api/roles", get(admin::list_roles))
+        .route("/api/roles/{id}/permissions", put(admin::update_role))
+        .route(
+            "/api/settings",
+            get(admin::get_settings).put(admin::update_settings),
+        )
+        .route("/api/audit/verify", get(admin::verify_audit_chain))
+        .route("/api/tokens/{id}/usage", get(admin::token_usage))
+        .route("/api/tenants/{id}", patch(admin::rename_tenant))
+        .route(
+            "/api/tenants/{id}/members/{user_id}",
+            put(admin::add_tenant_member).delete(admin::remove_tenant_member),
+        )
         .route("/api/users/{id}/tokens", post(api::create_token_for_user))
         .route(
             "/api/users/{id}/active-tenant/{tenant_id}",
             put(api::set_active_tenant),
         )
-        .route("/api/tenants", get(api::list_tenants))
+        .route(
+            "/api/tenants",
+            get(api::list_tenants).post(admin::create_tenant),
+        )
         .route("/api/tokens", get(api::list_tokens).post(api::create_token))
         .route(
             "/api/tokens/{id}",
@@ -375,6 +404,38 @@ impl From<tokendesk_core::Error> for CoreError {
 
 /// The request's verified token. Rejections never echo the presented token.
 pub struct Bearer(pub Arc<Verified>);
+
+/// The header with which an admin's client acts as the user it impersonates (the desktop's
+/// "view as"); core checks on every call that the caller may still impersonate that user.
+pub const ACT_AS: &str = "tokendesk-act-as";
+
+/// The session of a request: the token's owner, with the token's limits, acting as the user
+/// named in `Tokendesk-Act-As` if the request carries it.
+pub struct Caller(pub Session);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
+        let Bearer(v) = Bearer::from_request_parts(parts, st).await?;
+        let mut s = v.session();
+        let mut named = parts.headers.get_all(ACT_AS).iter();
+        if let Some(h) = named.next() {
+            let id = h
+                .to_str()
+                .ok()
+                .filter(|id| !id.is_empty() && named.next().is_none())
+                .ok_or_else(|| {
+                    CoreError::from(tokendesk_core::Error::InvalidInput(format!(
+                        "{ACT_AS} takes one user id."
+                    )))
+                    .into_response()
+                })?;
+            s.subject_id = id.to_string();
+        }
+        Ok(Caller(s))
+    }
+}
 
 fn describe(r: RejectReason) -> &'static str {
     match r {

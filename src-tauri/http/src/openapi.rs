@@ -2,7 +2,7 @@
 //! the model types, so it describes what the code does. `docs/openapi.json` is a committed copy;
 //! a test fails when they differ (regenerate with `make openapi`).
 
-use super::api;
+use super::{admin, api};
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -31,6 +31,25 @@ use utoipa::{Modify, OpenApi};
         api::list_users,
         api::list_tenants,
         api::list_audit,
+        admin::session,
+        admin::start_impersonation,
+        admin::stop_impersonation,
+        admin::create_user,
+        admin::update_user,
+        admin::set_user_active,
+        admin::remove_user,
+        admin::set_password,
+        admin::change_own_password,
+        admin::list_roles,
+        admin::update_role,
+        admin::get_settings,
+        admin::update_settings,
+        admin::verify_audit_chain,
+        admin::token_usage,
+        admin::create_tenant,
+        admin::rename_tenant,
+        admin::add_tenant_member,
+        admin::remove_tenant_member,
     ),
     // Enums used only as query parameters are not collected from the paths by themselves.
     components(schemas(
@@ -38,7 +57,7 @@ use utoipa::{Modify, OpenApi};
         tokendesk_core::model::SortDir,
         tokendesk_core::model::ListScope
     )),
-    modifiers(&BearerAuth, &CommonErrors, &TextPatterns),
+    modifiers(&BearerAuth, &CommonErrors, &TextPatterns, &ActAs),
     tags(
         (name = "service", description = "Health and this document"),
         (name = "oauth", description = "RFC 7662 introspection and RFC 7009 revocation"),
@@ -46,11 +65,79 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Users and tenants"),
         (name = "auth", description = "Credential exchange"),
         (name = "audit", description = "The audit log"),
+        (name = "session", description = "The signed-in user's session and impersonation, for the desktop app and the CLI as clients"),
+        (name = "settings", description = "Roles and the authority's settings"),
     )
 )]
 struct ApiDoc;
 
 struct BearerAuth;
+
+/// A response with the error shape.
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+/// `Tokendesk-Act-As` on every operation that takes the caller's session.
+struct ActAs;
+
+impl Modify for ActAs {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        let header: Parameter = ParameterBuilder::new()
+            .name("Tokendesk-Act-As")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "While impersonating (POST /api/impersonation): the id of the user acted as. Needs the impersonate permission on every call.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1)),
+            ))
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/api/") || path == "/api/users/me" || path == "/api/auth/token" {
+                continue;
+            }
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(header.clone());
+                for (status, description) in [
+                    ("400", "A Tokendesk-Act-As that is not one user id (`invalid_input`)"),
+                    ("403", "Acting as another user without the impersonate permission, or that user is disabled (`permission_denied`, `user_inactive`)"),
+                    ("404", "No user with the Tokendesk-Act-As id (`not_found`)"),
+                ] {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description).into());
+                }
+            }
+        }
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
@@ -70,18 +157,7 @@ struct CommonErrors;
 
 impl Modify for CommonErrors {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let error = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
-                        .build(),
-                )
-                .build()
-        };
+        let error = error_response;
         for (path, item) in doc.paths.paths.iter_mut() {
             let api = path.starts_with("/api/") || path.starts_with("/oauth/");
             for op in [
@@ -150,15 +226,42 @@ impl Modify for TextPatterns {
         let name = name_pattern();
         let free = free_text_pattern(true);
         let optional_name = free_text_pattern(false);
+        let prefix = format!(
+            "^[a-z][a-z0-9]{{1,{}}}$",
+            tokendesk_core::token::PREFIX_MAX - 1
+        );
+        use tokendesk_core::password;
         if let Some(c) = doc.components.as_mut() {
             for (schema, field, pattern) in [
                 ("CreateTokenRequest", "name", &name),
                 ("CreateTokenRequest", "description", &free),
                 ("Rename", "name", &name),
                 ("Credentials", "name", &optional_name),
+                ("TenantName", "name", &name),
+                ("NewUser", "displayName", &name),
+                ("UserUpdate", "displayName", &name),
+                ("Settings", "authorityName", &name),
+                ("Settings", "tokenPrefix", &prefix),
             ] {
                 if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut(schema) {
                     set_pattern(o.properties.get_mut(field), pattern);
+                }
+            }
+            for (schema, field) in [
+                ("NewUser", "password"),
+                ("NewPassword", "password"),
+                ("PasswordChange", "new"),
+            ] {
+                if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut(schema) {
+                    if let Some(RefOr::T(Schema::Object(f))) = o.properties.get_mut(field) {
+                        f.min_length = Some(password::MIN_LEN);
+                        f.max_length = Some(password::MAX_LEN);
+                    }
+                }
+            }
+            if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut("ExpiryPolicy") {
+                if let Some(RefOr::T(Schema::Object(f))) = o.properties.get_mut("maxLifetimeDays") {
+                    f.minimum = Some(1.into());
                 }
             }
         }

@@ -188,6 +188,15 @@ impl Tokendesk {
             now: self.now(),
         })
     }
+
+    /// `info` for a client of a server: where the server keeps its data is none of the
+    /// client's business (a PostgreSQL URL names the database host).
+    pub fn client_info(&self, s: &Session) -> Result<AppInfo> {
+        Ok(AppInfo {
+            data_dir: String::new(),
+            ..self.info(s)?
+        })
+    }
 }
 
 fn authority_row(conn: &dyn Conn) -> Result<AuthorityRow> {

@@ -7,7 +7,9 @@ use crate::store::usage as usage_store;
 impl Tokendesk {
     /// The token detail panel: the token, its last client, and uses per day over `days` days.
     pub fn token_usage(&self, s: &Session, id: &str, days: u32) -> Result<TokenUsage> {
-        let days = days.clamp(1, 366);
+        if !(1..=366).contains(&days) {
+            return Err(Error::InvalidInput("Usage goes back 1 to 366 days.".into()));
+        }
         let today = self.now().div_euclid(crate::clock::DAY);
         let from = today - days as i64 + 1;
         // The uses this process has counted but not yet written (they go out every few

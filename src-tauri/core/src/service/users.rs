@@ -39,7 +39,7 @@ impl Tokendesk {
 
     fn check_role_exists(c: &dyn Conn, role: &str) -> Result<Role> {
         user_store::role(c, role)?
-            .ok_or_else(|| Error::InvalidInput(format!("There is no role \u{201c}{role}\u{201d}.")))
+            .ok_or_else(|| Error::NotFound(format!("There is no role \u{201c}{role}\u{201d}.")))
     }
 
     fn check_email_free(c: &dyn Conn, email: &str, except: Option<&str>) -> Result<()> {
