@@ -43,12 +43,12 @@ clippy:
 
 # Also (re)writes the TypeScript bindings in ui/src/api/bindings (ts-rs).
 test-core:
-	cargo test -p tokendesk-core -p tokendesk-http
+	cargo test -p tokendesk-core -p tokendesk-http -p tokendesk-client
 
 # The same core and HTTP suites on PostgreSQL: a throwaway cluster on 127.0.0.1, a fresh
 # database per test.
 test-postgres:
-	.ci/with-postgres.sh cargo test -p tokendesk-core -p tokendesk-http -p tokendesk-postgres
+	.ci/with-postgres.sh cargo test -p tokendesk-core -p tokendesk-http -p tokendesk-postgres -p tokendesk-client
 
 # Team mode with the built binary: a cluster of its own, as the test stops and restarts it.
 test-team:
@@ -71,9 +71,11 @@ check-layers:
 	  echo "tokendesk-core depends on a face's framework or on an engine crate" >&2; exit 1; fi
 	@if cargo tree -p tokendesk-postgres -e normal,build --prefix none | grep -E '^(tauri|axum|hyper|reqwest) ' ; then \
 	  echo "the PostgreSQL engine depends on a face's framework" >&2; exit 1; fi
+	@if cargo tree -p tokendesk-client -e normal,build --prefix none | grep -E '^(tauri|axum|postgres|tokio-postgres|tokendesk-http|tokendesk-postgres) ' ; then \
+	  echo "the client crate depends on a face, a server framework or an engine" >&2; exit 1; fi
 	@if [ "$$(grep -c '^name = "libsqlite3-sys"$$' Cargo.lock)" != 1 ]; then \
 	  echo "more than one copy of SQLite is linked" >&2; exit 1; fi
-	@echo "tokendesk-core has no tauri, HTTP framework, async runtime or engine crate dependency; one SQLite"
+	@echo "tokendesk-core has no tauri, HTTP framework, async runtime or engine crate dependency; the client crate no server or engine; one SQLite"
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored

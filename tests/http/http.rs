@@ -60,7 +60,7 @@ impl Server {
 }
 
 async fn get_me(base: &str, auth: &[&[u8]], query: &str) -> (StatusCode, String, String) {
-    let mut r = reqwest::Client::new().get(format!("{base}/api/users/me{query}"));
+    let mut r = http_client().get(format!("{base}/api/users/me{query}"));
     for a in auth {
         r = r.header(AUTHORIZATION, HeaderValue::from_bytes(a).unwrap());
     }
@@ -379,7 +379,7 @@ async fn every_use_is_counted_and_none_lost_on_a_clean_shutdown() {
         .map(|_| {
             let (base, t) = (srv.base.clone(), t.clone());
             tokio::spawn(async move {
-                let client = reqwest::Client::new();
+                let client = http_client();
                 for _ in 0..20 {
                     let r = client
                         .get(format!("{base}/api/users/me"))
@@ -516,7 +516,7 @@ async fn https_is_served_with_the_given_certificate_and_plain_http_is_not() {
         .unwrap();
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
     // Plain HTTP to the TLS port gets no answer from the service.
-    let plain = reqwest::Client::new()
+    let plain = http_client()
         .get(format!("{}/healthz", srv.base))
         .send()
         .await;
@@ -623,7 +623,7 @@ async fn usage_records_the_forwarded_client_behind_a_trusted_proxy_only() {
         let srv = start(cfg).await;
         let s = srv.td.local_session();
         let c = srv.td.create_token(&s, req("proxied")).unwrap();
-        let resp = reqwest::Client::new()
+        let resp = http_client()
             .get(format!("{}/api/users/me", srv.base))
             .bearer_auth(c.token.expose_secret())
             .header("X-Forwarded-For", "203.0.113.7")
@@ -639,4 +639,10 @@ async fn usage_records_the_forwarded_client_behind_a_trusted_proxy_only() {
         );
         srv.shutdown().await;
     }
+}
+
+/// A reqwest client, with ring installed as the rustls provider first (see `install_crypto`).
+fn http_client() -> reqwest::Client {
+    tokendesk_http::install_crypto();
+    reqwest::Client::new()
 }

@@ -134,7 +134,7 @@ impl Server {
         act_as: Option<&str>,
         body: Body,
     ) -> Resp {
-        let mut r = reqwest::Client::new().request(method.clone(), format!("{}{path}", self.base));
+        let mut r = http_client().request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             r = r.header(AUTHORIZATION, format!("Bearer {t}"));
         }
@@ -1150,7 +1150,7 @@ async fn the_permission_matrix_holds_over_http() {
 async fn oversized_headers_are_refused_with_431() {
     let srv = start().await;
     let t = srv.token_with(&srv.owner(), req("a"));
-    let resp = reqwest::Client::new()
+    let resp = http_client()
         .get(format!("{}/api/users/me", srv.base))
         .header(AUTHORIZATION, format!("Bearer {t}"))
         .header("x-padding", "p".repeat(20 * 1024))
@@ -1184,7 +1184,7 @@ async fn no_verification_succeeds_after_a_revoke_has_committed() {
                 late_successes.clone(),
             );
             tasks.push(tokio::spawn(async move {
-                let client = reqwest::Client::new();
+                let client = http_client();
                 let mut after = 0;
                 // Bounded: at most 400 requests, and 20 after the revoke was seen.
                 for _ in 0..400 {
@@ -1294,7 +1294,7 @@ async fn the_embedded_service_follows_its_settings_and_test_it_calls_it() {
         "{}",
         tested.body
     );
-    let resp = reqwest::Client::new()
+    let resp = http_client()
         .get(format!("{url}/api/users/me"))
         .header(
             AUTHORIZATION,
@@ -1585,7 +1585,7 @@ async fn a_burst_of_credential_guesses_is_limited_like_a_sequence() {
         .map(|_| {
             let srv = srv.clone();
             tokio::spawn(async move {
-                reqwest::Client::new()
+                http_client()
                     .post(format!("{}/api/auth/token", srv.base))
                     .header("content-type", "application/json")
                     .body(json!({ "email": "ada@example.org", "password": "guess" }).to_string())
@@ -2314,4 +2314,10 @@ fn perms_all_true() -> Value {
         "apiAccess": true, "createTokensForOthers": true, "impersonate": true,
         "manageUsers": true, "manageSettings": true, "viewAudit": true
     })
+}
+
+/// A reqwest client, with ring installed as the rustls provider first (see `install_crypto`).
+fn http_client() -> reqwest::Client {
+    tokendesk_http::install_crypto();
+    reqwest::Client::new()
 }

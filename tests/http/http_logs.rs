@@ -51,7 +51,7 @@ async fn request_logs_are_structured_and_never_hold_a_token() {
     let server = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
         let _ = rx.await;
     }));
-    let c = reqwest::Client::new();
+    let c = http_client();
     let auth = format!("Bearer {plain}");
     let statuses = [
         c.get(format!("{base}/api/users/me"))
@@ -133,4 +133,10 @@ async fn request_logs_are_structured_and_never_hold_a_token() {
             "the query string is not logged: {l}"
         );
     }
+}
+
+/// A reqwest client, with ring installed as the rustls provider first (see `install_crypto`).
+fn http_client() -> reqwest::Client {
+    tokendesk_http::install_crypto();
+    reqwest::Client::new()
 }

@@ -67,7 +67,7 @@ async fn over_http_the_same_fields_get_the_same_errors() {
     let server = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
         let _ = rx.await;
     }));
-    let c = reqwest::Client::new();
+    let c = http_client();
     let auth = format!("Bearer {}", caller.token.expose_secret());
     let before = snapshot(&td);
     for (what, ch) in REFUSED {
@@ -109,4 +109,10 @@ async fn over_http_the_same_fields_get_the_same_errors() {
     assert_eq!(snapshot(&td), before, "nothing written");
     let _ = tx.send(());
     server.await.unwrap().unwrap();
+}
+
+/// A reqwest client, with ring installed as the rustls provider first (see `install_crypto`).
+fn http_client() -> reqwest::Client {
+    tokendesk_http::install_crypto();
+    reqwest::Client::new()
 }

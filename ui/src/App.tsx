@@ -51,6 +51,8 @@ function startupHeading(code: ErrorCode): string {
       return "The database is in use";
     case "database_unavailable":
       return "The database cannot be reached";
+    case "server_unreachable":
+      return "The server cannot be reached";
     case "database_corrupt":
       return "The database cannot be opened";
     case "database":

@@ -48,6 +48,9 @@ pub enum ErrorCode {
     RequestTimeout,
     /// HTTP: the header block is over the service's limit (431).
     HeadersTooLarge,
+    /// A client of a team server: the server cannot be reached, its certificate is not
+    /// trusted, or it answered without Tokendesk's error shape. Never answered by a server.
+    ServerUnreachable,
 }
 
 /// Messages are written for the person who will read them and never contain a secret.
@@ -102,6 +105,8 @@ pub enum Error {
     Internal(String),
     #[error("{0}")]
     InsufficientScope(String),
+    #[error("{0}")]
+    ServerUnreachable(String),
 }
 
 impl Error {
@@ -131,6 +136,7 @@ impl Error {
             Error::UserInactive(_) => ErrorCode::UserInactive,
             Error::Internal(_) => ErrorCode::Internal,
             Error::InsufficientScope(_) => ErrorCode::InsufficientScope,
+            Error::ServerUnreachable(_) => ErrorCode::ServerUnreachable,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Tokendesk core: the token authority without any user interface. The desktop app, the CLI
 //! and the HTTP service are thin faces over this crate, so every rule lives (and is tested) here.
 
+pub mod authority;
 pub mod clipboard;
 pub mod clock;
 pub mod error;

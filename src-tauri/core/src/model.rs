@@ -178,7 +178,7 @@ pub struct CreateTokenRequest {
 
 /// The result of a create: the plain token exists here and nowhere else, once. Serializing it
 /// is the single deliberate reveal (the answer to the creating request); Debug stays redacted.
-#[derive(Debug, Serialize, TS, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct CreatedToken {
     pub meta: TokenMeta,

@@ -56,6 +56,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::SERVICE_UNAVAILABLE
         }
         C::DatabaseCorrupt | C::Database | C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        // Made by a client about the server it calls; a server never answers it.
+        C::ServerUnreachable => StatusCode::BAD_GATEWAY,
     }
 }
 

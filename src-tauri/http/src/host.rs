@@ -159,6 +159,7 @@ fn start(td: Arc<Tokendesk>, settings: &ServiceSettings) -> std::result::Result<
 /// "Test it": calls `GET /api/users/me` on `base_url` with the token, as a client would.
 pub async fn test_token(base_url: &str, token: &SecretString) -> Result<TestResult> {
     let url = format!("{}/api/users/me", base_url.trim_end_matches('/'));
+    super::install_crypto();
     let resp = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

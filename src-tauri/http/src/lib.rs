@@ -346,6 +346,13 @@ pub fn forwarded_client(
 
 /// The TLS configuration from a PEM certificate chain and a PEM private key (`--tls-cert`,
 /// `--tls-key`): TLS 1.2 and 1.3 with rustls' safe defaults, HTTP/1.1.
+/// Makes ring the process's rustls provider (once; later calls change nothing). reqwest is
+/// built without a bundled provider (the client crate's choice, shared through Cargo's feature
+/// unification), so every process that makes a reqwest client installs ring first.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub fn tls_config(
     cert: &std::path::Path,
     key: &std::path::Path,

@@ -98,6 +98,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   method_not_allowed: true,
   payload_too_large: true,
   request_timeout: true,
+  server_unreachable: true,
   headers_too_large: true,
 };
 

@@ -1,0 +1,242 @@
+//! One interface to an authority for the faces that work either on this computer's own or as a
+//! client of a team server (the desktop app, the CLI): what a signed-in person can do, with the
+//! session held inside. `LocalAuthority` calls the core in this process; the client crate
+//! (`tokendesk-client`) calls a server's REST API, whose handlers call the same core methods.
+//! Errors are the boundary shape `{ code, message }`, the same from either.
+
+use crate::model::*;
+use crate::secret::SecretString;
+use crate::{ApiError, Tokendesk};
+use std::sync::{Arc, RwLock};
+
+pub type Answer<T> = std::result::Result<T, ApiError>;
+
+/// Every operation of the desktop app and the CLI, for the signed-in person.
+pub trait Authority: Send + Sync {
+    /// The session, the authority and its policy.
+    fn info(&self) -> Answer<AppInfo>;
+    fn list_tokens(&self, q: &ListQuery) -> Answer<ListPage>;
+    fn get_token(&self, id: &str) -> Answer<TokenMeta>;
+    fn create_token(&self, r: CreateTokenRequest) -> Answer<CreatedToken>;
+    fn rename_token(&self, id: &str, name: &str) -> Answer<TokenMeta>;
+    fn revoke_token(&self, id: &str, reason: Option<&str>) -> Answer<TokenMeta>;
+    fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage>;
+    fn list_users(&self) -> Answer<Vec<User>>;
+    fn create_user(&self, u: NewUser) -> Answer<User>;
+    fn update_user(&self, id: &str, u: UserUpdate) -> Answer<User>;
+    fn set_user_active(&self, id: &str, active: bool) -> Answer<User>;
+    fn remove_user(&self, id: &str) -> Answer<User>;
+    fn set_password(&self, id: &str, pw: &SecretString) -> Answer<User>;
+    fn change_own_password(&self, current: Option<&SecretString>, new: &SecretString)
+        -> Answer<()>;
+    fn list_roles(&self) -> Answer<Vec<Role>>;
+    fn update_role(&self, id: &str, p: Permissions) -> Answer<Role>;
+    fn settings(&self) -> Answer<Settings>;
+    fn update_settings(&self, s: Settings) -> Answer<Settings>;
+    fn list_audit(&self, q: &AuditQuery) -> Answer<AuditPage>;
+    fn verify_audit_chain(&self) -> Answer<ChainReport>;
+    fn list_tenants(&self) -> Answer<Vec<Tenant>>;
+    fn create_tenant(&self, name: &str) -> Answer<Tenant>;
+    fn rename_tenant(&self, id: &str, name: &str) -> Answer<Tenant>;
+    fn set_tenant_member(&self, tenant_id: &str, user_id: &str, member: bool) -> Answer<User>;
+    /// Acts as `user_id` from now on (audited); the answer is the new session.
+    fn start_impersonation(&self, user_id: &str) -> Answer<AppInfo>;
+    /// Acts as oneself again (audited).
+    fn stop_impersonation(&self) -> Answer<AppInfo>;
+}
+
+/// The authority in this process, with the session of whoever uses this window or command.
+pub struct LocalAuthority {
+    td: Arc<Tokendesk>,
+    session: RwLock<Session>,
+}
+
+impl LocalAuthority {
+    pub fn new(td: Arc<Tokendesk>, session: Session) -> LocalAuthority {
+        LocalAuthority {
+            td,
+            session: RwLock::new(session),
+        }
+    }
+
+    pub fn core(&self) -> &Arc<Tokendesk> {
+        &self.td
+    }
+
+    pub fn session(&self) -> Session {
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_session(&self, s: Session) {
+        *self.session.write().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Tokendesk, &Session) -> crate::Result<T>) -> Answer<T> {
+        Ok(f(&self.td, &self.session())?)
+    }
+}
+
+impl Authority for LocalAuthority {
+    fn info(&self) -> Answer<AppInfo> {
+        self.with(|c, s| c.info(s))
+    }
+    fn list_tokens(&self, q: &ListQuery) -> Answer<ListPage> {
+        self.with(|c, s| c.list_tokens(s, q))
+    }
+    fn get_token(&self, id: &str) -> Answer<TokenMeta> {
+        self.with(|c, s| c.get_token(s, id))
+    }
+    fn create_token(&self, r: CreateTokenRequest) -> Answer<CreatedToken> {
+        self.with(|c, s| c.create_token(s, r))
+    }
+    fn rename_token(&self, id: &str, name: &str) -> Answer<TokenMeta> {
+        self.with(|c, s| c.rename_token(s, id, name))
+    }
+    fn revoke_token(&self, id: &str, reason: Option<&str>) -> Answer<TokenMeta> {
+        self.with(|c, s| c.revoke_token(s, id, reason))
+    }
+    fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage> {
+        self.with(|c, s| c.token_usage(s, id, days))
+    }
+    fn list_users(&self) -> Answer<Vec<User>> {
+        self.with(|c, s| c.list_users(s))
+    }
+    fn create_user(&self, u: NewUser) -> Answer<User> {
+        self.with(|c, s| c.create_user(s, u))
+    }
+    fn update_user(&self, id: &str, u: UserUpdate) -> Answer<User> {
+        self.with(|c, s| c.update_user(s, id, u))
+    }
+    fn set_user_active(&self, id: &str, active: bool) -> Answer<User> {
+        self.with(|c, s| c.set_user_active(s, id, active))
+    }
+    fn remove_user(&self, id: &str) -> Answer<User> {
+        self.with(|c, s| c.remove_user(s, id))
+    }
+    fn set_password(&self, id: &str, pw: &SecretString) -> Answer<User> {
+        self.with(|c, s| c.set_password(s, id, pw))
+    }
+    fn change_own_password(
+        &self,
+        current: Option<&SecretString>,
+        new: &SecretString,
+    ) -> Answer<()> {
+        self.with(|c, s| c.change_own_password(s, current, new))
+    }
+    fn list_roles(&self) -> Answer<Vec<Role>> {
+        self.with(|c, s| c.list_roles(s))
+    }
+    fn update_role(&self, id: &str, p: Permissions) -> Answer<Role> {
+        self.with(|c, s| c.update_role(s, id, p))
+    }
+    fn settings(&self) -> Answer<Settings> {
+        self.with(|c, s| c.settings(s))
+    }
+    fn update_settings(&self, new: Settings) -> Answer<Settings> {
+        self.with(|c, s| c.update_settings(s, new))
+    }
+    fn list_audit(&self, q: &AuditQuery) -> Answer<AuditPage> {
+        self.with(|c, s| c.list_audit(s, q))
+    }
+    fn verify_audit_chain(&self) -> Answer<ChainReport> {
+        self.with(|c, s| c.verify_audit_chain(s))
+    }
+    fn list_tenants(&self) -> Answer<Vec<Tenant>> {
+        self.with(|c, s| c.list_tenants(s))
+    }
+    fn create_tenant(&self, name: &str) -> Answer<Tenant> {
+        self.with(|c, s| c.create_tenant(s, name))
+    }
+    fn rename_tenant(&self, id: &str, name: &str) -> Answer<Tenant> {
+        self.with(|c, s| c.rename_tenant(s, id, name))
+    }
+    fn set_tenant_member(&self, tenant_id: &str, user_id: &str, member: bool) -> Answer<User> {
+        self.with(|c, s| c.set_tenant_member(s, tenant_id, user_id, member))
+    }
+    fn start_impersonation(&self, user_id: &str) -> Answer<AppInfo> {
+        let next = self.with(|c, s| c.start_impersonation(s, user_id))?;
+        self.set_session(next);
+        self.info()
+    }
+    fn stop_impersonation(&self) -> Answer<AppInfo> {
+        let next = self.with(|c, s| c.stop_impersonation(s))?;
+        self.set_session(next);
+        self.info()
+    }
+}
+
+/// A team server's address as a person typed it: `https://host[:port][/path]`, or plain
+/// `http://` only to a loopback address (127.0.0.0/8, `::1`), for local use and tests; no
+/// user, password, query or fragment. Returned without a trailing slash.
+pub fn server_url(raw: &str) -> crate::Result<String> {
+    use crate::Error;
+    let bad = |why: &str| {
+        Error::InvalidInput(format!("{why} A server address looks like https://tokendesk.example.org or https://10.0.0.5:7878."))
+    };
+    let u = url::Url::parse(raw.trim()).map_err(|_| bad("That is not a URL."))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("A server address carries no user or password."));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(bad("A server address has no query or fragment."));
+    }
+    let loopback = match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(_)) => false,
+        None => return Err(bad("The address has no host.")),
+    };
+    match u.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(bad(
+                "Plain http:// sends the session token unencrypted; it is allowed only to this computer (127.0.0.1 or ::1). Use https://.",
+            ))
+        }
+        _ => return Err(bad("The address must start with https://.")),
+    }
+    Ok(u.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_url;
+
+    #[test]
+    fn server_urls_are_https_or_loopback_http() {
+        for (raw, want) in [
+            ("https://td.example.org", "https://td.example.org"),
+            (
+                "https://td.example.org:8443/",
+                "https://td.example.org:8443",
+            ),
+            (
+                " https://10.0.0.5:7878/tokendesk/ ",
+                "https://10.0.0.5:7878/tokendesk",
+            ),
+            ("http://127.0.0.1:7878", "http://127.0.0.1:7878"),
+            ("http://127.9.9.9", "http://127.9.9.9"),
+            ("http://[::1]:7878/", "http://[::1]:7878"),
+        ] {
+            assert_eq!(server_url(raw).unwrap(), want, "{raw}");
+        }
+        for raw in [
+            "td.example.org",
+            "http://td.example.org",
+            "http://localhost:7878",
+            "http://10.0.0.5",
+            "ftp://td.example.org",
+            "https://user:pw@td.example.org",
+            "https://td.example.org/?x=1",
+            "https://td.example.org/#top",
+            "",
+        ] {
+            let e = server_url(raw).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidInput, "{raw}");
+        }
+    }
+}
