@@ -4,9 +4,11 @@
 use crate::cli_admin as admin;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokendesk_client::{RemoteAuthority, Server};
+use tokendesk_core::authority::{Authority, LocalAuthority};
 use tokendesk_core::clock::format_utc;
 use tokendesk_core::key_file::KeyFileStore;
 use tokendesk_core::model::*;
@@ -48,6 +50,10 @@ pub struct Cli {
     /// Act as this user: their password is read from the first line of standard input.
     #[arg(long = "as", global = true, value_name = "EMAIL")]
     pub as_user: Option<String>,
+    /// Work on this team server (its https:// URL) with the login `tokendesk login` stored;
+    /// without it, a stored login is used if there is one, else the local authority.
+    #[arg(long, env = "TOKENDESK_SERVER", global = true, value_name = "URL")]
+    pub server: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -101,6 +107,23 @@ pub enum Command {
     /// The authority's settings: name, token prefix, expiry policy, owners-only.
     #[command(subcommand)]
     Settings(admin::SettingsCmd),
+    /// Sign in to a team server (--server URL); the password is read from standard input. The
+    /// session token goes into the OS keyring; later commands use it until `logout`.
+    Login {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// The PEM certificate of a private CA that signed the server's certificate.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Sign out of the team server: the session ends on the server and leaves the keyring.
+    Logout,
+    /// Where commands go: the team server, who is signed in, their role and the session's
+    /// expiry; or the local authority.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +280,153 @@ fn options(cli: &Cli) -> Result<OpenOptions, ApiError> {
     Ok(opts)
 }
 
+/// Where this machine keeps its login to a team server: the data directory.
+fn client_dir(cli: &Cli) -> Result<PathBuf, ApiError> {
+    cli.data_dir
+        .clone()
+        .or_else(default_data_dir)
+        .ok_or_else(|| {
+            usage_err(
+                tokendesk_core::ErrorCode::InvalidInput,
+                "No data directory: pass --data-dir or set TOKENDESK_DATA_DIR.",
+            )
+        })
+}
+
+/// The team server commands go to: `--server`, or else the stored login (unless a database
+/// is named). `None`: the local authority.
+fn remote(cli: &Cli, data_dir: &Path) -> Result<Option<RemoteAuthority>, ApiError> {
+    if cli.server.is_none() && cli.database.is_some() {
+        return Ok(None);
+    }
+    stored_session(cli.server.as_deref(), data_dir)
+}
+
+/// The session of the stored login (for `server`, if given).
+fn stored_session(
+    server: Option<&str>,
+    data_dir: &Path,
+) -> Result<Option<RemoteAuthority>, ApiError> {
+    let stored = crate::login::Login::load(data_dir)?;
+    let login = match (server, stored) {
+        (None, None) => return Ok(None),
+        (None, Some(l)) => l,
+        (Some(url), Some(l)) if tokendesk_core::authority::server_url(url)? == l.server => l,
+        (Some(url), _) => {
+            return Err(usage_err(
+                tokendesk_core::ErrorCode::Unauthenticated,
+                format!(
+                    "Not signed in to {url}: run `tokendesk login --server {url} --email EMAIL`."
+                ),
+            ))
+        }
+    };
+    let server = Server::new(&login.server, login.ca_pem(data_dir)?.as_deref())?;
+    let token = login.token()?.ok_or_else(|| {
+        usage_err(
+            tokendesk_core::ErrorCode::Unauthenticated,
+            format!(
+                "The session for {} on {} is no longer in the keyring: run `tokendesk login` again.",
+                login.email, login.server
+            ),
+        )
+    })?;
+    Ok(Some(server.session(token)))
+}
+
+fn login(
+    cli: &Cli,
+    data_dir: &Path,
+    email: &str,
+    ca_cert: Option<&Path>,
+    stdin: &mut dyn std::io::BufRead,
+) -> Result<i32, ApiError> {
+    let url = cli.server.as_deref().ok_or_else(|| {
+        usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            "login needs the server: --server https://… (or TOKENDESK_SERVER).",
+        )
+    })?;
+    let ca = ca_cert
+        .map(|p| {
+            std::fs::read(p).map_err(|e| {
+                usage_err(
+                    tokendesk_core::ErrorCode::InvalidInput,
+                    format!("cannot read the CA certificate {}: {e}", p.display()),
+                )
+            })
+        })
+        .transpose()?;
+    let server = Server::new(url, ca.as_deref())?;
+    let password = read_secret_line(stdin, "password")?;
+    let email = email.trim().to_lowercase();
+    let token = server.sign_in(&email, &password)?;
+    // A login before this one (another server or person) is signed out first.
+    if let Ok(Some(_)) = crate::login::Login::load(data_dir) {
+        let _ = logout(data_dir);
+    }
+    let login = crate::login::Login {
+        server: server.url().to_string(),
+        email,
+        private_ca: ca.is_some(),
+    };
+    login.save(data_dir, &token, ca.as_deref())?;
+    let info = server.session(token).info()?;
+    eprintln!(
+        "Signed in to {} as {} ({}). The session token is in the OS keyring.",
+        login.server, login.email, info.session.actor.role
+    );
+    Ok(0)
+}
+
+fn logout(data_dir: &Path) -> Result<i32, ApiError> {
+    let Some(login) = crate::login::Login::load(data_dir)? else {
+        eprintln!("Not signed in to a server.");
+        return Ok(0);
+    };
+    if let Some(r) = stored_session(None, data_dir).ok().flatten() {
+        // The server may be unreachable: the local login ends anyway, and says so.
+        if let Err(e) = r.sign_out() {
+            eprintln!("warning: the server did not confirm the sign-out ({}); the session token expires on its own.", e.message);
+        }
+    }
+    login.forget(data_dir)?;
+    eprintln!("Signed out of {}.", login.server);
+    Ok(0)
+}
+
+fn status(cli: &Cli, data_dir: &Path, json: bool) -> Result<i32, ApiError> {
+    let Some(r) = remote(cli, data_dir)? else {
+        if json {
+            print_json(&serde_json::json!({ "mode": "local" }));
+        } else {
+            println!("local authority in {}", data_dir.display());
+        }
+        return Ok(0);
+    };
+    let info = r.info()?;
+    let me = r.me()?;
+    if json {
+        print_json(&serde_json::json!({
+            "mode": "server",
+            "server": r.server().url(),
+            "email": info.session.actor.email,
+            "role": info.session.actor.role,
+            "sessionExpiresAt": me.token.expires_at.map(format_utc),
+        }));
+    } else {
+        println!("server   {}", r.server().url());
+        println!(
+            "user     {} <{}>",
+            info.session.actor.display_name,
+            info.session.actor.email.as_deref().unwrap_or("-")
+        );
+        println!("role     {}", info.session.actor.role);
+        println!("session  expires {}", when(me.token.expires_at));
+    }
+    Ok(0)
+}
+
 /// A database URL without its password, for messages.
 fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -346,19 +516,6 @@ fn parse_scope(s: &str) -> Result<Scope, ApiError> {
             format!("\u{201c}{s}\u{201d} is not a scope; use users:read, tokens:read, audit:read or introspect."),
         )
     })
-}
-
-pub(crate) fn user_by_email(td: &Tokendesk, s: &Session, email: &str) -> Result<User, ApiError> {
-    let email = email.trim().to_lowercase();
-    td.list_users(s)?
-        .into_iter()
-        .find(|u| u.email.as_deref() == Some(email.as_str()))
-        .ok_or_else(|| {
-            usage_err(
-                tokendesk_core::ErrorCode::NotFound,
-                format!("No user has the email address {email}."),
-            )
-        })
 }
 
 /// `--as EMAIL` with `TOKENDESK_TOKEN`: the token must be active and belong to that user.
@@ -468,23 +625,57 @@ pub fn run(mut cli: Cli) -> i32 {
             })?;
             return Ok(0);
         }
-        let td = open(&cli)?;
-        let token_env = std::env::var("TOKENDESK_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .map(SecretString::from);
-        // A token's limits (scopes, tenants) travel in its session; core checks them.
-        let s = match (&cli.as_user, token_env) {
-            (Some(email), Some(token)) => session_from_token(&td, email, &token)?.session(),
-            (Some(email), None) => td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
-            (None, Some(_)) => return Err(usage_err(
+        let data_dir = client_dir(&cli)?;
+        match &command {
+            Command::Login { email, ca_cert } => {
+                return login(&cli, &data_dir, email, ca_cert.as_deref(), &mut stdin)
+            }
+            Command::Logout => return logout(&data_dir),
+            Command::Status { json } => return status(&cli, &data_dir, *json),
+            _ => {}
+        }
+        let remote = remote(&cli, &data_dir)?;
+        if let (Some(r), Command::Verify { .. }) = (&remote, &command) {
+            return Err(usage_err(
                 tokendesk_core::ErrorCode::InvalidInput,
-                "TOKENDESK_TOKEN is set but --as EMAIL is not: say whose token it is, or unset it.",
-            )),
-            (None, None) => td.local_session(),
+                format!("verify checks a token against the local authority; services check tokens with the server {} (POST /oauth/introspect).", r.server().url()),
+            ));
+        }
+        let (a, td): (Box<dyn Authority>, Option<Arc<Tokendesk>>) = match remote {
+            Some(r) => {
+                if cli.as_user.is_some() {
+                    return Err(usage_err(
+                        tokendesk_core::ErrorCode::InvalidInput,
+                        "--as works on the local authority; on a server, `tokendesk login` as that person.",
+                    ));
+                }
+                (Box::new(r), None)
+            }
+            None => {
+                let td = open(&cli)?;
+                let token_env = std::env::var("TOKENDESK_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty())
+                    .map(SecretString::from);
+                // A token's limits (scopes, tenants) travel in its session; core checks them.
+                let s = match (&cli.as_user, token_env) {
+                    (Some(email), Some(token)) => session_from_token(&td, email, &token)?.session(),
+                    (Some(email), None) => td.sign_in(email, &read_secret_line(&mut stdin, "password")?)?,
+                    (None, Some(_)) => return Err(usage_err(
+                        tokendesk_core::ErrorCode::InvalidInput,
+                        "TOKENDESK_TOKEN is set but --as EMAIL is not: say whose token it is, or unset it.",
+                    )),
+                    (None, None) => td.local_session(),
+                };
+                (Box::new(LocalAuthority::new(td.clone(), s)), Some(td))
+            }
         };
         match command {
-            Command::Serve { .. } | Command::Server(_) => unreachable!("handled above"),
+            Command::Serve { .. }
+            | Command::Server(_)
+            | Command::Login { .. }
+            | Command::Logout
+            | Command::Status { .. } => unreachable!("handled above"),
             Command::Tokens(TokensCmd::List { all, json }) => {
                 let mut q = ListQuery {
                     scope: if all { ListScope::All } else { ListScope::Own },
@@ -493,7 +684,7 @@ pub fn run(mut cli: Cli) -> i32 {
                 };
                 let mut items = vec![];
                 loop {
-                    let page = td.list_tokens(&s, &q)?;
+                    let page = a.list_tokens(&q)?;
                     items.extend(page.items);
                     match page.next_cursor {
                         Some(c) => q.cursor = Some(c),
@@ -529,7 +720,7 @@ pub fn run(mut cli: Cli) -> i32 {
             }) => {
                 let expiry = match expires {
                     Some(e) => parse_expiry(&e)?,
-                    None => td.settings(&s)?.policy.default_choice,
+                    None => a.settings()?.policy.default_choice,
                 };
                 let req = CreateTokenRequest {
                     for_user: None,
@@ -542,10 +733,8 @@ pub fn run(mut cli: Cli) -> i32 {
                     tenant_ids: (!tenants.is_empty()).then_some(tenants),
                 };
                 let created = match &for_user {
-                    Some(email) => {
-                        td.create_impersonation_token(&s, &user_by_email(&td, &s, email)?.id, req)?
-                    }
-                    None => td.create_token(&s, req)?,
+                    Some(email) => a.create_token_for(&a.user_by_email(email)?.id, req)?,
+                    None => a.create_token(req)?,
                 };
                 if json {
                     let m = &created.meta;
@@ -565,17 +754,17 @@ pub fn run(mut cli: Cli) -> i32 {
                 Ok(0)
             }
             Command::Tokens(TokensCmd::Rename { id, name }) => {
-                let t = td.rename_token(&s, &id, &name)?;
+                let t = a.rename_token(&id, &name)?;
                 eprintln!("Renamed {} to {}.", t.id, t.name);
                 Ok(0)
             }
             Command::Tokens(TokensCmd::Revoke { id, reason }) => {
-                let t = td.revoke_token(&s, &id, reason.as_deref())?;
+                let t = a.revoke_token(&id, reason.as_deref())?;
                 eprintln!("Revoked {} ({}).", t.name, t.id);
                 Ok(0)
             }
             Command::Users(UsersCmd::List { json }) => {
-                let users = td.list_users(&s)?;
+                let users = a.list_users()?;
                 if json {
                     print_json(&users);
                 } else {
@@ -603,37 +792,35 @@ pub fn run(mut cli: Cli) -> i32 {
                 } else {
                     UserKind::Human
                 };
-                let u = td.create_user(
-                    &s,
-                    NewUser {
-                        display_name: name,
-                        email,
-                        kind,
-                        role,
-                        password: None,
-                    },
-                )?;
+                let u = a.create_user(NewUser {
+                    display_name: name,
+                    email,
+                    kind,
+                    role,
+                    password: None,
+                })?;
                 println!("{}", u.id);
                 Ok(0)
             }
             Command::Users(UsersCmd::Disable { email }) => {
-                td.set_user_active(&s, &user_by_email(&td, &s, &email)?.id, false)?;
+                a.set_user_active(&a.user_by_email(&email)?.id, false)?;
                 Ok(0)
             }
             Command::Users(UsersCmd::Enable { email }) => {
-                td.set_user_active(&s, &user_by_email(&td, &s, &email)?.id, true)?;
+                a.set_user_active(&a.user_by_email(&email)?.id, true)?;
                 Ok(0)
             }
             Command::Users(UsersCmd::Remove { email }) => {
-                td.remove_user(&s, &user_by_email(&td, &s, &email)?.id)?;
+                a.remove_user(&a.user_by_email(&email)?.id)?;
                 Ok(0)
             }
             Command::Users(UsersCmd::SetPassword { email }) => {
-                let user = user_by_email(&td, &s, &email)?;
-                td.set_password(&s, &user.id, &read_secret_line(&mut stdin, "new password")?)?;
+                let user = a.user_by_email(&email)?;
+                a.set_password(&user.id, &read_secret_line(&mut stdin, "new password")?)?;
                 Ok(0)
             }
             Command::Verify { .. } => {
+                let td = td.expect("verify runs on the local authority (checked above)");
                 let token = read_secret_line(&mut stdin, "token")?;
                 match td.verify(token.expose_secret())? {
                     Verification::Active(t) => {
@@ -655,21 +842,21 @@ pub fn run(mut cli: Cli) -> i32 {
                     }
                 }
             }
-            Command::Tenants(cmd) => admin::tenants(&td, &s, cmd),
-            Command::Roles(cmd) => admin::roles(&td, &s, cmd),
-            Command::Settings(cmd) => admin::settings(&td, &s, cmd),
+            Command::Tenants(cmd) => admin::tenants(&*a, cmd),
+            Command::Roles(cmd) => admin::roles(&*a, cmd),
+            Command::Settings(cmd) => admin::settings(&*a, cmd),
             Command::Audit(AuditCmd::List {
                 filter,
                 limit,
                 json,
-            }) => admin::audit_list(&td, &s, &filter, limit, json),
+            }) => admin::audit_list(&*a, &filter, limit, json),
             Command::Audit(AuditCmd::Export {
                 filter,
                 format,
                 output,
-            }) => admin::audit_export(&td, &s, &filter, format, output),
+            }) => admin::audit_export(&*a, &filter, format, output),
             Command::Audit(AuditCmd::Verify) => {
-                let r = td.verify_audit_chain(&s)?;
+                let r = a.verify_audit_chain()?;
                 if r.ok {
                     println!("audit chain intact: {} events checked", r.events_checked);
                     Ok(0)

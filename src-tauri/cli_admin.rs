@@ -1,13 +1,14 @@
 //! The command line of a headless admin: tenants, roles, settings and the audit log, each a
 //! thin call into core (which checks who may do it), so a team server needs no desktop.
 
-use crate::cli::{parse_expiry, print_json, usage_err, user_by_email};
+use crate::cli::{parse_expiry, print_json, usage_err};
 use clap::{Subcommand, ValueEnum};
 use std::path::PathBuf;
+use tokendesk_core::authority::Authority;
 use tokendesk_core::clock::format_utc;
 use tokendesk_core::model::*;
 use tokendesk_core::policy::ExpiryChoice;
-use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
+use tokendesk_core::{ApiError, ErrorCode};
 
 #[derive(Debug, Subcommand)]
 pub enum TenantsCmd {
@@ -151,10 +152,10 @@ impl AuditFilter {
     }
 }
 
-pub fn tenants(td: &Tokendesk, s: &Session, cmd: TenantsCmd) -> Result<i32, ApiError> {
+pub fn tenants(a: &dyn Authority, cmd: TenantsCmd) -> Result<i32, ApiError> {
     match cmd {
         TenantsCmd::List { json } => {
-            let all = td.list_tenants(s)?;
+            let all = a.list_tenants()?;
             if json {
                 print_json(&all);
             } else {
@@ -164,7 +165,7 @@ pub fn tenants(td: &Tokendesk, s: &Session, cmd: TenantsCmd) -> Result<i32, ApiE
             }
         }
         TenantsCmd::Create { name, json } => {
-            let t = td.create_tenant(s, &name)?;
+            let t = a.create_tenant(&name)?;
             if json {
                 print_json(&t);
             } else {
@@ -172,24 +173,24 @@ pub fn tenants(td: &Tokendesk, s: &Session, cmd: TenantsCmd) -> Result<i32, ApiE
             }
         }
         TenantsCmd::Rename { id, name } => {
-            td.rename_tenant(s, &id, &name)?;
+            a.rename_tenant(&id, &name)?;
         }
         TenantsCmd::AddMember { tenant_id, email } => {
-            let u = user_by_email(td, s, &email)?;
-            td.set_tenant_member(s, &tenant_id, &u.id, true)?;
+            let u = a.user_by_email(&email)?;
+            a.set_tenant_member(&tenant_id, &u.id, true)?;
         }
         TenantsCmd::RemoveMember { tenant_id, email } => {
-            let u = user_by_email(td, s, &email)?;
-            td.set_tenant_member(s, &tenant_id, &u.id, false)?;
+            let u = a.user_by_email(&email)?;
+            a.set_tenant_member(&tenant_id, &u.id, false)?;
         }
     }
     Ok(0)
 }
 
-pub fn roles(td: &Tokendesk, s: &Session, cmd: RolesCmd) -> Result<i32, ApiError> {
+pub fn roles(a: &dyn Authority, cmd: RolesCmd) -> Result<i32, ApiError> {
     match cmd {
         RolesCmd::List { json } => {
-            let all = td.list_roles(s)?;
+            let all = a.list_roles()?;
             if json {
                 print_json(&all);
             } else {
@@ -219,8 +220,8 @@ pub fn roles(td: &Tokendesk, s: &Session, cmd: RolesCmd) -> Result<i32, ApiError
             manage_settings,
             view_audit,
         } => {
-            let role = td
-                .list_roles(s)?
+            let role = a
+                .list_roles()?
                 .into_iter()
                 .find(|r| r.id == role_id)
                 .ok_or_else(|| {
@@ -239,16 +240,16 @@ pub fn roles(td: &Tokendesk, s: &Session, cmd: RolesCmd) -> Result<i32, ApiError
                 manage_settings: manage_settings.unwrap_or(p.manage_settings),
                 view_audit: view_audit.unwrap_or(p.view_audit),
             };
-            td.update_role(s, &role_id, new)?;
+            a.update_role(&role_id, new)?;
         }
     }
     Ok(0)
 }
 
-pub fn settings(td: &Tokendesk, s: &Session, cmd: SettingsCmd) -> Result<i32, ApiError> {
+pub fn settings(a: &dyn Authority, cmd: SettingsCmd) -> Result<i32, ApiError> {
     match cmd {
         SettingsCmd::Show { json } => {
-            let cur = td.settings(s)?;
+            let cur = a.settings()?;
             if json {
                 print_json(&cur);
             } else {
@@ -279,7 +280,7 @@ pub fn settings(td: &Tokendesk, s: &Session, cmd: SettingsCmd) -> Result<i32, Ap
             max_lifetime_days,
             default_expiry,
         } => {
-            let mut new = td.settings(s)?;
+            let mut new = a.settings()?;
             if let Some(n) = name {
                 new.authority_name = n;
             }
@@ -321,7 +322,7 @@ pub fn settings(td: &Tokendesk, s: &Session, cmd: SettingsCmd) -> Result<i32, Ap
                     }
                 };
             }
-            td.update_settings(s, new)?;
+            a.update_settings(new)?;
         }
     }
     Ok(0)
@@ -329,8 +330,7 @@ pub fn settings(td: &Tokendesk, s: &Session, cmd: SettingsCmd) -> Result<i32, Ap
 
 /// `audit list`: the newest events first, `limit` of them.
 pub fn audit_list(
-    td: &Tokendesk,
-    s: &Session,
+    a: &dyn Authority,
     filter: &AuditFilter,
     limit: u32,
     json: bool,
@@ -339,7 +339,7 @@ pub fn audit_list(
         limit,
         ..filter.query()?
     };
-    let page = td.list_audit(s, &q)?;
+    let page = a.list_audit(&q)?;
     if json {
         print_json(&page.items);
     } else {
@@ -360,8 +360,7 @@ pub fn audit_list(
 
 /// `audit export`: every matching event, oldest first, to a new file or standard output.
 pub fn audit_export(
-    td: &Tokendesk,
-    s: &Session,
+    a: &dyn Authority,
     filter: &AuditFilter,
     format: Format,
     output: Option<PathBuf>,
@@ -373,7 +372,7 @@ pub fn audit_export(
     let q = filter.query()?;
     match output {
         None => {
-            td.export_audit(s, &q, format, &mut std::io::stdout().lock())?;
+            a.export_audit(&q, format, &mut std::io::stdout().lock())?;
         }
         Some(path) => {
             // A new file only: an export never replaces a file that is already there.
@@ -388,7 +387,7 @@ pub fn audit_export(
                     )
                 })?;
             let mut out = std::io::BufWriter::new(file);
-            let n = td.export_audit(s, &q, format, &mut out)?;
+            let n = a.export_audit(&q, format, &mut out)?;
             std::io::Write::flush(&mut out).map_err(|e| {
                 usage_err(
                     ErrorCode::Internal,

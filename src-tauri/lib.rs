@@ -5,6 +5,7 @@ mod cli_admin;
 mod clipboard;
 mod commands;
 mod export;
+mod login;
 mod state;
 
 use std::path::PathBuf;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokendesk_core::model::CreateTokenRequest;
 use tokendesk_core::policy::{ExpiryChoice, ExpiryPreset};
 use tokendesk_core::secret::ExposeSecret;
-use tokendesk_core::secret_store::KeyringStore;
+use tokendesk_core::secret_store::{KeyringStore, SecretStore};
 use tokendesk_core::{OpenOptions, SystemClock, Tokendesk};
 
 #[allow(dead_code)]
@@ -660,4 +660,139 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
         "{err}"
     );
     assert!(ok(&["audit", "verify"]).contains("intact"));
+}
+
+/// The CLI as a client of a team server: `login` (password on stdin, session token into the
+/// keyring), remote `tokens list --json` and `tokens create`, `status`, `logout` (the session
+/// ends on the server). The keyring entry exists only between login and logout.
+#[test]
+#[ignore = "needs a Secret Service: run `make test-keyring`"]
+fn login_works_remotely_and_logout_ends_the_session() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = bin::serve(server_dir.path());
+    let on_server = |args: &[&str], stdin: &str| {
+        let (code, out, err) = tokendesk(server_dir.path(), args, stdin);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    on_server(
+        &[
+            "users",
+            "create",
+            "--name",
+            "Ada",
+            "--email",
+            "ada@example.org",
+            "--role",
+            "owner",
+        ],
+        "",
+    );
+    on_server(
+        &["users", "set-password", "ada@example.org"],
+        "Ada's password\n",
+    );
+    on_server(
+        &["tokens", "create", "--name", "made locally on the server"],
+        "",
+    );
+
+    let client = tempfile::tempdir().unwrap();
+    let c = client.path();
+    let url = format!("http://{addr}");
+    let keyring = KeyringStore::new("tokendesk-session", Duration::from_secs(10));
+    let account = format!("{url}/ada@example.org");
+    assert!(keyring.get(&account).unwrap().is_none());
+
+    // A wrong password stores nothing.
+    let (code, _, err) = tokendesk(
+        c,
+        &["login", "--server", &url, "--email", "ada@example.org"],
+        "not it\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("error[invalid_credentials]"), "{err}");
+    assert!(keyring.get(&account).unwrap().is_none());
+    assert!(!c.join("server.json").exists());
+
+    let (code, _, err) = tokendesk(
+        c,
+        &["login", "--server", &url, "--email", "ADA@example.org"],
+        "Ada's password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Signed in"), "{err}");
+    let session = keyring
+        .get(&account)
+        .unwrap()
+        .expect("the session is in the keyring");
+    let session = String::from_utf8(session.to_vec()).unwrap();
+    // Nowhere in the client's files.
+    for f in std::fs::read_dir(c).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(&session));
+    }
+
+    let (code, out, err) = tokendesk(c, &["status", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let st: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(st["mode"], "server");
+    assert_eq!(st["server"], url.as_str());
+    assert_eq!(st["email"], "ada@example.org");
+    assert_eq!(st["role"], "owner");
+    assert!(st["sessionExpiresAt"].is_string());
+
+    // Remote commands: the server's tokens, a token created there.
+    let (code, out, err) = tokendesk(
+        c,
+        &["tokens", "create", "--name", "from afar", "--json"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let token = created["token"].as_str().unwrap();
+    assert!(
+        http_get(&addr, "/api/users/me", &format!("Bearer {token}")).starts_with("HTTP/1.1 200")
+    );
+    let (code, out, err) = tokendesk(c, &["tokens", "list", "--all", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"from afar") && names.contains(&"made locally on the server"),
+        "{names:?}"
+    );
+    let (code, _, err) = tokendesk(c, &["verify", "-"], token);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[invalid_input]") && err.contains("introspect"),
+        "{err}"
+    );
+
+    // Logout: the session ends on the server and leaves the keyring; commands are local again.
+    let (code, _, err) = tokendesk(c, &["logout"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(keyring.get(&account).unwrap().is_none());
+    assert!(
+        http_get(&addr, "/api/users/me", &format!("Bearer {session}")).starts_with("HTTP/1.1 401")
+    );
+    let (_, out, _) = tokendesk(c, &["status", "--json"], "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["mode"],
+        "local"
+    );
+    let (code, _, err) = tokendesk(c, &["tokens", "list", "--server", &url], "");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[unauthenticated]") && err.contains("tokendesk login"),
+        "{err}"
+    );
+
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

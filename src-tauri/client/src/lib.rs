@@ -166,6 +166,16 @@ impl RemoteAuthority {
         }
     }
 
+    /// The session token itself: who it acts for and when it expires (`GET /api/users/me`).
+    pub fn me(&self) -> Answer<Me> {
+        self.server.send(
+            self.server
+                .http
+                .get(format!("{}/api/users/me", self.server.base))
+                .bearer_auth(self.token.expose_secret()),
+        )
+    }
+
     fn acting_as(&self) -> Option<String> {
         self.act_as
             .read()
@@ -337,6 +347,13 @@ impl Authority for RemoteAuthority {
         *self.act_as.write().unwrap_or_else(|p| p.into_inner()) = Some(user_id.to_string());
         info.data_dir = self.server.base.clone();
         Ok(info)
+    }
+    fn create_token_for(&self, user_id: &str, r: CreateTokenRequest) -> Answer<CreatedToken> {
+        self.with_body(
+            Method::POST,
+            &format!("/api/users/{}/tokens", seg(user_id)),
+            &r,
+        )
     }
     fn stop_impersonation(&self) -> Answer<AppInfo> {
         let mut info: AppInfo = self.without_body(Method::DELETE, "/api/impersonation")?;

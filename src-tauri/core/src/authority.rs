@@ -43,6 +43,30 @@ pub trait Authority: Send + Sync {
     fn start_impersonation(&self, user_id: &str) -> Answer<AppInfo>;
     /// Acts as oneself again (audited).
     fn stop_impersonation(&self) -> Answer<AppInfo>;
+    /// An impersonation token owned by `user_id`, with the caller as `act`.
+    fn create_token_for(&self, user_id: &str, r: CreateTokenRequest) -> Answer<CreatedToken>;
+
+    /// Every event matching `q`, oldest first, as CSV or JSON; returns how many.
+    fn export_audit(
+        &self,
+        q: &AuditQuery,
+        format: ExportFormat,
+        out: &mut dyn std::io::Write,
+    ) -> Answer<usize> {
+        let events = crate::service::audit::every_event(q, |page| self.list_audit(page))?;
+        Ok(crate::service::audit::write_export(&events, format, out)?)
+    }
+
+    /// The user with this email address (case-insensitive), among those the caller may list.
+    fn user_by_email(&self, email: &str) -> Answer<User> {
+        let email = email.trim().to_lowercase();
+        self.list_users()?
+            .into_iter()
+            .find(|u| u.email.as_deref() == Some(email.as_str()))
+            .ok_or_else(|| {
+                crate::Error::NotFound(format!("No user has the email address {email}.")).into()
+            })
+    }
 }
 
 /// The authority in this process, with the session of whoever uses this window or command.
@@ -160,6 +184,9 @@ impl Authority for LocalAuthority {
         let next = self.with(|c, s| c.start_impersonation(s, user_id))?;
         self.set_session(next);
         self.info()
+    }
+    fn create_token_for(&self, user_id: &str, r: CreateTokenRequest) -> Answer<CreatedToken> {
+        self.with(|c, s| c.create_impersonation_token(s, user_id, r))
     }
     fn stop_impersonation(&self) -> Answer<AppInfo> {
         let next = self.with(|c, s| c.stop_impersonation(s))?;

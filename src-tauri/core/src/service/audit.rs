@@ -2,7 +2,7 @@
 
 use super::{Need, Tokendesk};
 use crate::clock::format_utc;
-use crate::model::{AuditPage, AuditQuery, ChainReport, ExportFormat, Scope, Session};
+use crate::model::{AuditEvent, AuditPage, AuditQuery, ChainReport, ExportFormat, Scope, Session};
 use crate::permissions::Action;
 use crate::store::audit as audit_store;
 use crate::{Error, Result};
@@ -35,50 +35,68 @@ impl Tokendesk {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<usize> {
-        let mut events = Vec::new();
-        let mut page = AuditQuery {
-            limit: PAGE_MAX,
-            before_seq: None,
-            ..q.clone()
-        };
-        loop {
-            let p = self.list_audit(s, &page)?;
-            events.extend(p.items);
-            match p.next_before {
-                Some(b) => page.before_seq = Some(b),
-                None => break,
-            }
-        }
-        events.reverse();
-        let io = |e: std::io::Error| Error::Internal(format!("could not write the export: {e}"));
-        match format {
-            ExportFormat::Json => serde_json::to_writer_pretty(&mut *out, &events)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            ExportFormat::Csv => {
-                writeln!(
-                    out,
-                    "seq,time,actor_id,subject_id,action,target_id,details,hash"
-                )
-                .map_err(io)?;
-                for e in &events {
-                    let fields = [
-                        e.seq.to_string(),
-                        format_utc(e.at),
-                        e.actor_id.clone(),
-                        e.subject_id.clone(),
-                        e.action.as_str().to_string(),
-                        e.target_id.clone().unwrap_or_default(),
-                        e.details.clone(),
-                        e.hash.clone(),
-                    ];
-                    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                    writeln!(out, "{}", line.join(",")).map_err(io)?;
-                }
-            }
-        }
-        out.flush().map_err(io)?;
-        Ok(events.len())
+        let events = every_event(q, |page| self.list_audit(s, page))?;
+        write_export(&events, format, out)
     }
+}
+
+/// Every event matching `q`, oldest first, read a page at a time with `list`.
+pub(crate) fn every_event<E>(
+    q: &AuditQuery,
+    mut list: impl FnMut(&AuditQuery) -> std::result::Result<AuditPage, E>,
+) -> std::result::Result<Vec<AuditEvent>, E> {
+    let mut events = Vec::new();
+    let mut page = AuditQuery {
+        limit: PAGE_MAX,
+        before_seq: None,
+        ..q.clone()
+    };
+    loop {
+        let p = list(&page)?;
+        events.extend(p.items);
+        match p.next_before {
+            Some(b) => page.before_seq = Some(b),
+            None => break,
+        }
+    }
+    events.reverse();
+    Ok(events)
+}
+
+/// The export file: JSON, or CSV with formula-safe fields; returns how many events.
+pub(crate) fn write_export(
+    events: &[AuditEvent],
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let io = |e: std::io::Error| Error::Internal(format!("could not write the export: {e}"));
+    match format {
+        ExportFormat::Json => serde_json::to_writer_pretty(&mut *out, events)
+            .map_err(|e| Error::Internal(e.to_string()))?,
+        ExportFormat::Csv => {
+            writeln!(
+                out,
+                "seq,time,actor_id,subject_id,action,target_id,details,hash"
+            )
+            .map_err(io)?;
+            for e in events {
+                let fields = [
+                    e.seq.to_string(),
+                    format_utc(e.at),
+                    e.actor_id.clone(),
+                    e.subject_id.clone(),
+                    e.action.as_str().to_string(),
+                    e.target_id.clone().unwrap_or_default(),
+                    e.details.clone(),
+                    e.hash.clone(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(",")).map_err(io)?;
+            }
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(events.len())
 }
 
 /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does

@@ -2,7 +2,7 @@
 //! policy, permissions and auditing cannot be bypassed by going through another face.
 
 mod access;
-mod audit;
+pub(crate) mod audit;
 #[cfg(any(test, feature = "test-hooks"))]
 mod hooks;
 mod open;
