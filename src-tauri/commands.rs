@@ -5,6 +5,7 @@
 use crate::state::AppState;
 use crate::{clipboard, export};
 use tauri::{AppHandle, Manager};
+use tokendesk_core::authority::Authority;
 use tokendesk_core::model::*;
 use tokendesk_core::secret::SecretString;
 use tokendesk_core::{ApiError, Tokendesk};
@@ -24,65 +25,56 @@ async fn on_pool<T: Send + 'static>(
         })?
 }
 
-/// Runs `f` with the opened authority and the current session on the blocking pool.
-async fn with_core<T: Send + 'static>(
+/// Runs `f` with what the window works on (the signed-in person's authority) on the
+/// blocking pool.
+async fn with_authority<T: Send + 'static>(
     app: AppHandle,
-    f: impl FnOnce(&Tokendesk, &Session) -> tokendesk_core::Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Authority) -> Res<T> + Send + 'static,
 ) -> Res<T> {
-    on_pool(app, move |st| {
-        let (core, s) = st.ready()?;
-        Ok(f(&core, &s)?)
-    })
-    .await
+    on_pool(app, move |st| f(&*st.authority()?)).await
 }
 
-/// After a change of session: who is now signed in, and as whom.
-async fn set_session(
+/// Switch user on the local authority: a new session, then who is now signed in.
+async fn switch_session(
     app: AppHandle,
-    f: impl FnOnce(&Tokendesk, &Session) -> tokendesk_core::Result<Session> + Send + 'static,
+    f: impl FnOnce(&Tokendesk) -> tokendesk_core::Result<Session> + Send + 'static,
 ) -> Res<AppInfo> {
     on_pool(app, move |st| {
-        let (core, s) = st.ready()?;
-        let next = f(&core, &s)?;
-        st.set_session(next);
-        let (core, s) = st.ready()?;
-        Ok(core.info(&s)?)
+        let (core, _) = st.ready()?;
+        st.set_session(f(&core)?)?;
+        st.authority()?.info()
     })
     .await
 }
 
 #[tauri::command]
 pub async fn app_info(app: AppHandle) -> Res<AppInfo> {
-    with_core(app, |c, s| c.info(s)).await
+    with_authority(app, |a| a.info()).await
 }
 
 #[tauri::command]
 pub async fn retry_open(app: AppHandle) -> Res<AppInfo> {
-    on_pool(app, |st| {
-        let (core, s) = st.retry()?;
-        Ok(core.info(&s)?)
-    })
-    .await
+    on_pool(app, |st| st.retry()?.info()).await
 }
 
 #[tauri::command]
 pub async fn list_tokens(app: AppHandle, query: ListQuery) -> Res<ListPage> {
-    with_core(app, move |c, s| c.list_tokens(s, &query)).await
+    with_authority(app, move |a| a.list_tokens(&query)).await
 }
 
 #[tauri::command]
 pub async fn create_token(app: AppHandle, request: CreateTokenRequest) -> Res<CreatedToken> {
-    with_core(app, move |c, s| c.create_token(s, request)).await
+    with_authority(app, move |a| a.create_token(request)).await
 }
 
 #[tauri::command]
 pub async fn rename_token(app: AppHandle, id: String, name: String) -> Res<TokenMeta> {
-    with_core(app, move |c, s| c.rename_token(s, &id, &name)).await
+    with_authority(app, move |a| a.rename_token(&id, &name)).await
 }
 
 #[tauri::command]
 pub async fn revoke_token(app: AppHandle, id: String, reason: Option<String>) -> Res<TokenMeta> {
-    with_core(app, move |c, s| c.revoke_token(s, &id, reason.as_deref())).await
+    with_authority(app, move |a| a.revoke_token(&id, reason.as_deref())).await
 }
 
 #[tauri::command]
@@ -106,93 +98,90 @@ pub async fn save_token_to_keyring(app: AppHandle, id: String, token: String) ->
 
 #[tauri::command]
 pub async fn list_users(app: AppHandle) -> Res<Vec<User>> {
-    with_core(app, |c, s| c.list_users(s)).await
+    with_authority(app, |a| a.list_users()).await
 }
 
 #[tauri::command]
 pub async fn create_user(app: AppHandle, user: NewUser) -> Res<User> {
-    with_core(app, move |c, s| c.create_user(s, user)).await
+    with_authority(app, move |a| a.create_user(user)).await
 }
 
 #[tauri::command]
 pub async fn update_user(app: AppHandle, id: String, update: UserUpdate) -> Res<User> {
-    with_core(app, move |c, s| c.update_user(s, &id, update)).await
+    with_authority(app, move |a| a.update_user(&id, update)).await
 }
 
 #[tauri::command]
 pub async fn set_user_active(app: AppHandle, id: String, active: bool) -> Res<User> {
-    with_core(app, move |c, s| c.set_user_active(s, &id, active)).await
+    with_authority(app, move |a| a.set_user_active(&id, active)).await
 }
 
 #[tauri::command]
 pub async fn remove_user(app: AppHandle, id: String) -> Res<User> {
-    with_core(app, move |c, s| c.remove_user(s, &id)).await
+    with_authority(app, move |a| a.remove_user(&id)).await
 }
 
 #[tauri::command]
 pub async fn set_password(app: AppHandle, id: String, password: String) -> Res<User> {
     let password = SecretString::from(password);
-    with_core(app, move |c, s| c.set_password(s, &id, &password)).await
+    with_authority(app, move |a| a.set_password(&id, &password)).await
 }
 
 #[tauri::command]
 pub async fn change_password(app: AppHandle, current: Option<String>, new: String) -> Res<()> {
     let (current, new) = (current.map(SecretString::from), SecretString::from(new));
-    with_core(app, move |c, s| {
-        c.change_own_password(s, current.as_ref(), &new)
-    })
-    .await
+    with_authority(app, move |a| a.change_own_password(current.as_ref(), &new)).await
 }
 
 #[tauri::command]
 pub async fn list_roles(app: AppHandle) -> Res<Vec<Role>> {
-    with_core(app, |c, s| c.list_roles(s)).await
+    with_authority(app, |a| a.list_roles()).await
 }
 
 #[tauri::command]
 pub async fn update_role(app: AppHandle, id: String, permissions: Permissions) -> Res<Role> {
-    with_core(app, move |c, s| c.update_role(s, &id, permissions)).await
+    with_authority(app, move |a| a.update_role(&id, permissions)).await
 }
 
 #[tauri::command]
 pub async fn get_settings(app: AppHandle) -> Res<Settings> {
-    with_core(app, |c, s| c.settings(s)).await
+    with_authority(app, |a| a.settings()).await
 }
 
 #[tauri::command]
 pub async fn update_settings(app: AppHandle, settings: Settings) -> Res<Settings> {
-    with_core(app, move |c, s| c.update_settings(s, settings)).await
+    with_authority(app, move |a| a.update_settings(settings)).await
 }
 
 #[tauri::command]
 pub async fn start_impersonation(app: AppHandle, user_id: String) -> Res<AppInfo> {
-    set_session(app, move |c, s| c.start_impersonation(s, &user_id)).await
+    with_authority(app, move |a| a.start_impersonation(&user_id)).await
 }
 
 #[tauri::command]
 pub async fn stop_impersonation(app: AppHandle) -> Res<AppInfo> {
-    set_session(app, |c, s| c.stop_impersonation(s)).await
+    with_authority(app, |a| a.stop_impersonation()).await
 }
 
 #[tauri::command]
 pub async fn switch_user(app: AppHandle, email: String, password: String) -> Res<AppInfo> {
     let password = SecretString::from(password);
-    set_session(app, move |c, _| c.sign_in(&email, &password)).await
+    switch_session(app, move |c| c.sign_in(&email, &password)).await
 }
 
 #[tauri::command]
 pub async fn switch_to_local_owner(app: AppHandle) -> Res<AppInfo> {
-    set_session(app, |c, _| Ok(c.local_session())).await
+    switch_session(app, |c| Ok(c.local_session())).await
 }
 
 #[tauri::command]
 pub async fn list_audit(app: AppHandle, query: AuditQuery) -> Res<AuditPage> {
-    with_core(app, move |c, s| c.list_audit(s, &query)).await
+    with_authority(app, move |a| a.list_audit(&query)).await
 }
 
 #[tauri::command]
 pub async fn verify_audit_chain(app: AppHandle) -> Res<ChainReport> {
-    with_core(app, |c, s| c.verify_audit_chain(s)).await
+    with_authority(app, |a| a.verify_audit_chain()).await
 }
 
 /// Asks where to save (OS dialog), then writes; `None` when the person cancelled.
@@ -204,8 +193,7 @@ pub async fn export_audit(
 ) -> Res<Option<String>> {
     let dialog = app.clone();
     on_pool(app, move |st| {
-        let (core, s) = st.ready()?;
-        export::audit_to_chosen_file(&dialog, &core, &s, format, &query)
+        export::audit_to_chosen_file(&dialog, &*st.authority()?, format, &query)
     })
     .await
 }
@@ -244,22 +232,22 @@ pub async fn test_token(app: AppHandle, token: String) -> Res<TestResult> {
 
 #[tauri::command]
 pub async fn token_usage(app: AppHandle, id: String) -> Res<TokenUsage> {
-    with_core(app, move |c, s| c.token_usage(s, &id, 30)).await
+    with_authority(app, move |a| a.token_usage(&id, 30)).await
 }
 
 #[tauri::command]
 pub async fn list_tenants(app: AppHandle) -> Res<Vec<Tenant>> {
-    with_core(app, |c, s| c.list_tenants(s)).await
+    with_authority(app, |a| a.list_tenants()).await
 }
 
 #[tauri::command]
 pub async fn create_tenant(app: AppHandle, name: String) -> Res<Tenant> {
-    with_core(app, move |c, s| c.create_tenant(s, &name)).await
+    with_authority(app, move |a| a.create_tenant(&name)).await
 }
 
 #[tauri::command]
 pub async fn rename_tenant(app: AppHandle, id: String, name: String) -> Res<Tenant> {
-    with_core(app, move |c, s| c.rename_tenant(s, &id, &name)).await
+    with_authority(app, move |a| a.rename_tenant(&id, &name)).await
 }
 
 #[tauri::command]
@@ -269,8 +257,8 @@ pub async fn set_tenant_member(
     user_id: String,
     member: bool,
 ) -> Res<User> {
-    with_core(app, move |c, s| {
-        c.set_tenant_member(s, &tenant_id, &user_id, member)
+    with_authority(app, move |a| {
+        a.set_tenant_member(&tenant_id, &user_id, member)
     })
     .await
 }

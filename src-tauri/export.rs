@@ -4,25 +4,22 @@
 use std::io::BufWriter;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
-use tokendesk_core::model::{AuditQuery, ExportFormat, Session};
-use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
+use tokendesk_core::authority::Authority;
+use tokendesk_core::model::{AuditQuery, ExportFormat};
+use tokendesk_core::{ApiError, ErrorCode};
 
 /// Runs on the async runtime (never the main thread), where the blocking dialog is allowed.
 pub fn audit_to_chosen_file<R: Runtime>(
     app: &AppHandle<R>,
-    core: &Tokendesk,
-    s: &Session,
+    a: &dyn Authority,
     format: ExportFormat,
     q: &AuditQuery,
 ) -> Result<Option<String>, ApiError> {
     // Permission first, so a person without view_audit is not asked for a file.
-    core.list_audit(
-        s,
-        &AuditQuery {
-            limit: 1,
-            ..Default::default()
-        },
-    )?;
+    a.list_audit(&AuditQuery {
+        limit: 1,
+        ..Default::default()
+    })?;
     let ext = match format {
         ExportFormat::Csv => "csv",
         ExportFormat::Json => "json",
@@ -39,7 +36,7 @@ pub fn audit_to_chosen_file<R: Runtime>(
         .map_err(|e| internal(format!("not a file path: {e}")))?;
     let file = std::fs::File::create(&path)
         .map_err(|e| internal(format!("cannot create {}: {e}", path.display())))?;
-    core.export_audit(s, q, format, &mut BufWriter::new(file))?;
+    a.export_audit(q, format, &mut BufWriter::new(file))?;
     Ok(Some(path.display().to_string()))
 }
 

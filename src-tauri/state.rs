@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use tokendesk_core::authority::{Authority, LocalAuthority};
 use tokendesk_core::model::Session;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ApiError, OpenOptions, SystemClock, Tokendesk};
@@ -13,9 +14,9 @@ pub struct AppState {
     keyring: KeyringStore,
     /// The person's own keyring entries (copies of their tokens), apart from the authority's.
     pub user_keyring: KeyringStore,
-    opened: RwLock<Result<Arc<Tokendesk>, ApiError>>,
-    /// Who is signed in and whose view is shown; starts as the local owner.
-    session: RwLock<Option<Session>>,
+    /// The authority on this computer with the session of whoever uses the window (the local
+    /// owner at first), or why it could not be opened.
+    opened: RwLock<Result<Arc<LocalAuthority>, ApiError>>,
     /// The embedded verification service (Settings → Verification service).
     pub service: tokendesk_http::Host,
 }
@@ -31,13 +32,11 @@ impl AppState {
             Duration::from_secs(15),
         );
         let opened = Self::try_open(&data_dir, &keyring);
-        let session = opened.as_ref().ok().map(|core| core.local_session());
         let state = AppState {
             data_dir,
             keyring,
             user_keyring,
             opened: RwLock::new(opened),
-            session: RwLock::new(session),
             service: Default::default(),
         };
         state.start_service();
@@ -60,38 +59,47 @@ impl AppState {
     fn try_open(
         data_dir: &std::path::Path,
         keyring: &KeyringStore,
-    ) -> Result<Arc<Tokendesk>, ApiError> {
+    ) -> Result<Arc<LocalAuthority>, ApiError> {
         let opts = OpenOptions::new(data_dir, Arc::new(SystemClock));
-        Tokendesk::open(opts, keyring).map(Arc::new).map_err(|e| {
-            log::error!("cannot open the authority: {e}");
-            ApiError::from(e)
-        })
+        match Tokendesk::open(opts, keyring) {
+            Ok(td) => {
+                let owner = td.local_session();
+                Ok(Arc::new(LocalAuthority::new(Arc::new(td), owner)))
+            }
+            Err(e) => {
+                log::error!("cannot open the authority: {e}");
+                Err(ApiError::from(e))
+            }
+        }
     }
 
-    /// The opened authority and the current session, or the error that keeps it closed.
+    fn local(&self) -> Result<Arc<LocalAuthority>, ApiError> {
+        self.opened
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// What the window works on: every operation of the signed-in person.
+    pub fn authority(&self) -> Result<Arc<dyn Authority>, ApiError> {
+        Ok(self.local()?)
+    }
+
+    /// The authority on this computer and the current session, for what only a local
+    /// authority has (the embedded service, Switch user, keyring copies), or the error that
+    /// keeps it closed.
     pub fn ready(&self) -> Result<(Arc<Tokendesk>, Session), ApiError> {
-        let core = self
-            .opened
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()?;
-        let session = self
-            .session
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Ok((
-            core.clone(),
-            session.unwrap_or_else(|| core.local_session()),
-        ))
+        let local = self.local()?;
+        Ok((local.core().clone(), local.session()))
     }
 
-    pub fn set_session(&self, s: Session) {
-        *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(s);
+    pub fn set_session(&self, s: Session) -> Result<(), ApiError> {
+        self.local()?.set_session(s);
+        Ok(())
     }
 
     /// Tries again after the person fixed the cause (e.g. unlocked the keyring).
-    pub fn retry(&self) -> Result<(Arc<Tokendesk>, Session), ApiError> {
+    pub fn retry(&self) -> Result<Arc<dyn Authority>, ApiError> {
         let reopened = {
             let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
             let was_closed = slot.is_err();
@@ -103,6 +111,6 @@ impl AppState {
         if reopened {
             self.start_service();
         }
-        self.ready()
+        self.authority()
     }
 }
