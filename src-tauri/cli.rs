@@ -643,10 +643,11 @@ pub fn run(mut cli: Cli) -> i32 {
         }
         let (a, td): (Box<dyn Authority>, Option<Arc<Tokendesk>>) = match remote {
             Some(r) => {
-                if cli.as_user.is_some() {
+                let token_env = std::env::var_os("TOKENDESK_TOKEN").is_some_and(|t| !t.is_empty());
+                if cli.as_user.is_some() || token_env {
                     return Err(usage_err(
                         tokendesk_core::ErrorCode::InvalidInput,
-                        "--as works on the local authority; on a server, `tokendesk login` as that person.",
+                        "--as and TOKENDESK_TOKEN work on the local authority; on a server, `tokendesk login` as that person.",
                     ));
                 }
                 (Box::new(r), None)

@@ -767,6 +767,9 @@ fn login_works_remotely_and_logout_ends_the_session() {
         names.contains(&"from afar") && names.contains(&"made locally on the server"),
         "{names:?}"
     );
+    let (code, _, err) = tokendesk_env(c, &["tokens", "list"], "", &[("TOKENDESK_TOKEN", token)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("tokendesk login"), "{err}");
     let (code, _, err) = tokendesk(c, &["verify", "-"], token);
     assert_eq!(code, 1);
     assert!(
