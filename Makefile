@@ -79,7 +79,7 @@ check-layers:
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
-	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes -- --include-ignored
+	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes --test desktop_connect -- --include-ignored
 
 # schemathesis, all checks, against a live server with several kinds of token (~3 minutes).
 test-fuzz: build

@@ -262,3 +262,37 @@ pub async fn set_tenant_member(
     })
     .await
 }
+
+/// Where the window's authority is: this computer, or a team server (and whether signed in).
+#[tauri::command]
+pub async fn connection_info(app: AppHandle) -> Res<Connection> {
+    on_pool(app, |st| Ok(st.connection())).await
+}
+
+/// Signs in to a team server (also again after a session ended); `caPem` is the server's
+/// private CA certificate, if it has one.
+#[tauri::command]
+pub async fn connect_server(
+    app: AppHandle,
+    server: String,
+    email: String,
+    password: String,
+    ca_pem: Option<String>,
+) -> Res<AppInfo> {
+    let password = SecretString::from(password);
+    on_pool(app, move |st| {
+        st.connect(
+            &server,
+            &email,
+            &password,
+            ca_pem.as_deref().map(str::as_bytes),
+        )
+    })
+    .await
+}
+
+/// Signs out of the team server; `false` if the server could not confirm.
+#[tauri::command]
+pub async fn sign_out_server(app: AppHandle) -> Res<bool> {
+    on_pool(app, |st| st.sign_out()).await
+}

@@ -5,8 +5,8 @@ mod cli_admin;
 mod clipboard;
 mod commands;
 mod export;
-mod login;
-mod state;
+pub mod login;
+pub mod state;
 
 use std::path::PathBuf;
 use tauri::Manager;
@@ -84,6 +84,9 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::create_tenant,
             commands::rename_tenant,
             commands::set_tenant_member,
+            commands::connection_info,
+            commands::connect_server,
+            commands::sign_out_server,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Tokendesk")

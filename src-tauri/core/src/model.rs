@@ -847,3 +847,20 @@ pub struct Me {
     /// `null`: the owner's full rights.
     pub scopes: Option<Vec<Scope>>,
 }
+
+/// Where the app's authority is: this computer, or a team server the app is connected to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Connection {
+    /// The team server's URL; absent: the authority on this computer.
+    #[ts(optional)]
+    pub server: Option<String>,
+    /// Who signed in to the server.
+    #[ts(optional)]
+    pub email: Option<String>,
+    /// A session is in the keyring; false once it ended (sign in again).
+    pub signed_in: bool,
+    /// The server's private CA certificate is kept in the data directory.
+    pub private_ca: bool,
+}
