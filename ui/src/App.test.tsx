@@ -1,7 +1,8 @@
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
+import { render } from "./test/render";
 import { appInfo, backend, fail } from "./test/fixtures";
 
 const KEYRING_MESSAGE =

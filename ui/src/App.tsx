@@ -1,4 +1,5 @@
-import { useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import {
   appInfo,
   listRoles,
@@ -9,7 +10,9 @@ import {
   type AppInfo,
   type ErrorCode,
   type Permissions,
+  type Role,
 } from "./api";
+import { queryKeys } from "./api/queryKeys";
 import { Alert } from "./components/Alert";
 import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
@@ -18,11 +21,6 @@ import { SettingsPage } from "./components/SettingsPage";
 import { SmallButton } from "./components/SmallButton";
 import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
-
-type Boot =
-  | { state: "loading" }
-  | { state: "failed"; error: ApiError; retrying: boolean }
-  | { state: "ready"; info: AppInfo };
 
 export type PageId = "own" | "all" | "users" | "audit" | "settings";
 
@@ -86,24 +84,17 @@ function startupHeading(code: ErrorCode): string {
 
 type HeaderDialog = "switch" | "password" | null;
 
+const NO_NAMES: Record<string, string> = {};
+
+function namesById(roles: Role[]): Record<string, string> {
+  return Object.fromEntries(roles.map((r) => [r.id, r.name]));
+}
+
 /** Role names by id, for the header; falls back to the id if roles cannot be read. */
-function useRoleNames(key: string): Record<string, string> {
-  const [names, setNames] = useState<Record<string, string>>({});
-  useEffect(() => {
-    let current = true;
-    listRoles().then(
-      (roles) => {
-        if (current) setNames(Object.fromEntries(roles.map((r) => [r.id, r.name])));
-      },
-      () => {
-        // Not fatal: the header shows the role id instead.
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [key]);
-  return names;
+function useRoleNames(): Record<string, string> {
+  // Not fatal if refused: the header shows the role id instead.
+  const { data } = useQuery({ queryKey: queryKeys.roles, queryFn: listRoles, select: namesById });
+  return data ?? NO_NAMES;
 }
 
 function Shell({
@@ -124,7 +115,7 @@ function Shell({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const roleNames = useRoleNames(`${actor.id}/${actor.role}`);
+  const roleNames = useRoleNames();
 
   const items = navItems(session.permissions);
   // A page the session no longer may see (after a switch or a role change) falls back.
@@ -303,84 +294,73 @@ function Shell({
 }
 
 export function App() {
-  const [boot, setBoot] = useState<Boot>({ state: "loading" });
+  const queryClient = useQueryClient();
+  // Start-up errors are shown at once: the Retry button reopens the store (retry_open).
+  const boot = useQuery({ queryKey: queryKeys.appInfo, queryFn: appInfo, retry: false });
+  /** Why the last Retry failed; kept on screen while the next one runs. */
+  const [retryError, setRetryError] = useState<ApiError | null>(null);
+  const reopen = useMutation({
+    mutationFn: retryOpen,
+    onSuccess: (info) => {
+      setRetryError(null);
+      queryClient.setQueryData(queryKeys.appInfo, info);
+    },
+    onError: setRetryError,
+  });
   // Bumped on every session change so each page starts afresh for the new session.
   const [generation, setGeneration] = useState(0);
 
-  useEffect(() => {
-    let current = true;
-    appInfo().then(
-      (info) => {
-        if (current) setBoot({ state: "ready", info });
-      },
-      (error: unknown) => {
-        if (current) setBoot({ state: "failed", error: error as ApiError, retrying: false });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  function retry() {
+    if (!reopen.isPending) reopen.mutate();
+  }
 
-  async function retry() {
-    if (boot.state !== "failed") return;
-    setBoot({ ...boot, retrying: true });
-    try {
-      setBoot({ state: "ready", info: await retryOpen() });
-    } catch (error) {
-      setBoot({ state: "failed", error: error as ApiError, retrying: false });
+  /** Settings, roles or users changed: read the app info again in the background. A failure
+   * keeps the info shown: the page that changed something already showed its result, and the
+   * next action will surface a persistent problem. */
+  function reloadInfo() {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.appInfo });
+  }
+
+  function startSession(info: AppInfo) {
+    // Nothing read for the previous session may show in the new one, nor may a reload of the
+    // app info that was asked for before it began.
+    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.appInfo[0] });
+    void queryClient.cancelQueries({ queryKey: queryKeys.appInfo });
+    queryClient.setQueryData(queryKeys.appInfo, info);
+    setGeneration((g) => g + 1);
+  }
+
+  const info = boot.data;
+  const error = retryError ?? boot.error;
+
+  if (info === undefined) {
+    if (error === null) {
+      return (
+        <main className="startup">
+          <p className="muted" role="status">
+            Opening Tokendesk…
+          </p>
+        </main>
+      );
     }
-  }
-
-  async function reloadInfo() {
-    try {
-      const info = await appInfo();
-      setBoot({ state: "ready", info });
-    } catch {
-      // The page that changed something already showed its result; the next action will
-      // surface a persistent problem.
-    }
-  }
-
-  if (boot.state === "loading") {
-    return (
-      <main className="startup">
-        <p className="muted" role="status">
-          Opening Tokendesk…
-        </p>
-      </main>
-    );
-  }
-
-  if (boot.state === "failed") {
     return (
       <main className="startup" data-testid="startup-error">
         <div className="startup-card">
-          <h1>{startupHeading(boot.error.code)}</h1>
-          <p className="startup-message">{boot.error.message}</p>
+          <h1>{startupHeading(error.code)}</h1>
+          <p className="startup-message">{error.message}</p>
           <button
             type="button"
             className="button button-primary"
-            disabled={boot.retrying}
+            disabled={reopen.isPending}
             data-testid="retry"
-            onClick={() => void retry()}
+            onClick={retry}
           >
-            {boot.retrying ? "Retrying…" : "Retry"}
+            {reopen.isPending ? "Retrying…" : "Retry"}
           </button>
         </div>
       </main>
     );
   }
 
-  return (
-    <Shell
-      key={generation}
-      info={boot.info}
-      onSession={(info) => {
-        setBoot({ state: "ready", info });
-        setGeneration((g) => g + 1);
-      }}
-      onInfo={() => void reloadInfo()}
-    />
-  );
+  return <Shell key={generation} info={info} onSession={startSession} onInfo={reloadInfo} />;
 }

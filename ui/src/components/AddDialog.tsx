@@ -14,6 +14,7 @@ import {
   type Tenant,
   type User,
 } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { useOptional } from "./useOptional";
 import {
   DAY,
@@ -118,7 +119,7 @@ function presetFrom(value: string): ExpiryPreset | null {
  * of its owner's tenants).
  */
 function useTenants(wanted: boolean): Tenant[] | null {
-  return useOptional(wanted, listTenants);
+  return useOptional(wanted, queryKeys.tenants, listTenants);
 }
 
 /**
@@ -127,7 +128,7 @@ function useTenants(wanted: boolean): Tenant[] | null {
  * Rust still refuses a scope the owner lacks).
  */
 function useRoles(wanted: boolean): Role[] | null {
-  return useOptional(wanted, listRoles);
+  return useOptional(wanted, queryKeys.roles, listRoles);
 }
 
 export function AddDialog({

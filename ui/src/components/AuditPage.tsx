@@ -1,4 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useQuery,
+} from "@tanstack/react-query";
+import { useId, useMemo, useRef, useState } from "react";
 import {
   exportAudit,
   listAudit,
@@ -7,12 +12,12 @@ import {
   type ApiError,
   type AppInfo,
   type AuditAction,
-  type AuditEvent,
   type AuditQuery,
   type ChainReport,
   type ExportFormat,
   type User,
 } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { endOfDateInput, formatDateTime, fromDateInput } from "../lib/format";
 import { Alert } from "./Alert";
 import { DataTable } from "./DataTable";
@@ -137,13 +142,6 @@ export function AuditPage({ info }: { info: AppInfo }) {
   const canListUsers =
     permissions.manageUsers || permissions.impersonate || permissions.createTokensForOthers;
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [items, setItems] = useState<AuditEvent[]>([]);
-  const [nextBefore, setNextBefore] = useState<number | null>(null);
-  const [loadedKey, setLoadedKey] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [reloads, setReloads] = useState(0);
   const [chain, setChain] = useState<ChainReport | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
@@ -151,75 +149,47 @@ export function AuditPage({ info }: { info: AppInfo }) {
   const [actionError, setActionError] = useState<string | null>(null);
   const ids = { actor: useId(), subject: useId(), action: useId(), from: useId(), to: useId() };
 
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
   const query = useMemo(() => auditQuery(filters), [filters]);
-  const key = `${JSON.stringify(query)}#${reloads}`;
-  const loading = loadedKey !== key;
-  // The listing a "Load more" answer must still belong to.
-  const currentKey = useRef(key);
+  const listed = useInfiniteQuery({
+    queryKey: queryKeys.audit.list(query),
+    // The first page has no beforeSeq; each further one starts before the last page's end.
+    queryFn: ({ pageParam }) =>
+      listAudit(pageParam === null ? query : { ...query, beforeSeq: pageParam }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextBefore,
+    // The events of the last answer stay, marked busy, until the next filters' answer.
+    placeholderData: keepPreviousData,
+  });
+  const items = useMemo(() => listed.data?.pages.flatMap((p) => p.items) ?? [], [listed.data]);
+  const loadingMore = listed.isFetchingNextPage;
+  const loading = listed.isFetching && !loadingMore;
+  const error = listed.error?.message ?? null;
 
-  useEffect(() => {
-    if (!canListUsers) return;
-    let current = true;
-    listUsers().then(
-      (list) => {
-        if (current) setUsers(list);
-      },
-      () => {
-        // Names fall back to ids.
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [canListUsers]);
-
-  useEffect(() => {
-    let current = true;
-    currentKey.current = key;
-    listAudit(query).then(
-      (page) => {
-        if (!current) return;
-        setItems(page.items);
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoadedKey(key);
-      },
-      (e: unknown) => {
-        if (!current) return;
-        setError((e as ApiError).message);
-        setLoadedKey(key);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [query, key]);
-
+  // Names fall back to ids when users cannot be listed.
+  const usersListed = useQuery({
+    queryKey: queryKeys.users,
+    queryFn: listUsers,
+    enabled: canListUsers,
+  });
+  const users = canListUsers ? usersListed.data : undefined;
   const byId = useMemo(() => (users ? new Map(users.map((u) => [u.id, u])) : null), [users]);
 
   function set<K extends keyof Filters>(field: K, value: Filters[K]) {
     setFilters((f) => ({ ...f, [field]: value }));
   }
 
-  function reload() {
-    setReloads((r) => r + 1);
+  function retry() {
+    // Without events to keep, the alert and its button go away while it loads: focus the heading.
+    if (listed.data === undefined) headingRef.current?.focus();
+    void listed.refetch();
   }
 
-  async function loadMore() {
-    if (nextBefore === null || loadingMore) return;
-    setLoadingMore(true);
-    const wanted = key;
-    try {
-      const page = await listAudit({ ...query, beforeSeq: nextBefore });
-      // Filters changed meanwhile: this page belongs to another listing.
-      if (wanted !== currentKey.current) return;
-      setItems((list) => [...list, ...page.items]);
-      setNextBefore(page.nextBefore);
-    } catch (e) {
-      setError((e as ApiError).message);
-    } finally {
-      setLoadingMore(false);
-    }
+  function loadMore() {
+    if (!listed.hasNextPage || loadingMore) return;
+    // A page that arrives after the filters changed joins its own listing, not the one shown.
+    void listed.fetchNextPage();
   }
 
   async function verify() {
@@ -319,6 +289,7 @@ export function AuditPage({ info }: { info: AppInfo }) {
     <main className="page" data-testid="audit-page">
       <PageHeader
         title="Audit"
+        headingRef={headingRef}
         description="Every change, newest first. Each event is chained to the one before it, so an edit to the history shows up when the chain is verified."
         actions={
           <div className="header-actions">
@@ -375,12 +346,12 @@ export function AuditPage({ info }: { info: AppInfo }) {
       </div>
 
       {error && (
-        <Alert testId="error-alert" onRetry={reload}>
+        <Alert testId="error-alert" onRetry={retry}>
           {error}
         </Alert>
       )}
 
-      {loadedKey === null && !error ? (
+      {listed.data === undefined && !error ? (
         <Loading />
       ) : items.length === 0 && !loading && !error ? (
         <div className="empty empty-small" data-testid="no-results">
@@ -424,14 +395,14 @@ export function AuditPage({ info }: { info: AppInfo }) {
         )
       )}
 
-      {nextBefore !== null && !loading && (
+      {listed.hasNextPage && !loading && (
         <div className="pager">
           <button
             type="button"
             className="button"
             disabled={loadingMore}
             data-testid="load-more"
-            onClick={() => void loadMore()}
+            onClick={loadMore}
           >
             {loadingMore ? "Loading…" : "Load more"}
           </button>

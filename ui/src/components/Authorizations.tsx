@@ -1,3 +1,4 @@
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import {
   listTokens,
@@ -12,8 +13,8 @@ import {
   type TokenKind,
   type TokenMeta,
   type TokenStatus,
-  type User,
 } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { AddDialog } from "./AddDialog";
 import { Alert } from "./Alert";
 import { Filter, SelectFilter } from "./Filter";
@@ -144,11 +145,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   const [searchText, setSearchText] = useState("");
   const [expiringText, setExpiringText] = useState("");
   const [unusedText, setUnusedText] = useState("");
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [reloads, setReloads] = useState(0);
-  const [page, setPage] = useState<ListPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loadedKey, setLoadedKey] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const addButtonRef = useRef<HTMLButtonElement>(null);
   const { headingRef, registerRow, rowButton } = useRowFocus();
@@ -182,45 +179,19 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       cursor,
     ],
   );
-  const key = `${JSON.stringify(query)}#${reloads}`;
-  const loading = loadedKey !== key;
-
-  useEffect(() => {
-    let current = true;
-    listTokens(query).then(
-      (result) => {
-        if (!current) return;
-        setPage(result);
-        setError(null);
-        setLoadedKey(key);
-      },
-      (e: unknown) => {
-        if (!current) return;
-        setError((e as { message: string }).message);
-        setLoadedKey(key);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [query, key]);
+  const listed = useQuery({
+    queryKey: queryKeys.tokens.list(query),
+    queryFn: () => listTokens(query),
+    // The rows of the last answer stay, marked busy, until the next query's answer.
+    placeholderData: keepPreviousData,
+  });
+  const page = listed.data ?? null;
+  const error = listed.error?.message ?? null;
+  const loading = listed.isFetching;
 
   // The owner filter lists everyone; without that permission it is simply not offered.
-  useEffect(() => {
-    if (!all) return;
-    let current = true;
-    listUsers().then(
-      (list) => {
-        if (current) setUsers(list);
-      },
-      () => {
-        if (current) setUsers(null);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [all]);
+  const usersListed = useQuery({ queryKey: queryKeys.users, queryFn: listUsers, enabled: all });
+  const users = all ? (usersListed.data ?? null) : null;
 
   // Debounced text filters: typing settles for a moment before a query goes out.
   useEffect(() => {
@@ -260,16 +231,19 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
     patchRow(changed);
   }
 
-  function reload() {
-    setReloads((r) => r + 1);
+  function retry() {
+    // Without rows to keep, the alert and its button go away while it loads: focus the heading.
+    if (listed.data === undefined) headingRef.current?.focus();
+    void listed.refetch();
   }
 
-  /** Shows a changed row at once; the reload that follows brings the server's view. */
+  /** Shows a changed row at once (as the API returned it); the reload that follows brings
+   * the server's view of every listing. */
   function patchRow(meta: TokenMeta) {
-    setPage((p) =>
+    queryClient.setQueryData<ListPage>(queryKeys.tokens.list(query), (p) =>
       p ? { ...p, items: p.items.map((t) => (t.id === meta.id ? meta : t)) } : p,
     );
-    reload();
+    void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
   }
 
   const filtered =
@@ -412,7 +386,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       )}
 
       {error && (
-        <Alert testId="error-alert" onRetry={reload}>
+        <Alert testId="error-alert" onRetry={retry}>
           {error}
         </Alert>
       )}
@@ -521,9 +495,13 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           onCancel={closeDialog}
           onCreated={(created) => {
             setDialog({ kind: "reveal", created });
-            // The new token sorts first by default; show the first page of the listing.
+            // The new token sorts first by default; show the first page of the listing. Off
+            // it, the change of key reads the first page afresh; on it, the shown one reloads.
+            void queryClient.invalidateQueries({
+              queryKey: queryKeys.tokens.all,
+              refetchType: pageIndex > 0 ? "none" : "active",
+            });
             setNav((n) => ({ ...n, cursors: [null] }));
-            reload();
           }}
         />
       )}

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { Role, ServiceSettings, ServiceStatus, Settings } from "../api";
 import {
@@ -10,7 +10,7 @@ import {
   fail,
   serviceStatus,
 } from "../test/fixtures";
-import { renderApp } from "../test/render";
+import { render, renderApp } from "../test/render";
 import { SettingsPage } from "./SettingsPage";
 
 const SETTINGS: Settings = {

@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type ReactNode, type SyntheticEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useRef, useState, type ReactNode, type SyntheticEvent } from "react";
 import {
   getSettings,
   listRoles,
@@ -16,6 +17,7 @@ import {
   type ServiceStatus,
   type Settings,
 } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { PRESET_LABELS, choiceValue } from "../lib/format";
 import { nameProblem } from "../lib/validate";
 import { Alert } from "./Alert";
@@ -81,9 +83,17 @@ function Check({ id, checked, testId, onChange, children }: CheckProps) {
 type Problems = Partial<Record<"name" | "maxDays" | "default" | "other", string>>;
 
 function SettingsForm({ onSaved }: { onSaved: () => void }) {
-  const [draft, setDraft] = useState<Settings | null>(null);
-  const [maxDays, setMaxDays] = useState("");
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const settings = useQuery({ queryKey: queryKeys.settings, queryFn: getSettings });
+  if (settings.data) return <SettingsEditor initial={settings.data} onSaved={onSaved} />;
+  if (settings.error) return <Alert testId="error-alert">{settings.error.message}</Alert>;
+  return <Loading />;
+}
+
+/** The form, filled from the settings as first read; a later read does not undo the edits. */
+function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () => void }) {
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<Settings>(initial);
+  const [maxDays, setMaxDays] = useState(() => String(initial.policy.maxLifetimeDays));
   const [problems, setProblems] = useState<Problems>({});
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -95,30 +105,6 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
     default: useId(),
   };
 
-  useEffect(() => {
-    let current = true;
-    getSettings().then(
-      (s) => {
-        if (!current) return;
-        setDraft(s);
-        setMaxDays(String(s.policy.maxLifetimeDays));
-      },
-      (e: unknown) => {
-        if (current) setLoadError((e as ApiError).message);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
-
-  if (loadError) {
-    return <Alert testId="error-alert">{loadError}</Alert>;
-  }
-  if (!draft) {
-    return <Loading />;
-  }
-
   const { policy } = draft;
   const defaultOptions = [
     ...policy.presets.map((p) => ({ value: p, label: PRESET_LABELS[p] })),
@@ -128,12 +114,12 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
   const defaultOffered = defaultOptions.some((o) => o.value === defaultValue);
 
   function edit(change: Partial<Settings>) {
-    setDraft((d) => (d ? { ...d, ...change } : d));
+    setDraft((d) => ({ ...d, ...change }));
     setSaved(false);
   }
 
   function editPolicy(change: Partial<Settings["policy"]>) {
-    setDraft((d) => (d ? { ...d, policy: { ...d.policy, ...change } } : d));
+    setDraft((d) => ({ ...d, policy: { ...d.policy, ...change } }));
     setSaved(false);
   }
 
@@ -147,7 +133,7 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
 
   async function submit(e: SyntheticEvent) {
     e.preventDefault();
-    if (!draft || saving) return;
+    if (saving) return;
     const local: Problems = {};
     const badName = nameProblem(draft.authorityName);
     if (badName) local.name = badName;
@@ -167,6 +153,7 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
         tokenPrefix: draft.tokenPrefix.trim(),
         policy: { ...draft.policy, maxLifetimeDays: days },
       });
+      queryClient.setQueryData(queryKeys.settings, next);
       setDraft(next);
       setMaxDays(String(next.policy.maxLifetimeDays));
       setSaved(true);
@@ -327,27 +314,15 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
 }
 
 function RolesMatrix({ onSaved }: { onSaved: () => void }) {
-  const [roles, setRoles] = useState<Role[] | null>(null);
+  const queryClient = useQueryClient();
+  const listed = useQuery({ queryKey: queryKeys.roles, queryFn: listRoles });
+  const roles = listed.data ?? null;
   /** Unsaved edits, by role id. */
   const [drafts, setDrafts] = useState<Record<string, Permissions>>({});
   const [savingId, setSavingId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
   const [savedId, setSavedId] = useState<string | null>(null);
-
-  useEffect(() => {
-    let current = true;
-    listRoles().then(
-      (list) => {
-        if (current) setRoles(list);
-      },
-      (e: unknown) => {
-        if (current) setError((e as ApiError).message);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  const error = saveError ?? (roles === null ? (listed.error?.message ?? null) : null);
 
   function toggle(role: Role, key: keyof Permissions, on: boolean) {
     setDrafts((d) => ({ ...d, [role.id]: { ...(d[role.id] ?? role.permissions), [key]: on } }));
@@ -358,17 +333,19 @@ function RolesMatrix({ onSaved }: { onSaved: () => void }) {
     const permissions = drafts[role.id];
     if (!permissions || savingId !== null) return;
     setSavingId(role.id);
-    setError(null);
+    setSaveError(null);
     setSavedId(null);
     try {
       const updated = await updateRole(role.id, permissions);
-      setRoles((list) => list?.map((r) => (r.id === updated.id ? updated : r)) ?? null);
+      queryClient.setQueryData<Role[]>(queryKeys.roles, (list) =>
+        list?.map((r) => (r.id === updated.id ? updated : r)),
+      );
       setDrafts((d) => Object.fromEntries(Object.entries(d).filter(([id]) => id !== role.id)));
       setSavedId(role.id);
       // The signed-in person's own permissions may have changed.
       onSaved();
     } catch (e) {
-      setError(`${role.name}: ${(e as ApiError).message}`);
+      setSaveError(`${role.name}: ${(e as ApiError).message}`);
     } finally {
       setSavingId(null);
     }
@@ -632,43 +609,74 @@ function ServiceReadOnly({ settings }: { settings: ServiceSettings }) {
 type ServiceProblems = Partial<Record<"address" | "port" | "other", string>>;
 
 function ServiceSection({ canManage }: { canManage: boolean }) {
-  const [status, setStatus] = useState<ServiceStatus | null>(null);
-  const [draft, setDraft] = useState<ServiceDraft | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [attempt, setAttempt] = useState(0);
+  const loaded = useQuery({ queryKey: queryKeys.serviceStatus, queryFn: serviceStatus });
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const headingId = useId();
+
+  let body: ReactNode;
+  if (loaded.data) {
+    body = canManage ? (
+      <ServiceForm status={loaded.data} labelledBy={headingId} />
+    ) : (
+      <>
+        <ServiceState status={loaded.data} />
+        <ServiceReadOnly settings={loaded.data.settings} />
+      </>
+    );
+  } else if (loaded.error) {
+    body = (
+      <Alert
+        testId="service-load-error"
+        onRetry={() => {
+          // The alert and its button go away: keep focus in the section, on its heading.
+          headingRef.current?.focus();
+          void loaded.refetch();
+        }}
+      >
+        {loaded.error.message}
+      </Alert>
+    );
+  } else {
+    body = <Loading />;
+  }
+
+  return (
+    <section
+      className="settings-section"
+      aria-labelledby={headingId}
+      data-testid="service-section"
+    >
+      <h2 ref={headingRef} id={headingId} className="section-heading" tabIndex={-1}>
+        Verification service
+      </h2>
+      <p className="muted">
+        Lets your other programs check a token over HTTP: they send it as{" "}
+        <code>Authorization: Bearer &lt;token&gt;</code>. Saving applies the change at once.
+      </p>
+      {body}
+    </section>
+  );
+}
+
+/** The service's state and its form, filled from the status as first read. */
+function ServiceForm({ status, labelledBy }: { status: ServiceStatus; labelledBy: string }) {
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<ServiceDraft>(() => draftFrom(status.settings));
   const [problems, setProblems] = useState<ServiceProblems>({});
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const addressRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const ids = { heading: useId(), enabled: useId() };
-
-  useEffect(() => {
-    let current = true;
-    serviceStatus().then(
-      (s) => {
-        if (!current) return;
-        setStatus(s);
-        setDraft(draftFrom(s.settings));
-      },
-      (e: unknown) => {
-        if (current) setLoadError((e as ApiError).message);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [attempt]);
+  const enabledId = useId();
 
   function edit(change: Partial<ServiceDraft>) {
-    setDraft((d) => (d ? { ...d, ...change } : d));
+    setDraft((d) => ({ ...d, ...change }));
     setSaved(false);
   }
 
   async function submit(e: SyntheticEvent) {
     e.preventDefault();
-    if (!draft || saving) return;
+    if (saving) return;
     const address = bareAddress(draft.address);
     const port = portNumber(draft.port);
     const local: ServiceProblems = {};
@@ -690,7 +698,7 @@ function ServiceSection({ canManage }: { canManage: boolean }) {
         extraSchemes: splitSchemes(draft.schemes),
       });
       // Rust returns the settings as saved (schemes tidied) and whether the restart worked.
-      setStatus(next);
+      queryClient.setQueryData(queryKeys.serviceStatus, next);
       setDraft(draftFrom(next.settings));
       setSaved(true);
     } catch (err) {
@@ -700,148 +708,105 @@ function ServiceSection({ canManage }: { canManage: boolean }) {
     }
   }
 
-  let body: ReactNode;
-  if (loadError) {
-    body = (
-      <Alert
-        testId="service-load-error"
-        onRetry={() => {
-          // The alert and its button go away: keep focus in the section, on its heading.
-          headingRef.current?.focus();
-          setLoadError(null);
-          setAttempt((n) => n + 1);
-        }}
+  return (
+    <>
+      <ServiceState status={status} />
+      <form
+        className="form"
+        noValidate
+        aria-labelledby={labelledBy}
+        aria-busy={saving || undefined}
+        data-testid="service-form"
+        onSubmit={(e) => void submit(e)}
       >
-        {loadError}
-      </Alert>
-    );
-  } else if (!status || !draft) {
-    body = <Loading />;
-  } else if (!canManage) {
-    body = (
-      <>
-        <ServiceState status={status} />
-        <ServiceReadOnly settings={status.settings} />
-      </>
-    );
-  } else {
-    body = (
-      <>
-        <ServiceState status={status} />
-        <form
-          className="form"
-          noValidate
-          aria-labelledby={ids.heading}
-          aria-busy={saving || undefined}
-          data-testid="service-form"
-          onSubmit={(e) => void submit(e)}
+        <Check
+          id={enabledId}
+          checked={draft.enabled}
+          testId="service-enabled"
+          onChange={(on) => {
+            edit({ enabled: on });
+          }}
         >
-          <Check
-            id={ids.enabled}
-            checked={draft.enabled}
-            testId="service-enabled"
-            onChange={(on) => {
-              edit({ enabled: on });
-            }}
-          >
-            Run the verification service
-          </Check>
-          <div className="field-row service-bind">
-            <TextField
-              ref={addressRef}
-              label="Address"
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              className="mono"
-              placeholder={DEFAULT_ADDRESS}
-              value={draft.address}
-              error={problems.address}
-              hint="127.0.0.1 or ::1 keeps it on this computer."
-              data-testid="service-address"
-              onChange={(e) => {
-                edit({ address: e.target.value });
-              }}
-            />
-            <TextField
-              ref={portRef}
-              label="Port"
-              type="text"
-              inputMode="numeric"
-              autoComplete="off"
-              spellCheck={false}
-              className="mono"
-              placeholder="7878"
-              value={draft.port}
-              error={problems.port}
-              hint="1 to 65535."
-              data-testid="service-port"
-              onChange={(e) => {
-                edit({ port: e.target.value });
-              }}
-            />
-          </div>
-          <LoopbackWarning address={draft.address} />
+          Run the verification service
+        </Check>
+        <div className="field-row service-bind">
           <TextField
-            label={
-              <>
-                Extra scheme names <span className="optional">(optional)</span>
-              </>
-            }
+            ref={addressRef}
+            label="Address"
             type="text"
             autoComplete="off"
             spellCheck={false}
             className="mono"
-            placeholder="SalureToken"
-            value={draft.schemes}
-            hint={
-              <>
-                Separated by commas or spaces. With <code>SalureToken</code>, programs may send{" "}
-                <code>Authorization: SalureToken &lt;token&gt;</code> as well as{" "}
-                <code>Authorization: Bearer &lt;token&gt;</code>.
-              </>
-            }
-            data-testid="service-schemes"
+            placeholder={DEFAULT_ADDRESS}
+            value={draft.address}
+            error={problems.address}
+            hint="127.0.0.1 or ::1 keeps it on this computer."
+            data-testid="service-address"
             onChange={(e) => {
-              edit({ schemes: e.target.value });
+              edit({ address: e.target.value });
             }}
           />
-          {problems.other && <Alert testId="service-error">{problems.other}</Alert>}
-          <div className="form-actions">
-            {saved && (
-              <span className="saved" role="status" data-testid="service-saved">
-                Service settings saved.
-              </span>
-            )}
-            <button
-              type="submit"
-              className="button button-primary"
-              disabled={saving}
-              data-testid="service-save"
-            >
-              {saving ? "Saving…" : "Save service settings"}
-            </button>
-          </div>
-        </form>
-      </>
-    );
-  }
-
-  return (
-    <section
-      className="settings-section"
-      aria-labelledby={ids.heading}
-      data-testid="service-section"
-    >
-      <h2 ref={headingRef} id={ids.heading} className="section-heading" tabIndex={-1}>
-        Verification service
-      </h2>
-      <p className="muted">
-        Lets your other programs check a token over HTTP: they send it as{" "}
-        <code>Authorization: Bearer &lt;token&gt;</code>. Saving applies the change at once.
-      </p>
-      {body}
-    </section>
+          <TextField
+            ref={portRef}
+            label="Port"
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            spellCheck={false}
+            className="mono"
+            placeholder="7878"
+            value={draft.port}
+            error={problems.port}
+            hint="1 to 65535."
+            data-testid="service-port"
+            onChange={(e) => {
+              edit({ port: e.target.value });
+            }}
+          />
+        </div>
+        <LoopbackWarning address={draft.address} />
+        <TextField
+          label={
+            <>
+              Extra scheme names <span className="optional">(optional)</span>
+            </>
+          }
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          className="mono"
+          placeholder="SalureToken"
+          value={draft.schemes}
+          hint={
+            <>
+              Separated by commas or spaces. With <code>SalureToken</code>, programs may send{" "}
+              <code>Authorization: SalureToken &lt;token&gt;</code> as well as{" "}
+              <code>Authorization: Bearer &lt;token&gt;</code>.
+            </>
+          }
+          data-testid="service-schemes"
+          onChange={(e) => {
+            edit({ schemes: e.target.value });
+          }}
+        />
+        {problems.other && <Alert testId="service-error">{problems.other}</Alert>}
+        <div className="form-actions">
+          {saved && (
+            <span className="saved" role="status" data-testid="service-saved">
+              Service settings saved.
+            </span>
+          )}
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={saving}
+            data-testid="service-save"
+          >
+            {saving ? "Saving…" : "Save service settings"}
+          </button>
+        </div>
+      </form>
+    </>
   );
 }
 

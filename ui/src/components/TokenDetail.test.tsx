@@ -1,9 +1,9 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Tenant, TokenMeta, TokenUsage, UsageDay } from "../api";
 import { DAY, backend, fail, page, token } from "../test/fixtures";
-import { renderApp } from "../test/render";
+import { render, renderApp } from "../test/render";
 import { TokenDetail } from "./TokenDetail";
 
 /** 2026-11-20, as days since the Unix epoch: the last of the 30 days. */

@@ -1,14 +1,9 @@
 // The detail panel of one authorization: everything known about it, where it was last used
 // from, and its uses on each of the last 30 days.
-import { useEffect, useRef, useState, type ReactNode } from "react";
-import {
-  listTenants,
-  tokenUsage,
-  type ApiError,
-  type Tenant,
-  type TokenMeta,
-  type TokenUsage,
-} from "../api";
+import { useQuery } from "@tanstack/react-query";
+import { useRef, type ReactNode } from "react";
+import { listTenants, tokenUsage, type Tenant, type TokenMeta, type TokenUsage } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { useOptional } from "./useOptional";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { Alert } from "./Alert";
@@ -24,12 +19,6 @@ interface TokenDetailProps {
   onClose: () => void;
   returnFocus: () => HTMLElement | null;
 }
-
-/** The answer to one attempt: the usage, or the error it failed with. */
-type Loaded = { attempt: number } & (
-  | { usage: TokenUsage; error: null }
-  | { usage: null; error: ApiError }
-);
 
 function When({ at, now }: { at: number; now: number }) {
   return (
@@ -77,7 +66,7 @@ const NOT_RECORDED = <span className="muted">Not recorded</span>;
 
 /** Names for the tenants a token is limited to; without them (loading, refused) ids are shown. */
 function useTenants(wanted: boolean): Tenant[] | null {
-  return useOptional(wanted, listTenants);
+  return useOptional(wanted, queryKeys.tenants, listTenants);
 }
 
 function TenantList({ ids }: { ids: readonly string[] }) {
@@ -155,30 +144,16 @@ function Details({ usage, now }: { usage: TokenUsage; now: number }) {
 }
 
 export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailProps) {
-  const [attempt, setAttempt] = useState(0);
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
-  // An answer to an earlier attempt is stale: a retry shows Loading again until its own answer.
-  const settled = loaded?.attempt === attempt ? loaded : null;
-  const loading = settled === null;
+  const result = useQuery({
+    queryKey: queryKeys.tokens.usage(token.id),
+    queryFn: () => tokenUsage(token.id),
+  });
+  // A retry shows Loading again until its own answer.
+  const loading = result.isPending;
 
-  useEffect(() => {
-    let current = true;
-    tokenUsage(token.id).then(
-      (usage) => {
-        if (current) setLoaded({ attempt, usage, error: null });
-      },
-      (e: unknown) => {
-        if (current) setLoaded({ attempt, usage: null, error: e as ApiError });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [token.id, attempt]);
-
-  const usage = settled?.usage ?? null;
-  const error = settled?.error ?? null;
+  const usage = result.data ?? null;
+  const error = usage ? null : result.error;
   const shown = usage?.token ?? token;
 
   return (
@@ -201,7 +176,7 @@ export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailPro
             onRetry={() => {
               // The alert and its button go away: focus stays in the dialog, on Close.
               closeRef.current?.focus();
-              setAttempt((a) => a + 1);
+              void result.refetch();
             }}
           >
             {error.message}

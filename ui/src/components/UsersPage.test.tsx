@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { NewUser, Tenant, User } from "../api";
 import {
@@ -12,7 +12,7 @@ import {
   fail,
   user as makeUser,
 } from "../test/fixtures";
-import { renderApp } from "../test/render";
+import { render, renderApp } from "../test/render";
 import { UsersPage } from "./UsersPage";
 
 function userRow(email: string): HTMLElement {

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
 import {
   listRoles,
   listTenants,
@@ -12,6 +13,7 @@ import {
   type User,
   type UserStatus,
 } from "../api";
+import { queryKeys } from "../api/queryKeys";
 import { Alert } from "./Alert";
 import { DataTable } from "./DataTable";
 import { Loading } from "./Loading";
@@ -83,58 +85,33 @@ interface UsersPageProps {
   onChanged: () => void;
 }
 
+const NO_ROLES: Role[] = [];
+
 export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   const { session } = info;
   const manageTenants = session.permissions.manageUsers;
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [roles, setRoles] = useState<Role[]>([]);
-  /** null until listed; loaded on their own, so a failure only affects the Tenants section. */
-  const [tenants, setTenants] = useState<Tenant[] | null>(null);
-  const [tenantsError, setTenantsError] = useState<string | null>(null);
-  const [tenantReloads, setTenantReloads] = useState(0);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const usersListed = useQuery({ queryKey: queryKeys.users, queryFn: listUsers });
+  const rolesListed = useQuery({ queryKey: queryKeys.roles, queryFn: listRoles });
+  /** Loaded on their own, so a failure only affects the Tenants section. */
+  const tenantsListed = useQuery({
+    queryKey: queryKeys.tenants,
+    queryFn: listTenants,
+    enabled: manageTenants,
+    select: sortTenants,
+  });
+  // The page shows once both the users and the roles are listed.
+  const users = rolesListed.data ? (usersListed.data ?? null) : null;
+  const roles = rolesListed.data ?? NO_ROLES;
+  const loadError = (usersListed.error ?? rolesListed.error)?.message ?? null;
+  /** null until listed. */
+  const tenants = manageTenants ? (tenantsListed.data ?? null) : null;
+  const tenantsError = tenantsListed.error?.message ?? null;
   const [actionError, setActionError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
-  const [reloads, setReloads] = useState(0);
   const addRef = useRef<HTMLButtonElement>(null);
   const { headingRef, registerRow, rowButton } = useRowFocus();
-
-  useEffect(() => {
-    let current = true;
-    Promise.all([listUsers(), listRoles()]).then(
-      ([u, r]) => {
-        if (!current) return;
-        setUsers(u);
-        setRoles(r);
-        setLoadError(null);
-      },
-      (e: unknown) => {
-        if (current) setLoadError((e as ApiError).message);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [reloads]);
-
-  useEffect(() => {
-    if (!manageTenants) return;
-    let current = true;
-    listTenants().then(
-      (t) => {
-        if (!current) return;
-        setTenants(sortTenants(t));
-        setTenantsError(null);
-      },
-      (e: unknown) => {
-        if (current) setTenantsError((e as ApiError).message);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [reloads, tenantReloads, manageTenants]);
 
   const roleName = (id: string) => roles.find((r) => r.id === id)?.name ?? id;
   // The memberships dialog shows the row as listed, so each saved change appears in both.
@@ -142,12 +119,14 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
     dialog?.kind === "tenants" ? users?.find((u) => u.id === dialog.userId) : undefined;
 
   function replace(updated: User) {
-    setUsers((list) => {
+    queryClient.setQueryData<User[]>(queryKeys.users, (list) => {
       if (!list) return [updated];
       return list.some((u) => u.id === updated.id)
         ? list.map((u) => (u.id === updated.id ? updated : u))
         : [...list, updated];
     });
+    // A disabled owner's tokens are suspended, a renamed one's show the new name.
+    void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
     if (updated.id === session.actor.id || updated.id === session.subject.id) onChanged();
   }
 
@@ -162,7 +141,10 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   }
 
   function reload() {
-    setReloads((r) => r + 1);
+    // The alert and its button go away while the page loads again: focus the heading.
+    headingRef.current?.focus();
+    if (usersListed.error) void usersListed.refetch();
+    if (rolesListed.error) void rolesListed.refetch();
   }
 
   async function act(user: User, action: () => Promise<void>) {
@@ -373,12 +355,11 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
           tenants={tenants}
           users={users}
           loadError={tenantsError}
-          onRetry={() => {
-            setTenantsError(null);
-            setTenantReloads((n) => n + 1);
-          }}
+          onRetry={() => void tenantsListed.refetch()}
           onSaved={(t) => {
-            setTenants((list) => upsertTenant(list ?? [], t));
+            queryClient.setQueryData<Tenant[]>(queryKeys.tenants, (list) =>
+              upsertTenant(list ?? [], t),
+            );
           }}
         />
       )}

@@ -1,26 +1,11 @@
-import { useEffect, useState } from "react";
+import { useQuery, type QueryKey } from "@tanstack/react-query";
 
 /**
- * Loads something a screen can do without (tenant names, roles): null while loading, when not
- * `wanted`, or when loading failed, so the caller degrades instead of showing an error.
- * `load` must be stable (a function of the API module).
+ * Reads something a screen can do without (tenant names, roles) through the query cache: null
+ * while loading, when not `wanted`, or when it could not be read, so the caller degrades
+ * instead of showing an error. `key` is the data's key in `queryKeys`; `load` the API function.
  */
-export function useOptional<T>(wanted: boolean, load: () => Promise<T>): T | null {
-  const [value, setValue] = useState<T | null>(null);
-  useEffect(() => {
-    if (!wanted) return;
-    let current = true;
-    load().then(
-      (v) => {
-        if (current) setValue(v);
-      },
-      () => {
-        if (current) setValue(null);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [wanted, load]);
-  return wanted ? value : null;
+export function useOptional<T>(wanted: boolean, key: QueryKey, load: () => Promise<T>): T | null {
+  const { data } = useQuery({ queryKey: key, queryFn: load, enabled: wanted });
+  return wanted ? (data ?? null) : null;
 }
