@@ -154,16 +154,14 @@ impl AppState {
             email,
             private_ca: ca_pem.is_some(),
         };
-        let previous = self
+        // The session before (this server or another) ends first, as `tokendesk login` does.
+        if let Some(old) = self
             .remote
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(old) = previous {
-            if old.login.server != login.server || old.login.email != login.email {
-                // Another server or person: that session ends first.
-                Self::end(&self.data_dir, old);
-            }
+            .take()
+        {
+            Self::end(&self.data_dir, old);
         }
         login.save(&self.data_dir, &token, ca_pem)?;
         let session = Arc::new(server.session(token));

@@ -669,33 +669,7 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
 #[ignore = "needs a Secret Service: run `make test-keyring`"]
 fn login_works_remotely_and_logout_ends_the_session() {
     let server_dir = tempfile::tempdir().unwrap();
-    let (mut child, addr) = bin::serve(server_dir.path());
-    let on_server = |args: &[&str], stdin: &str| {
-        let (code, out, err) = tokendesk(server_dir.path(), args, stdin);
-        assert_eq!(code, 0, "{args:?}: {err}");
-        out
-    };
-    on_server(
-        &[
-            "users",
-            "create",
-            "--name",
-            "Ada",
-            "--email",
-            "ada@example.org",
-            "--role",
-            "owner",
-        ],
-        "",
-    );
-    on_server(
-        &["users", "set-password", "ada@example.org"],
-        "Ada's password\n",
-    );
-    on_server(
-        &["tokens", "create", "--name", "made locally on the server"],
-        "",
-    );
+    let (mut child, addr) = bin::serve_with_owner(server_dir.path());
 
     let client = tempfile::tempdir().unwrap();
     let c = client.path();
@@ -764,7 +738,7 @@ fn login_works_remotely_and_logout_ends_the_session() {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert!(
-        names.contains(&"from afar") && names.contains(&"made locally on the server"),
+        names.contains(&"from afar") && names.contains(&"on the server"),
         "{names:?}"
     );
     let (code, _, err) = tokendesk_env(c, &["tokens", "list"], "", &[("TOKENDESK_TOKEN", token)]);

@@ -25,30 +25,7 @@ fn pw(s: &str) -> SecretString {
 #[ignore = "needs a Secret Service: run `make test-keyring`"]
 fn the_app_connects_reconnects_and_signs_out_of_a_team_server() {
     let server_dir = tempfile::tempdir().unwrap();
-    let (mut child, addr) = bin::serve(server_dir.path());
-    for (args, stdin) in [
-        (
-            vec![
-                "users",
-                "create",
-                "--name",
-                "Ada",
-                "--email",
-                "ada@example.org",
-                "--role",
-                "owner",
-            ],
-            "",
-        ),
-        (
-            vec!["users", "set-password", "ada@example.org"],
-            "Ada's password\n",
-        ),
-        (vec!["tokens", "create", "--name", "on the server"], ""),
-    ] {
-        let out = bin::run(server_dir.path(), &args, stdin, &[]);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-    }
+    let (mut child, addr) = bin::serve_with_owner(server_dir.path());
     let url = format!("http://{addr}");
     let keyring = KeyringStore::new("tokendesk-session", Duration::from_secs(10));
     let account = format!("{url}/ada@example.org");

@@ -8,9 +8,8 @@
 mod bin;
 
 use bin::{http_get, serve_with, BIN};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,21 +29,8 @@ impl Team {
 
     /// Runs the CLI on the team database with `key` as the key file.
     fn cli_with(&self, key: &Path, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .args(self.db_args(key))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let all = [args, &self.db_args(key)].concat();
+        bin::run(self._dir.path(), &all, stdin, &[])
     }
 
     fn cli(&self, args: &[&str]) -> Output {
@@ -399,24 +385,12 @@ fn a_key_file_server_serves_https_and_refuses_bad_databases_and_certificates() {
     let data = d.join("data");
     let key = d.join("authority.key");
     let db = format!("sqlite:{}", data.display());
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(BIN)
-            .args(args)
-            // No Secret Service: everything must come from the key file.
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/tokendesk-team-bus",
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).unwrap();
-        drop(input);
-        child.wait_with_output().unwrap()
-    };
+    // No Secret Service: everything must come from the key file.
+    let no_bus = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/tokendesk-team-bus",
+    )];
+    let run = |args: &[&str], stdin: &str| bin::run(d, args, stdin, &no_bus);
     let refused = |out: &Output, code: &str, words: &str| {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -490,45 +464,33 @@ fn a_key_file_server_serves_https_and_refuses_bad_databases_and_certificates() {
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&tls_key, ck.signing_key.serialize_pem()).unwrap();
     let (cert_arg, tls_key_arg) = (cert.to_str().unwrap(), tls_key.to_str().unwrap());
+    let serve_tls = |cert: &str, key: &str| {
+        run(
+            &[
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database",
+                &db,
+                "--key-file",
+                key_arg,
+                "--tls-cert",
+                cert,
+                "--tls-key",
+                key,
+            ],
+            "",
+        )
+    };
 
     // A missing or mismatched certificate stops serve before it listens.
     let missing = d.join("none.pem");
-    let out = run(
-        &[
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database",
-            &db,
-            "--key-file",
-            key_arg,
-            "--tls-cert",
-            missing.to_str().unwrap(),
-            "--tls-key",
-            tls_key_arg,
-        ],
-        "",
-    );
+    let out = serve_tls(missing.to_str().unwrap(), tls_key_arg);
     refused(&out, "invalid_input", "none.pem");
     let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let other_key = d.join("other-key.pem");
     std::fs::write(&other_key, other.signing_key.serialize_pem()).unwrap();
-    let out = run(
-        &[
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database",
-            &db,
-            "--key-file",
-            key_arg,
-            "--tls-cert",
-            cert_arg,
-            "--tls-key",
-            other_key.to_str().unwrap(),
-        ],
-        "",
-    );
+    let out = serve_tls(cert_arg, other_key.to_str().unwrap());
     refused(&out, "invalid_input", "");
     let out = run(&["serve", "--tls-cert", cert_arg], "");
     assert_eq!(

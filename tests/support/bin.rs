@@ -72,9 +72,39 @@ pub fn http_get(addr: &str, path: &str, auth: &str) -> String {
     out
 }
 
-/// A blocking HTTP client builder. reqwest is built with rustls but no bundled crypto provider
-/// (the product uses ring, as the server does); the process installs it once.
+/// A blocking HTTP client builder, with ring installed as the rustls provider first (see
+/// `tokendesk_http::install_crypto`).
 pub fn http() -> reqwest::blocking::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    tokendesk_http::install_crypto();
     reqwest::blocking::Client::builder()
+}
+
+/// A running `tokendesk serve` on `dir` whose authority has an owner Ada (ada@example.org,
+/// password "Ada's password") and one token, "on the server": what a client signs in to.
+pub fn serve_with_owner(dir: &Path) -> (Child, String) {
+    let served = serve(dir);
+    for (args, stdin) in [
+        (
+            &[
+                "users",
+                "create",
+                "--name",
+                "Ada",
+                "--email",
+                "ada@example.org",
+                "--role",
+                "owner",
+            ][..],
+            "",
+        ),
+        (
+            &["users", "set-password", "ada@example.org"][..],
+            "Ada's password\n",
+        ),
+        (&["tokens", "create", "--name", "on the server"][..], ""),
+    ] {
+        let out = run(dir, args, stdin, &[]);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    served
 }

@@ -196,7 +196,7 @@ impl RemoteAuthority {
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Answer<T> {
-        self.server.send(self.request(Method::GET, path))
+        self.without_body(Method::GET, path)
     }
 
     fn get_query<T: DeserializeOwned>(&self, path: &str, q: &impl Serialize) -> Answer<T> {
