@@ -34,6 +34,11 @@ test("keyring unavailable: a clear screen with the fix, Retry, and nothing writt
   assert.ok(await retry.isDisplayed());
   await shot(browser, "10-keyring-unavailable");
   await retry.click();
+  // The last error stays on screen while the retry runs ("Retrying…"): wait for it to end,
+  // since a failed attempt removes what it created only when it gives up.
+  await browser.waitUntil(async () => (await browser.$('[data-testid="retry"]').getText()) === "Retry", {
+    timeoutMsg: "the retry never finished",
+  });
   await browser.waitUntil(async () => /keyring/i.test(await browser.$("h1").getText()));
   assert.equal(await browser.$('[data-testid="add-authorization"]').isExisting(), false);
   assert.equal(existsSync(dataDir), false, "no data directory or database was created");
