@@ -31,7 +31,11 @@ async fn with_authority<T: Send + 'static>(
     app: AppHandle,
     f: impl FnOnce(&dyn Authority) -> Res<T> + Send + 'static,
 ) -> Res<T> {
-    on_pool(app, move |st| f(&*st.authority()?)).await
+    on_pool(app, move |st| {
+        let authority = st.authority()?;
+        f(&*authority).inspect_err(|e| st.session_refused(&authority, e))
+    })
+    .await
 }
 
 /// Switch user on the local authority: a new session, then who is now signed in.
@@ -90,8 +94,8 @@ pub async fn copy_token(app: AppHandle, token: String) -> Res<()> {
 pub async fn save_token_to_keyring(app: AppHandle, id: String, token: String) -> Res<KeyringCopy> {
     let token = SecretString::from(token);
     on_pool(app, move |st| {
-        let (core, s) = st.ready()?;
-        Ok(core.save_token_copy(&s, &st.user_keyring, &id, &token)?)
+        st.authority()?
+            .save_token_copy(&st.user_keyring, &id, &token)
     })
     .await
 }
@@ -130,7 +134,7 @@ pub async fn set_password(app: AppHandle, id: String, password: String) -> Res<U
 #[tauri::command]
 pub async fn change_password(app: AppHandle, current: Option<String>, new: String) -> Res<()> {
     let (current, new) = (current.map(SecretString::from), SecretString::from(new));
-    with_authority(app, move |a| a.change_own_password(current.as_ref(), &new)).await
+    on_pool(app, move |st| st.change_password(current.as_ref(), &new)).await
 }
 
 #[tauri::command]
@@ -227,7 +231,11 @@ pub async fn update_service_settings(
 #[tauri::command]
 pub async fn test_token(app: AppHandle, token: String) -> Res<TestResult> {
     let token = SecretString::from(token);
-    Ok(app.state::<AppState>().service.test(&token).await?)
+    let server = app.state::<AppState>().server();
+    match server {
+        Some(server) => on_pool(app, move |_| server.test_token(&token)).await,
+        None => Ok(app.state::<AppState>().service.test(&token).await?),
+    }
 }
 
 #[tauri::command]
@@ -289,6 +297,12 @@ pub async fn connect_server(
         )
     })
     .await
+}
+
+/// First run: creates the authority on this computer and opens it.
+#[tauri::command]
+pub async fn create_local_authority(app: AppHandle) -> Res<AppInfo> {
+    on_pool(app, |st| st.create_local()?.info()).await
 }
 
 /// Signs out of the team server; `false` if the server could not confirm.

@@ -87,6 +87,7 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::connection_info,
             commands::connect_server,
             commands::sign_out_server,
+            commands::create_local_authority,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Tokendesk")

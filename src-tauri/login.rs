@@ -89,6 +89,11 @@ impl Login {
         std::fs::write(&path, json).map_err(|e| io("write", &path, e))
     }
 
+    /// Deletes the session token (the server refused it) and keeps the rest, to sign in again.
+    pub fn forget_token(&self) -> Result<(), ApiError> {
+        Ok(keyring().delete(&self.account())?)
+    }
+
     /// Deletes the keyring entry, then the files.
     pub fn forget(&self, data_dir: &Path) -> Result<(), ApiError> {
         keyring().delete(&self.account())?;

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokendesk_client::{RemoteAuthority, Server};
 use tokendesk_core::authority::{Authority, LocalAuthority};
-use tokendesk_core::model::{AppInfo, Connection, Session};
+use tokendesk_core::model::{AppInfo, Connection, ConnectionMode, Session};
 use tokendesk_core::secret::SecretString;
 use tokendesk_core::secret_store::KeyringStore;
 use tokendesk_core::{ApiError, Error, ErrorCode, OpenOptions, SystemClock, Tokendesk};
@@ -46,9 +46,9 @@ impl AppState {
                 None
             }
         };
-        // Connected to a server: this computer's authority is opened only when needed.
-        let opened = remote
-            .is_none()
+        // Connected to a server: this computer's authority is opened only when needed. On a
+        // first run nothing is created until the person chooses (`create_local`).
+        let opened = (remote.is_none() && Tokendesk::exists_in(&data_dir))
             .then(|| Self::try_open(&data_dir, &keyring));
         let state = AppState {
             data_dir,
@@ -93,13 +93,51 @@ impl AppState {
     }
 
     fn local(&self) -> Result<Arc<LocalAuthority>, ApiError> {
-        match &*self.opened.read().unwrap_or_else(|p| p.into_inner()) {
-            Some(opened) => opened.clone(),
-            None => Err(Error::InvalidInput(
-                "This app is connected to a team server; that is only for an authority on this computer.".into(),
-            )
-            .into()),
+        if let Some(opened) = &*self.opened.read().unwrap_or_else(|p| p.into_inner()) {
+            return opened.clone();
         }
+        let connected = self
+            .remote
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        Err(Error::InvalidInput(if connected {
+            "This app is connected to a team server; that is only for an authority on this computer.".into()
+        } else {
+            "There is no authority on this computer yet: create one, or connect to a server.".into()
+        })
+        .into())
+    }
+
+    /// First run, "Create an authority on this computer": creates and opens it (or says why
+    /// not, for example a locked keyring; Retry then tries again).
+    pub fn create_local(&self) -> Result<Arc<dyn Authority>, ApiError> {
+        if self
+            .remote
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
+            return Err(Error::InvalidInput(
+                "This app is connected to a team server: sign out first.".into(),
+            )
+            .into());
+        }
+        let created = {
+            let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                let opened = Self::try_open(&self.data_dir, &self.keyring);
+                let ok = opened.is_ok();
+                *slot = Some(opened);
+                ok
+            } else {
+                false
+            }
+        };
+        if created {
+            self.start_service();
+        }
+        self.authority()
     }
 
     /// What the window works on: every operation of the signed-in person.
@@ -121,20 +159,96 @@ impl AppState {
 
     /// Where the window's authority is.
     pub fn connection(&self) -> Connection {
-        match &*self.remote.read().unwrap_or_else(|p| p.into_inner()) {
-            Some(r) => Connection {
+        if let Some(r) = &*self.remote.read().unwrap_or_else(|p| p.into_inner()) {
+            return Connection {
+                mode: ConnectionMode::Server,
                 server: Some(r.login.server.clone()),
                 email: Some(r.login.email.clone()),
                 signed_in: r.session.is_some(),
+                ended: r.ended.clone(),
                 private_ca: r.login.private_ca,
-            },
-            None => Connection {
-                server: None,
-                email: None,
-                signed_in: true,
-                private_ca: false,
-            },
+            };
         }
+        let chosen = self
+            .opened
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        Connection {
+            mode: if chosen {
+                ConnectionMode::Local
+            } else {
+                ConnectionMode::Choose
+            },
+            server: None,
+            email: None,
+            signed_in: chosen,
+            ended: None,
+            private_ca: false,
+        }
+    }
+
+    /// The server refused the session `seen` (revoked, expired, its user disabled or
+    /// removed): it is dropped, with the server's reason for the sign-in screen, and its dead
+    /// token leaves the keyring. A newer session (signed in meanwhile) is left alone.
+    pub fn session_refused(&self, seen: &Arc<dyn Authority>, error: &ApiError) {
+        if error.code != ErrorCode::Unauthenticated {
+            return;
+        }
+        let mut remote = self.remote.write().unwrap_or_else(|p| p.into_inner());
+        let Some(r) = remote.as_mut() else { return };
+        let same = r
+            .session
+            .as_ref()
+            .is_some_and(|s| std::ptr::addr_eq(Arc::as_ptr(s), Arc::as_ptr(seen)));
+        if !same {
+            return;
+        }
+        r.session = None;
+        r.ended = Some(format!(
+            "Your session on {} has ended ({}): sign in again.",
+            r.login.server,
+            error.message.trim_end_matches('.')
+        ));
+        if let Err(e) = r.login.forget_token() {
+            log::warn!(
+                "cannot remove the ended session from the keyring: {}",
+                e.message
+            );
+        }
+    }
+
+    /// The server this app is signed in to, for calls outside a session ("Test it").
+    pub fn server(&self) -> Option<Server> {
+        self.remote
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()?
+            .session
+            .as_ref()
+            .map(|s| s.server().clone())
+    }
+
+    /// Changes the signed-in person's password. On a server that ends their sessions, this one
+    /// included, so the app signs in again with the new password: the person stays signed in.
+    pub fn change_password(
+        &self,
+        current: Option<&SecretString>,
+        new: &SecretString,
+    ) -> Result<(), ApiError> {
+        let authority = self.authority()?;
+        authority.change_own_password(current, new)?;
+        let again = self
+            .remote
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|r| r.login.clone());
+        if let Some(login) = again {
+            let ca = login.ca_pem(&self.data_dir)?;
+            self.connect(&login.server, &login.email, new, ca.as_deref())?;
+        }
+        Ok(())
     }
 
     /// Signs in to a team server and works on it from now on (also to sign in again after a
@@ -169,6 +283,7 @@ impl AppState {
         *self.remote.write().unwrap_or_else(|p| p.into_inner()) = Some(Remote {
             login,
             session: Some(session),
+            ended: None,
         });
         Ok(info)
     }
@@ -186,9 +301,10 @@ impl AppState {
             return Ok(true);
         };
         let confirmed = Self::end(&self.data_dir, r);
+        // Back to this computer's authority if there is one; else to the first-run choice.
         let opened = {
             let mut slot = self.opened.write().unwrap_or_else(|p| p.into_inner());
-            if slot.is_none() {
+            if slot.is_none() && Tokendesk::exists_in(&self.data_dir) {
                 *slot = Some(Self::try_open(&self.data_dir, &self.keyring));
                 true
             } else {
@@ -255,6 +371,8 @@ impl AppState {
 struct Remote {
     login: Login,
     session: Option<Arc<RemoteAuthority>>,
+    /// Why the session ended, if the app saw the server refuse it.
+    ended: Option<String>,
 }
 
 impl Remote {
@@ -275,6 +393,13 @@ impl Remote {
             );
             None
         });
-        Remote { login, session }
+        let ended = session
+            .is_none()
+            .then(|| format!("Sign in to {} again.", login.server));
+        Remote {
+            login,
+            session,
+            ended,
+        }
     }
 }

@@ -1,13 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useEffect } from "react";
 import {
   appInfo,
+  connectionInfo,
+  createLocalAuthority,
   listRoles,
   retryOpen,
+  signOutServer,
   stopImpersonation,
   switchToLocalOwner,
+  watchCalls,
   type ApiError,
   type AppInfo,
+  type Connection,
   type ErrorCode,
   type Permissions,
   type Role,
@@ -17,7 +23,10 @@ import { Alert } from "./components/Alert";
 import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
 import { ChangePasswordDialog } from "./components/ChangePasswordDialog";
+import { FirstRun } from "./components/FirstRun";
+import { ServerUnreachable } from "./components/ServerUnreachable";
 import { SettingsPage } from "./components/SettingsPage";
+import { SignIn } from "./components/SignIn";
 import { SmallButton } from "./components/SmallButton";
 import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
@@ -97,16 +106,30 @@ function useRoleNames(): Record<string, string> {
   return data ?? NO_NAMES;
 }
 
+/** "tokendesk.example.org" of "https://tokendesk.example.org/td". */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 function Shell({
   info,
+  connection,
   onSession,
   onInfo,
+  onSignedOut,
 }: {
   info: AppInfo;
-  /** A new session began (impersonate, stop, switch): show its Authorizations page. */
+  connection: Connection;
+  /** A new session began (impersonate, stop, switch, sign in): show its Authorizations page. */
   onSession: (next: AppInfo) => void;
   /** Settings, roles or users changed: reload app info in place. */
   onInfo: () => void;
+  /** Signed out of the team server. */
+  onSignedOut: () => void;
 }) {
   const { session } = info;
   const { actor, subject } = session;
@@ -121,6 +144,20 @@ function Shell({
   // A page the session no longer may see (after a switch or a role change) falls back.
   const shown = items.some((i) => i.id === page) ? page : "own";
   const roleName = roleNames[actor.role] ?? actor.role;
+  const remote = connection.mode === "server";
+
+  async function signOut() {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await signOutServer();
+      onSignedOut();
+    } catch (e) {
+      setError((e as ApiError).message);
+      setBusy(false);
+    }
+  }
 
   function closeDialog() {
     setDialog(null);
@@ -175,6 +212,11 @@ function Shell({
           <span className="authority" title={info.authorityId}>
             {info.authorityName}
           </span>
+          {remote && connection.server && (
+            <span className="server-chip" title={connection.server} data-testid="server-chip">
+              {hostOf(connection.server)}
+            </span>
+          )}
         </div>
         <div className="user-area">
           <div className="user" title={actor.email ?? undefined} data-testid="signed-in">
@@ -188,15 +230,17 @@ function Shell({
             </span>
           </div>
           <div className="user-actions">
-            <SmallButton
-              data-testid="switch-user"
-              onClick={() => {
-                setDialog("switch");
-              }}
-            >
-              Switch user…
-            </SmallButton>
-            {!session.localOwner && (
+            {!remote && (
+              <SmallButton
+                data-testid="switch-user"
+                onClick={() => {
+                  setDialog("switch");
+                }}
+              >
+                Switch user…
+              </SmallButton>
+            )}
+            {!remote && !session.localOwner && (
               <SmallButton
                 disabled={busy}
                 data-testid="switch-back"
@@ -214,6 +258,16 @@ function Shell({
                 }}
               >
                 Change password…
+              </SmallButton>
+            )}
+            {remote && (
+              <SmallButton
+                disabled={busy}
+                data-testid="sign-out"
+                title={`End your session on ${connection.server ?? "the server"}`}
+                onClick={() => void signOut()}
+              >
+                Sign out
               </SmallButton>
             )}
           </div>
@@ -235,6 +289,7 @@ function Shell({
           </button>
         ))}
       </nav>
+      <ServerUnreachable />
       {error && (
         <Alert
           testId="session-error"
@@ -265,7 +320,15 @@ function Shell({
         />
       )}
       {shown === "audit" && <AuditPage info={info} />}
-      {shown === "settings" && <SettingsPage info={info} onSaved={onInfo} />}
+      {shown === "settings" && (
+        <SettingsPage
+          info={info}
+          connection={connection}
+          onSaved={onInfo}
+          onConnected={onSession}
+          onSignedOut={onSignedOut}
+        />
+      )}
 
       {dialog === "switch" && (
         <SwitchUserDialog
@@ -295,8 +358,20 @@ function Shell({
 
 export function App() {
   const queryClient = useQueryClient();
+  const connection = useQuery({
+    queryKey: queryKeys.connection,
+    queryFn: connectionInfo,
+    retry: false,
+  });
+  const where = connection.data;
+  const ready = where !== undefined && (where.mode === "local" || where.signedIn);
   // Start-up errors are shown at once: the Retry button reopens the store (retry_open).
-  const boot = useQuery({ queryKey: queryKeys.appInfo, queryFn: appInfo, retry: false });
+  const boot = useQuery({
+    queryKey: queryKeys.appInfo,
+    queryFn: appInfo,
+    retry: false,
+    enabled: ready,
+  });
   /** Why the last Retry failed; kept on screen while the next one runs. */
   const [retryError, setRetryError] = useState<ApiError | null>(null);
   const reopen = useMutation({
@@ -307,8 +382,27 @@ export function App() {
     },
     onError: setRetryError,
   });
+  const create = useMutation({
+    mutationFn: createLocalAuthority,
+    onSuccess: startSession,
+    // A failure (a locked keyring) leaves the authority chosen but closed: the start-up
+    // screen below says why and offers Retry.
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: queryKeys.connection }),
+  });
   // Bumped on every session change so each page starts afresh for the new session.
   const [generation, setGeneration] = useState(0);
+
+  // A team server refused the session (revoked, expired, user disabled): Rust dropped it;
+  // reading where the app is now shows the sign-in screen with the server's reason.
+  useEffect(
+    () =>
+      watchCalls((outcome) => {
+        if (!outcome.ok && outcome.error.code === "unauthenticated") {
+          void queryClient.invalidateQueries({ queryKey: queryKeys.connection });
+        }
+      }),
+    [queryClient],
+  );
 
   function retry() {
     if (!reopen.isPending) reopen.mutate();
@@ -324,16 +418,44 @@ export function App() {
   function startSession(info: AppInfo) {
     // Nothing read for the previous session may show in the new one, nor may a reload of the
     // app info that was asked for before it began.
-    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.appInfo[0] });
+    queryClient.removeQueries({
+      predicate: (q) =>
+        q.queryKey[0] !== queryKeys.appInfo[0] && q.queryKey[0] !== queryKeys.connection[0],
+    });
     void queryClient.cancelQueries({ queryKey: queryKeys.appInfo });
     queryClient.setQueryData(queryKeys.appInfo, info);
     setGeneration((g) => g + 1);
+    // It may be on another authority (signed in to a server, or a first run's choice).
+    void queryClient.invalidateQueries({ queryKey: queryKeys.connection });
+  }
+
+  /** Signed out of the server: whatever this computer has now (its authority, or the choice). */
+  function signedOut() {
+    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.connection[0] });
+    setRetryError(null);
+    setGeneration((g) => g + 1);
+    void queryClient.invalidateQueries({ queryKey: queryKeys.connection });
   }
 
   const info = boot.data;
-  const error = retryError ?? boot.error;
+  const error = retryError ?? connection.error ?? boot.error;
 
-  if (info === undefined) {
+  if (where?.mode === "choose" && !create.isError) {
+    return (
+      <FirstRun
+        onCreateLocal={() => {
+          if (!create.isPending) create.mutate();
+        }}
+        creating={create.isPending}
+        onConnected={startSession}
+      />
+    );
+  }
+  if (where?.mode === "server" && !where.signedIn) {
+    return <SignIn connection={where} onConnected={startSession} onLeft={signedOut} />;
+  }
+
+  if (info === undefined || where === undefined) {
     if (error === null) {
       return (
         <main className="startup">
@@ -362,5 +484,14 @@ export function App() {
     );
   }
 
-  return <Shell key={generation} info={info} onSession={startSession} onInfo={reloadInfo} />;
+  return (
+    <Shell
+      key={generation}
+      info={info}
+      connection={where}
+      onSession={startSession}
+      onInfo={reloadInfo}
+      onSignedOut={signedOut}
+    />
+  );
 }

@@ -85,6 +85,27 @@ impl Server {
         Ok(created.token)
     }
 
+    /// "Test it": what `GET /api/users/me` answers for `token` (a use of it, as for any client).
+    pub fn test_token(&self, token: &SecretString) -> Answer<TestResult> {
+        let url = format!("{}/api/users/me", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(token.expose_secret())
+            .header(reqwest::header::USER_AGENT, "Tokendesk Test it")
+            .send()
+            .map_err(|e| self.transport(e))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .text()
+            .map_err(|e| unreachable(format!("The server's answer was cut off ({e}).")))?;
+        let body = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(text);
+        Ok(TestResult { url, status, body })
+    }
+
     /// The session of `token` on this server (no call is made until the first operation).
     pub fn session(&self, token: SecretString) -> RemoteAuthority {
         RemoteAuthority {
@@ -100,13 +121,20 @@ impl Server {
     }
 
     fn transport(&self, e: reqwest::Error) -> ApiError {
-        // The chain names the cause (refused, timed out, certificate); never a header or body.
-        let mut cause = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            cause = format!("{cause}: {s}");
-            source = s.source();
-        }
+        // The innermost cause says what happened (refused, no route, certificate not trusted);
+        // the layers above it only repeat the request's URL. Never a header or a body.
+        let cause = if e.is_timeout() {
+            format!("no answer within {} s", TIMEOUT.as_secs())
+        } else {
+            let e = e.without_url();
+            let mut cause = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                cause = s.to_string();
+                source = s.source();
+            }
+            cause
+        };
         unreachable(format!(
             "The server {} cannot be reached ({cause}).",
             self.base

@@ -5,7 +5,8 @@
 //! Errors are the boundary shape `{ code, message }`, the same from either.
 
 use crate::model::*;
-use crate::secret::SecretString;
+use crate::secret::{ExposeSecret, SecretString};
+use crate::secret_store::SecretStore;
 use crate::{ApiError, Tokendesk};
 use std::sync::{Arc, RwLock};
 
@@ -55,6 +56,30 @@ pub trait Authority: Send + Sync {
     ) -> Answer<usize> {
         let events = crate::service::audit::every_event(q, |page| self.list_audit(page))?;
         Ok(crate::service::audit::write_export(&events, format, out)?)
+    }
+
+    /// Keeps a copy of a token the caller just received in `secrets` (the person's own keyring),
+    /// under `<authority id>/<token id>`. A client of a server cannot hash the token as the
+    /// server does, so it checks what it can without a use of the token: its format and checksum,
+    /// and that its hint is that authorization's; the local authority checks the keyed hash.
+    fn save_token_copy(
+        &self,
+        secrets: &dyn SecretStore,
+        id: &str,
+        presented: &SecretString,
+    ) -> Answer<KeyringCopy> {
+        let t = self.get_token(id)?;
+        let token = presented.expose_secret();
+        if crate::token::check_format(token).is_err()
+            || crate::token::display_hint(token) != t.display_hint
+        {
+            return Err(crate::Error::InvalidToken(
+                "This is not the token of that authorization.".into(),
+            )
+            .into());
+        }
+        let account = format!("{}/{}", self.info()?.authority_id, t.id);
+        Ok(crate::service::keyring_copy(secrets, account, presented)?)
     }
 
     /// The user with this email address (case-insensitive), among those the caller may list.
@@ -192,6 +217,14 @@ impl Authority for LocalAuthority {
         let next = self.with(|c, s| c.stop_impersonation(s))?;
         self.set_session(next);
         self.info()
+    }
+    fn save_token_copy(
+        &self,
+        secrets: &dyn SecretStore,
+        id: &str,
+        presented: &SecretString,
+    ) -> Answer<KeyringCopy> {
+        self.with(|c, s| c.save_token_copy(s, secrets, id, presented))
     }
 }
 

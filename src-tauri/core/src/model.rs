@@ -410,6 +410,19 @@ pub struct ServiceSettings {
     pub extra_schemes: Vec<String>,
 }
 
+impl ServiceSettings {
+    /// Whether the address keeps the service on this computer (also `::ffff:127.x.x.x`).
+    pub fn stays_local(&self) -> bool {
+        match self.bind.trim().parse::<std::net::SocketAddr>() {
+            Ok(std::net::SocketAddr::V4(a)) => a.ip().is_loopback(),
+            Ok(std::net::SocketAddr::V6(a)) => {
+                a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 /// What the desktop shows about its verification service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -421,6 +434,9 @@ pub struct ServiceStatus {
     pub url: Option<String>,
     /// Why it is not running although enabled (e.g. the port is in use).
     pub error: Option<String>,
+    /// The address keeps the service on this computer (127.0.0.0/8, `::1`); otherwise other
+    /// machines can reach it and the desktop warns.
+    pub loopback: bool,
 }
 
 /// "Test it": what `GET /api/users/me` answered for a token.
@@ -853,7 +869,8 @@ pub struct Me {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Connection {
-    /// The team server's URL; absent: the authority on this computer.
+    pub mode: ConnectionMode,
+    /// The team server's URL (server mode).
     #[ts(optional)]
     pub server: Option<String>,
     /// Who signed in to the server.
@@ -861,6 +878,54 @@ pub struct Connection {
     pub email: Option<String>,
     /// A session is in the keyring; false once it ended (sign in again).
     pub signed_in: bool,
+    /// Why the session ended, when the app saw it end (revoked, expired, user disabled).
+    #[ts(optional)]
+    pub ended: Option<String>,
     /// The server's private CA certificate is kept in the data directory.
     pub private_ca: bool,
+}
+
+/// Where the desktop app's authority is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConnectionMode {
+    /// First run: neither an authority on this computer nor a server yet; the person chooses.
+    Choose,
+    /// The authority on this computer.
+    Local,
+    /// A team server.
+    Server,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServiceSettings;
+
+    #[test]
+    fn only_loopback_addresses_keep_the_service_on_this_computer() {
+        let at = |bind: &str| ServiceSettings {
+            enabled: true,
+            bind: bind.into(),
+            extra_schemes: vec![],
+        };
+        for local in [
+            "127.0.0.1:7878",
+            "127.1.2.3:1",
+            "[::1]:7878",
+            "[::ffff:127.0.0.1]:7878",
+        ] {
+            assert!(at(local).stays_local(), "{local}");
+        }
+        for open in [
+            "0.0.0.0:7878",
+            "[::]:7878",
+            "192.168.1.2:7878",
+            "[::ffff:10.0.0.1]:7878",
+            "localhost:7878",
+            "nonsense",
+        ] {
+            assert!(!at(open).stays_local(), "{open}");
+        }
+    }
 }

@@ -59,6 +59,7 @@ impl Host {
             running: url.is_some(),
             url,
             error: self.error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            loopback: settings.stays_local(),
         }
     }
 

@@ -7,6 +7,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AuditQuery } from "./bindings/AuditQuery";
 import type { ChainReport } from "./bindings/ChainReport";
+import type { Connection } from "./bindings/Connection";
 import type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
 import type { CreatedToken } from "./bindings/CreatedToken";
 import type { ErrorCode } from "./bindings/ErrorCode";
@@ -34,6 +35,8 @@ export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditPage } from "./bindings/AuditPage";
 export type { AuditQuery } from "./bindings/AuditQuery";
 export type { ChainReport } from "./bindings/ChainReport";
+export type { Connection } from "./bindings/Connection";
+export type { ConnectionMode } from "./bindings/ConnectionMode";
 export type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
 export type { CreatedToken } from "./bindings/CreatedToken";
 export type { ErrorCode } from "./bindings/ErrorCode";
@@ -114,14 +117,69 @@ export function toApiError(value: unknown): ApiError {
   return { code: "internal", message: String(value) };
 }
 
+/** What a call to the authority ended with, for watchers of the connection as a whole. */
+export type CallOutcome = { ok: true } | { ok: false; error: ApiError };
+
+const watchers = new Set<(outcome: CallOutcome) => void>();
+
+// Commands answered by this computer alone: their success says nothing about a server.
+const LOCAL_COMMANDS: ReadonlySet<string> = new Set(["connection_info", "copy_token"]);
+
+/** Calls `watch` after each call that reaches the authority (the app-wide "server unreachable"
+ * banner and the return to sign-in when a session ends); returns the unsubscribe function. */
+export function watchCalls(watch: (outcome: CallOutcome) => void): () => void {
+  watchers.add(watch);
+  return () => {
+    watchers.delete(watch);
+  };
+}
+
+function tell(command: string, outcome: CallOutcome) {
+  if (LOCAL_COMMANDS.has(command)) return;
+  for (const watch of watchers) watch(outcome);
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  let answer: T;
   try {
-    return await invoke<T>(command, args);
+    answer = await invoke<T>(command, args);
   } catch (e) {
+    const error = toApiError(e);
+    tell(command, { ok: false, error });
     // Rejections are thrown as ApiError objects on purpose: callers branch on `code`.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
-    throw toApiError(e);
+    throw error;
   }
+  tell(command, { ok: true });
+  return answer;
+}
+
+// Where the authority is: first run, this computer, or a team server.
+
+export function connectionInfo(): Promise<Connection> {
+  return call<Connection>("connection_info");
+}
+
+/** First run: creates the authority on this computer. */
+export function createLocalAuthority(): Promise<AppInfo> {
+  return call<AppInfo>("create_local_authority");
+}
+
+/** Signs in to a team server; `caPem` is the text of its private CA's certificate, if any.
+ * The session token stays in Rust and the OS keyring: the UI never sees it. */
+export function connectServer(
+  server: string,
+  email: string,
+  password: string,
+  caPem: string | null,
+): Promise<AppInfo> {
+  return call<AppInfo>("connect_server", { server, email, password, caPem });
+}
+
+/** Signs out of the team server: false if the server could not confirm (the session then
+ * ends on its own when it expires). */
+export function signOutServer(): Promise<boolean> {
+  return call<boolean>("sign_out_server");
 }
 
 export function appInfo(): Promise<AppInfo> {

@@ -3,6 +3,7 @@
 import type { AuditQuery, ListQuery } from ".";
 
 export const queryKeys = {
+  connection: ["connection"] as const,
   appInfo: ["appInfo"] as const,
   roles: ["roles"] as const,
   users: ["users"] as const,

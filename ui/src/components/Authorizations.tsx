@@ -324,6 +324,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           <option value="suspended">Suspended</option>
         </select>
         <div className="toolbar-spacer" />
+        <button
+          type="button"
+          className="button"
+          disabled={listed.isFetching}
+          data-testid="refresh"
+          title="Read the list again (others may have changed it)"
+          onClick={() => void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all })}
+        >
+          {listed.isFetching ? "Refreshing…" : "Refresh"}
+        </button>
         {canAdd && (
           <button
             ref={addButtonRef}

@@ -153,7 +153,10 @@ export function page(items: TokenMeta[], nextCursor: string | null = null): List
   return { items, nextCursor };
 }
 
-/** The verification service: off on 127.0.0.1:7878 with no extra schemes, unless told otherwise. */
+/**
+ * The verification service: off on 127.0.0.1:7878 with no extra schemes, unless told otherwise.
+ * `loopback` is Rust's verdict on the address; a bind changed here needs it changed in `over` too.
+ */
 export function serviceStatus(
   settings: Partial<ServiceStatus["settings"]> = {},
   over: Partial<Omit<ServiceStatus, "settings">> = {},
@@ -163,6 +166,7 @@ export function serviceStatus(
     running: false,
     url: null,
     error: null,
+    loopback: true,
     ...over,
   };
 }
@@ -186,6 +190,7 @@ export function backend(handlers: Record<string, Handler> = {}) {
     list_roles: () => ROLES,
     list_users: () => [ADA, GRACE, BILLING],
     service_status: () => serviceStatus(),
+    connection_info: () => ({ mode: "local", signedIn: true, privateCa: false }),
     list_tenants: () => [],
   };
   mockIPC((cmd, payload) => {

@@ -31,6 +31,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+pub use tokens::keyring_copy;
 
 pub use session::{ADDRESS_FREE_ATTEMPTS, SIGN_IN_FREE_ATTEMPTS};
 pub use verify::{HEARTBEAT, TRUST};

@@ -4,6 +4,12 @@
 use super::*;
 
 impl Tokendesk {
+    /// Whether an authority was created in `data_dir` (its embedded database is there), so a
+    /// desktop app can tell a first run, which offers a choice, from a later one.
+    pub fn exists_in(data_dir: &std::path::Path) -> bool {
+        data_dir.join(DB_FILE).exists()
+    }
+
     /// Opens the authority in `data_dir`, creating it on first run.
     ///
     /// First run is all or nothing for the user, whatever moment it is killed at: the

@@ -64,7 +64,7 @@ impl Tokendesk {
         let bind = new.bind.trim().to_string();
         if bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(Error::InvalidInput(format!(
-                "\u{201c}{bind}\u{201d} is not an address and port, like 127.0.0.1:7878."
+                "\u{201c}{bind}\u{201d} is not an IP address with a port, like 127.0.0.1:7878 or [::1]:7878 (a host name is not accepted)."
             )));
         }
         let mut schemes = vec![];

@@ -388,14 +388,26 @@ impl Tokendesk {
                 "This is not the token of that authorization.".into(),
             ));
         }
-        let account = format!("{}/{}", self.authority_id, t.id);
-        secrets.set(&account, presented.expose_secret().as_bytes())?;
-        Ok(KeyringCopy {
-            service: secrets.service().to_string(),
-            lookup_command: secrets.lookup_command(&account),
-            account,
-        })
+        keyring_copy(
+            secrets,
+            format!("{}/{}", self.authority_id, t.id),
+            presented,
+        )
     }
+}
+
+/// Writes a person's copy of their token and says where it is and how to read it back.
+pub fn keyring_copy(
+    secrets: &dyn SecretStore,
+    account: String,
+    token: &SecretString,
+) -> Result<KeyringCopy> {
+    secrets.set(&account, token.expose_secret().as_bytes())?;
+    Ok(KeyringCopy {
+        service: secrets.service().to_string(),
+        lookup_command: secrets.lookup_command(&account),
+        account,
+    })
 }
 
 /// A scope list as requested: at least one, no repeats, sorted.

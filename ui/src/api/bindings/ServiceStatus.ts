@@ -12,4 +12,9 @@ url: string | null,
 /**
  * Why it is not running although enabled (e.g. the port is in use).
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The address keeps the service on this computer (127.0.0.0/8, `::1`); otherwise other
+ * machines can reach it and the desktop warns.
+ */
+loopback: boolean, };
