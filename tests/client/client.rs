@@ -299,6 +299,16 @@ fn every_desktop_operation_works_through_the_client_with_the_servers_rules() {
     );
     assert_eq!(code(ada.remove_user(&info.user.id)), ErrorCode::SelfLockout);
 
+    // "Test it" in the reveal dialog, against the server: who the token is, and a refusal
+    // for one that ended.
+    let tested = ada.create_token(seven_days("tested")).unwrap();
+    let result = ada.server().test_token(&tested.token).unwrap();
+    assert_eq!(result.status, 200, "{}", result.body);
+    assert_eq!(result.url, format!("{}/api/users/me", srv.base));
+    assert!(result.body.contains("\"Ada\""), "{}", result.body);
+    ada.revoke_token(&tested.meta.id, None).unwrap();
+    assert_eq!(ada.server().test_token(&tested.token).unwrap().status, 401);
+
     // Sign-out revokes the session token on the server; twice is fine.
     ada.sign_out().unwrap();
     assert_eq!(code(ada.info()), ErrorCode::Unauthenticated);
