@@ -7,7 +7,6 @@ import {
   createLocalAuthority,
   listRoles,
   retryOpen,
-  signOutServer,
   stopImpersonation,
   switchToLocalOwner,
   watchCalls,
@@ -30,6 +29,7 @@ import { SignIn } from "./components/SignIn";
 import { SmallButton } from "./components/SmallButton";
 import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
+import { useSignOut } from "./components/useSignOut";
 
 export type PageId = "own" | "all" | "users" | "audit" | "settings";
 
@@ -145,19 +145,7 @@ function Shell({
   const shown = items.some((i) => i.id === page) ? page : "own";
   const roleName = roleNames[actor.role] ?? actor.role;
   const remote = connection.mode === "server";
-
-  async function signOut() {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await signOutServer();
-      onSignedOut();
-    } catch (e) {
-      setError((e as ApiError).message);
-      setBusy(false);
-    }
-  }
+  const signOut = useSignOut(onSignedOut);
 
   function closeDialog() {
     setDialog(null);
@@ -262,10 +250,10 @@ function Shell({
             )}
             {remote && (
               <SmallButton
-                disabled={busy}
+                disabled={busy || signOut.leaving}
                 data-testid="sign-out"
                 title={`End your session on ${connection.server ?? "the server"}`}
-                onClick={() => void signOut()}
+                onClick={signOut.signOut}
               >
                 Sign out
               </SmallButton>
@@ -290,15 +278,16 @@ function Shell({
         ))}
       </nav>
       <ServerUnreachable />
-      {error && (
+      {(error ?? signOut.error) && (
         <Alert
           testId="session-error"
           banner
           onDismiss={() => {
             setError(null);
+            signOut.clearError();
           }}
         >
-          {error}
+          {error ?? signOut.error ?? ""}
         </Alert>
       )}
       {notice && (

@@ -1,9 +1,9 @@
 // The screen after a team server ended the session (revoked, expired, user disabled) or
 // when the keyring no longer holds it: sign in again, or leave the server.
-import { useState } from "react";
-import { signOutServer, type ApiError, type AppInfo, type Connection } from "../api";
+import type { AppInfo, Connection } from "../api";
 import { Alert } from "./Alert";
 import { ConnectForm } from "./ConnectForm";
+import { useSignOut } from "./useSignOut";
 
 interface SignInProps {
   connection: Connection;
@@ -13,20 +13,7 @@ interface SignInProps {
 }
 
 export function SignIn({ connection, onConnected, onLeft }: SignInProps) {
-  const [leaving, setLeaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function leave() {
-    setLeaving(true);
-    setError(null);
-    try {
-      await signOutServer();
-      onLeft();
-    } catch (e) {
-      setError((e as ApiError).message);
-      setLeaving(false);
-    }
-  }
+  const { signOut, leaving, error } = useSignOut(onLeft);
 
   return (
     <main className="startup" data-testid="sign-in">
@@ -45,7 +32,7 @@ export function SignIn({ connection, onConnected, onLeft }: SignInProps) {
               className="button"
               disabled={leaving}
               data-testid="leave-server"
-              onClick={() => void leave()}
+              onClick={signOut}
             >
               {leaving ? "Signing out…" : "Use another server or this computer"}
             </button>

@@ -1,10 +1,11 @@
 // Settings → Connection: where the authority is (this computer or a team server), and the way
 // to switch or sign out.
 import { useId, useState } from "react";
-import { signOutServer, type ApiError, type AppInfo, type Connection } from "../../api";
+import type { AppInfo, Connection } from "../../api";
 import { Alert } from "../Alert";
 import { ConnectForm } from "../ConnectForm";
 import { Modal } from "../Modal";
+import { useSignOut } from "../useSignOut";
 
 interface ConnectionSectionProps {
   info: AppInfo;
@@ -16,21 +17,8 @@ interface ConnectionSectionProps {
 export function ConnectionSection({ info, connection, onConnected, onSignedOut }: ConnectionSectionProps) {
   const headingId = useId();
   const [connecting, setConnecting] = useState(false);
-  const [leaving, setLeaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { signOut, leaving, error } = useSignOut(onSignedOut);
   const remote = connection.mode === "server";
-
-  async function signOut() {
-    setLeaving(true);
-    setError(null);
-    try {
-      await signOutServer();
-      onSignedOut();
-    } catch (e) {
-      setError((e as ApiError).message);
-      setLeaving(false);
-    }
-  }
 
   return (
     <section className="settings-section" aria-labelledby={headingId} data-testid="connection-section">
@@ -70,7 +58,7 @@ export function ConnectionSection({ info, connection, onConnected, onSignedOut }
             className="button"
             disabled={leaving}
             data-testid="connection-sign-out"
-            onClick={() => void signOut()}
+            onClick={signOut}
           >
             {leaving ? "Signing out…" : "Sign out"}
           </button>
