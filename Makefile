@@ -5,14 +5,14 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-postgres test-team test-keyring test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http bench-postgres openapi
+        test-core test-postgres test-team test-keyring test-verifiers test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http bench-postgres openapi
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-team test-keyring test-fuzz clippy test-e2e
+test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-team test-keyring test-verifiers test-fuzz clippy test-e2e
 	@echo "make test: all checks and tests passed"
 
 setup-run:
@@ -80,6 +80,11 @@ check-layers:
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
 	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes --test desktop_connect -- --include-ignored
+
+# Signed tokens checked by third-party verifiers (PyJWT, jose) through the server's JWKS.
+test-verifiers: setup-test
+	TOKENDESK_PYTHON=$(CURDIR)/.venv-verifiers/bin/python TOKENDESK_VERIFIERS=$(CURDIR)/tests/verifiers \
+	  cargo test -p tokendesk-http --test http_verifiers -- --include-ignored
 
 # schemathesis, all checks, against a live server with several kinds of token (~3 minutes).
 test-fuzz: build

@@ -20,6 +20,7 @@ npm_ci() { # dir
 npm_ci ui
 if [ "$mode" = test ]; then
   npm_ci tests/e2e
+  npm_ci tests/verifiers
   if ! command -v tauri-driver >/dev/null; then
     echo "installing tauri-driver"
     cargo install tauri-driver --locked --version 2.1.0 --quiet
@@ -30,6 +31,13 @@ if [ "$mode" = test ]; then
     rm -rf .venv-fuzz
     python3 -m venv .venv-fuzz
     .venv-fuzz/bin/pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+  fi
+  # PyJWT, a third-party verifier of the signed tokens (`make test-verifiers`), pinned.
+  if ! .venv-verifiers/bin/python -c 'import jwt, sys; sys.exit(jwt.__version__ != "2.15.1")' 2>/dev/null; then
+    echo "installing PyJWT into .venv-verifiers"
+    rm -rf .venv-verifiers
+    python3 -m venv .venv-verifiers
+    .venv-verifiers/bin/pip install --quiet --disable-pip-version-check -r tests/verifiers/requirements.txt
   fi
   if ! command -v cargo-clippy >/dev/null || ! command -v rustfmt >/dev/null; then
     rustup component add clippy rustfmt

@@ -78,6 +78,11 @@ pub enum Command {
         /// 10.0.0.5/32), so usage and rate limits see the real client address.
         #[arg(long = "trust-proxy", value_name = "CIDR")]
         trust_proxy: Vec<ipnet::IpNet>,
+        /// The URL clients reach this service at: the `iss` of its signed tokens and the base of
+        /// its metadata. The same on every server of a team. Default: the scheme and address
+        /// it listens on.
+        #[arg(long, value_name = "URL")]
+        issuer: Option<String>,
     },
     /// List, create, rename and revoke authorizations.
     #[command(subcommand)]
@@ -104,6 +109,9 @@ pub enum Command {
     /// Roles and their permissions.
     #[command(subcommand)]
     Roles(admin::RolesCmd),
+    /// The keys that sign JWT access tokens (token exchange): list, rotate.
+    #[command(subcommand)]
+    Keys(admin::KeysCmd),
     /// The authority's settings: name, token prefix, expiry policy, owners-only.
     #[command(subcommand)]
     Settings(admin::SettingsCmd),
@@ -553,7 +561,7 @@ pub(crate) fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
 
-fn when(t: Option<i64>) -> String {
+pub(crate) fn when(t: Option<i64>) -> String {
     t.map(format_utc).unwrap_or_else(|| "never".into())
 }
 
@@ -597,8 +605,13 @@ pub fn run(mut cli: Cli) -> i32 {
             tls_cert,
             tls_key,
             trust_proxy,
+            issuer,
         } = command
         {
+            let issuer = issuer
+                .map(|i| tokendesk_core::authority::server_url(&i))
+                .transpose()
+                .map_err(|e| usage_err(e.code(), format!("--issuer: {e}")))?;
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(
                     http::tls_config(&cert, &key)
@@ -612,6 +625,7 @@ pub fn run(mut cli: Cli) -> i32 {
                 extra_schemes: schemes,
                 tls,
                 trusted_proxies: trust_proxy,
+                issuer,
                 ..Default::default()
             };
             http::run_until_signal(td, cfg, bind, |addr| {
@@ -845,6 +859,7 @@ pub fn run(mut cli: Cli) -> i32 {
             }
             Command::Tenants(cmd) => admin::tenants(&*a, cmd),
             Command::Roles(cmd) => admin::roles(&*a, cmd),
+            Command::Keys(cmd) => admin::keys(&*a, cmd),
             Command::Settings(cmd) => admin::settings(&*a, cmd),
             Command::Audit(AuditCmd::List {
                 filter,

@@ -1,7 +1,7 @@
 //! The command line of a headless admin: tenants, roles, settings and the audit log, each a
 //! thin call into core (which checks who may do it), so a team server needs no desktop.
 
-use crate::cli::{parse_expiry, print_json, usage_err};
+use crate::cli::{parse_expiry, print_json, usage_err, when};
 use clap::{Subcommand, ValueEnum};
 use std::path::PathBuf;
 use tokendesk_core::authority::Authority;
@@ -35,6 +35,20 @@ pub enum TenantsCmd {
     RemoveMember {
         tenant_id: String,
         email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Every signing key, newest first: kid, created, retired, published until.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new key signs from now on; the old one stays published until its tokens expired.
+    Rotate {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -183,6 +197,29 @@ pub fn tenants(a: &dyn Authority, cmd: TenantsCmd) -> Result<i32, ApiError> {
             let u = a.user_by_email(&email)?;
             a.set_tenant_member(&tenant_id, &u.id, false)?;
         }
+    }
+    Ok(0)
+}
+
+pub fn keys(a: &dyn Authority, cmd: KeysCmd) -> Result<i32, ApiError> {
+    let (keys, json) = match cmd {
+        KeysCmd::List { json } => (a.signing_keys()?, json),
+        KeysCmd::Rotate { json } => (a.rotate_signing_key()?, json),
+    };
+    if json {
+        print_json(&keys);
+        return Ok(0);
+    }
+    if keys.is_empty() {
+        println!("No signing key yet: the first token exchange makes one.");
+    }
+    for k in &keys {
+        let state = match (k.current, k.published_until) {
+            (true, _) => "signing".to_string(),
+            (false, Some(until)) => format!("retired, published until {}", when(Some(until))),
+            (false, None) => "retired".to_string(),
+        };
+        println!("{}  created {}  {state}", k.kid, when(Some(k.created_at)));
     }
     Ok(0)
 }

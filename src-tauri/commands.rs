@@ -271,6 +271,18 @@ pub async fn set_tenant_member(
     .await
 }
 
+/// Settings → Signing keys: the keys that sign JWT access tokens, newest first.
+#[tauri::command]
+pub async fn signing_keys(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {
+    with_authority(app, |a| a.signing_keys()).await
+}
+
+/// A new signing key from now on; the old one stays published while its tokens live.
+#[tauri::command]
+pub async fn rotate_signing_key(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {
+    with_authority(app, |a| a.rotate_signing_key()).await
+}
+
 /// Where the window's authority is: this computer, or a team server (and whether signed in).
 #[tauri::command]
 pub async fn connection_info(app: AppHandle) -> Res<Connection> {

@@ -88,6 +88,8 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::connect_server,
             commands::sign_out_server,
             commands::create_local_authority,
+            commands::signing_keys,
+            commands::rotate_signing_key,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Tokendesk")

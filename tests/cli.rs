@@ -660,6 +660,29 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
         "{err}"
     );
     assert!(ok(&["audit", "verify"]).contains("intact"));
+
+    // Signing keys: none before the first exchange; a rotation makes one, the next retires it.
+    assert!(ok(&["keys", "list"]).contains("No signing key yet"));
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(&["keys", "rotate", "--json"])).unwrap();
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["current"], true);
+    let second: serde_json::Value =
+        serde_json::from_str(&ok(&["keys", "rotate", "--json"])).unwrap();
+    assert_eq!(second[1]["kid"], first[0]["kid"]);
+    assert_eq!(second[1]["current"], false);
+    assert!(second[1]["publishedUntil"].is_number());
+    let listed = ok(&["keys", "list"]);
+    assert!(
+        listed.contains("signing") && listed.contains("retired, published until"),
+        "{listed}"
+    );
+    let (code, _, err) = run(&["serve", "--issuer", "http://td.example.org"], "");
+    assert_eq!(
+        (code, err.contains("--issuer")),
+        (1, true),
+        "plain http only to loopback: {err}"
+    );
 }
 
 /// The CLI as a client of a team server: `login` (password on stdin, session token into the

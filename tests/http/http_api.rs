@@ -4,27 +4,20 @@
 
 #[path = "../core/common.rs"]
 mod common;
+mod harness;
 mod openapi_check;
 
 use common::{person, req, req_for, Env, T0};
-use openapi_check::OpenApiDoc;
-use reqwest::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use harness::*;
+use reqwest::header::AUTHORIZATION;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tokendesk_core::clock::SECOND;
 use tokendesk_core::model::*;
 use tokendesk_core::secret::{ExposeSecret, SecretString};
-use tokendesk_core::Tokendesk;
 use tokendesk_http::{openapi, serve, HttpConfig};
-
-const COMMITTED: &str = include_str!("../../docs/openapi.json");
-
-fn doc() -> &'static OpenApiDoc {
-    static DOC: OnceLock<OpenApiDoc> = OnceLock::new();
-    DOC.get_or_init(|| OpenApiDoc::parse(COMMITTED))
-}
 
 #[test]
 fn the_committed_openapi_document_is_the_generated_one() {
@@ -54,178 +47,6 @@ fn the_committed_openapi_document_is_the_generated_one() {
     ] {
         assert!(v["paths"].get(path).is_some(), "{path} is documented");
     }
-}
-
-struct Server {
-    base: String,
-    td: Arc<Tokendesk>,
-    env: Env,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-async fn start() -> Server {
-    let env = Env::new();
-    let td = Arc::new(env.open());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
-        let _ = rx.await;
-    }));
-    Server {
-        base,
-        td,
-        env,
-        stop: Some(tx),
-        done,
-    }
-}
-
-enum Body {
-    None,
-    Json(Value),
-    Form(Vec<(&'static str, String)>),
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    body: Value,
-    challenge: String,
-    retry_after: Option<String>,
-}
-
-impl Server {
-    fn owner(&self) -> Session {
-        self.td.local_session()
-    }
-
-    fn token_with(&self, s: &Session, r: CreateTokenRequest) -> String {
-        self.td
-            .create_token(s, r)
-            .unwrap()
-            .token
-            .expose_secret()
-            .to_string()
-    }
-
-    /// Calls `method path` (documented as `template`) and checks the answer against the
-    /// committed OpenAPI document.
-    async fn call(
-        &self,
-        method: Method,
-        template: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Body,
-    ) -> Resp {
-        self.call_as(method, template, path, token, None, body)
-            .await
-    }
-
-    /// `call`, acting as the user `act_as` (the `Tokendesk-Act-As` header) if given.
-    async fn call_as(
-        &self,
-        method: Method,
-        template: &str,
-        path: &str,
-        token: Option<&str>,
-        act_as: Option<&str>,
-        body: Body,
-    ) -> Resp {
-        let mut r = http_client().request(method.clone(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            r = r.header(AUTHORIZATION, format!("Bearer {t}"));
-        }
-        if let Some(id) = act_as {
-            r = r.header("Tokendesk-Act-As", id);
-        }
-        r = match body {
-            Body::None => r,
-            Body::Json(v) => r
-                .header("content-type", "application/json")
-                .body(v.to_string()),
-            Body::Form(kv) => {
-                let enc: Vec<String> = kv
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", urlencode(v)))
-                    .collect();
-                r.header("content-type", "application/x-www-form-urlencoded")
-                    .body(enc.join("&"))
-            }
-        };
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_string())
-        };
-        let challenge = header(WWW_AUTHENTICATE).unwrap_or_default();
-        let retry_after = header(RETRY_AFTER);
-        let is_json = header(reqwest::header::CONTENT_TYPE)
-            .is_some_and(|c| c.starts_with("application/json"));
-        let text = resp.text().await.unwrap();
-        let m = method.as_str().to_lowercase();
-        let body = if is_json {
-            let v: Value = serde_json::from_str(&text).unwrap();
-            if let Err(e) = doc().check_response(&m, template, status, &v) {
-                panic!("{e}\nbody: {text}");
-            }
-            v
-        } else {
-            assert!(
-                doc().has_response(&m, template, status),
-                "{m} {template} -> {status} is not documented"
-            );
-            Value::Null
-        };
-        Resp {
-            status,
-            body,
-            challenge,
-            retry_after,
-        }
-    }
-
-    async fn me(&self, token: &str) -> Resp {
-        self.call(
-            Method::GET,
-            "/api/users/me",
-            "/api/users/me",
-            Some(token),
-            Body::None,
-        )
-        .await
-    }
-
-    async fn shutdown(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.done.await.unwrap().unwrap();
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn scoped(name: &str, scopes: &[Scope]) -> CreateTokenRequest {
-    CreateTokenRequest {
-        scopes: Some(scopes.to_vec()),
-        ..req(name)
-    }
-}
-
-fn create_body(name: &str) -> Value {
-    json!({ "name": name, "expiry": { "kind": "preset", "preset": "seven_days" } })
 }
 
 #[tokio::test]
@@ -2314,10 +2135,4 @@ fn perms_all_true() -> Value {
         "apiAccess": true, "createTokensForOthers": true, "impersonate": true,
         "manageUsers": true, "manageSettings": true, "viewAudit": true
     })
-}
-
-/// A reqwest client, with ring installed as the rustls provider first (see `install_crypto`).
-fn http_client() -> reqwest::Client {
-    tokendesk_http::install_crypto();
-    reqwest::Client::new()
 }

@@ -389,4 +389,10 @@ impl Authority for RemoteAuthority {
         info.data_dir = self.server.base.clone();
         Ok(info)
     }
+    fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>> {
+        self.get("/api/signing-keys")
+    }
+    fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
+        self.without_body(Method::POST, "/api/signing-keys/rotate")
+    }
 }

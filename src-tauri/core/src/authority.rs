@@ -46,6 +46,10 @@ pub trait Authority: Send + Sync {
     fn stop_impersonation(&self) -> Answer<AppInfo>;
     /// An impersonation token owned by `user_id`, with the caller as `act`.
     fn create_token_for(&self, user_id: &str, r: CreateTokenRequest) -> Answer<CreatedToken>;
+    /// The keys that sign JWT access tokens, newest first.
+    fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>>;
+    /// A new signing key from now on; the old one stays published while its tokens live.
+    fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>>;
 
     /// Every event matching `q`, oldest first, as CSV or JSON; returns how many.
     fn export_audit(
@@ -225,6 +229,12 @@ impl Authority for LocalAuthority {
         presented: &SecretString,
     ) -> Answer<KeyringCopy> {
         self.with(|c, s| c.save_token_copy(s, secrets, id, presented))
+    }
+    fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>> {
+        self.with(|c, s| c.signing_keys(s))
+    }
+    fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
+        self.with(|c, s| c.rotate_signing_key(s))
     }
 }
 

@@ -446,19 +446,27 @@ pub(crate) mod tests {
             Ok((c > from).then(|| (c, Affected::default())))
         };
         let stop = std::sync::atomic::AtomicBool::new(false);
+        // The commits start once every request thread runs, so they race on a loaded machine too.
+        let started = Barrier::new(5);
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
-                    while !stop.load(Ordering::SeqCst) {
+                    started.wait();
+                    loop {
+                        let last = stop.load(Ordering::SeqCst);
                         let before = committed.load(Ordering::SeqCst);
                         let at = f.fresh(check, |_| {}).unwrap();
                         assert!(
                             at >= before,
                             "answered at {at} after {before} was committed"
                         );
+                        if last {
+                            break;
+                        }
                     }
                 });
             }
+            started.wait();
             for i in 1..=20_000 {
                 committed.store(i, Ordering::SeqCst);
                 if i % 64 == 0 {

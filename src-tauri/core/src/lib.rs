@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod clock;
 pub mod error;
 pub mod feed;
+pub mod jwt;
 pub mod key_file;
 pub mod model;
 pub mod password;

@@ -611,10 +611,12 @@ pub enum AuditAction {
     TenantMemberRemoved,
     #[serde(rename = "tenant.switched")]
     TenantSwitched,
+    #[serde(rename = "signing_key.rotated")]
+    SigningKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::AuthorityCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRenamed,
@@ -638,6 +640,7 @@ impl AuditAction {
         AuditAction::TenantMemberAdded,
         AuditAction::TenantMemberRemoved,
         AuditAction::TenantSwitched,
+        AuditAction::SigningKeyRotated,
     ];
 
     /// The stored and wire name, e.g. `token.created`.
@@ -666,6 +669,7 @@ impl AuditAction {
             AuditAction::TenantMemberAdded => "tenant.member_added",
             AuditAction::TenantMemberRemoved => "tenant.member_removed",
             AuditAction::TenantSwitched => "tenant.switched",
+            AuditAction::SigningKeyRotated => "signing_key.rotated",
         }
     }
 
@@ -746,6 +750,11 @@ pub enum RejectReason {
     Revoked,
     /// The owner is disabled or removed, or the password changed after credential exchange.
     Suspended,
+    /// A signed token (JWT) whose signature does not verify, or whose key is unknown or no
+    /// longer published.
+    BadSignature,
+    /// A signed token from another issuer, or for another audience.
+    NotForUs,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -928,4 +937,51 @@ mod tests {
             assert!(!at(open).stays_local(), "{open}");
         }
     }
+}
+
+/// A key that signs (or signed) JWT access tokens, as Settings → Signing keys shows it. The
+/// private key is never shown or stored: it is derived from the authority's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SigningKeyInfo {
+    /// RFC 7638 thumbprint; the `kid` of the tokens it signs.
+    pub kid: String,
+    pub created_at: Millis,
+    /// When it stopped signing (a rotation); absent: it signs new tokens now.
+    #[ts(optional)]
+    pub retired_at: Option<Millis>,
+    /// Until when the JWKS still publishes it, so tokens it signed keep verifying; absent
+    /// while it signs.
+    #[ts(optional)]
+    pub published_until: Option<Millis>,
+    pub current: bool,
+}
+
+/// RFC 8693 token exchange: what the caller asks of the signed token, besides the subject
+/// token it presents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExchangeRequest {
+    /// A subset of the subject token's scopes; none: the same as the subject token.
+    pub scope: Option<Vec<Scope>>,
+    /// Who the token is for (`aud`); none: this authority's own API (the issuer).
+    pub audience: Option<String>,
+}
+
+/// RFC 8693 §2.2.1: the answer of a token exchange. Serializing it is the one reveal of the
+/// signed token, as with `CreatedToken`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExchangedToken {
+    /// The signed access token (a JWT).
+    #[serde(serialize_with = "reveal_once")]
+    #[schema(value_type = String)]
+    pub access_token: SecretString,
+    pub issued_token_type: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// Space-separated; absent: the subject token's full access.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }

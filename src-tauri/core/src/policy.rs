@@ -104,6 +104,15 @@ pub struct ExpiryPolicy {
     pub max_lifetime_days: u32,
     /// Pre-selected in the Add dialog; a preset or `never`.
     pub default_choice: ExpiryChoice,
+    /// Lifetime of a signed token (JWT) from token exchange, in minutes (1 to 60; never past
+    /// its parent token's expiry). Offline verifiers accept one until it expires, even after
+    /// the parent is revoked: keep it short.
+    #[serde(default = "default_signed_minutes")]
+    pub signed_token_minutes: u32,
+}
+
+fn default_signed_minutes() -> u32 {
+    crate::jwt::DEFAULT_MINUTES
 }
 
 impl Default for ExpiryPolicy {
@@ -116,6 +125,7 @@ impl Default for ExpiryPolicy {
             default_choice: ExpiryChoice::Preset {
                 preset: ExpiryPreset::ThirtyDays,
             },
+            signed_token_minutes: crate::jwt::DEFAULT_MINUTES,
         }
     }
 }
@@ -130,6 +140,12 @@ impl ExpiryPolicy {
         let bad = |m: String| Err(Error::InvalidInput(m));
         if self.max_lifetime_days == 0 {
             return bad("The maximum lifetime must be at least 1 day.".into());
+        }
+        if !(1..=crate::jwt::MAX_MINUTES).contains(&self.signed_token_minutes) {
+            return bad(format!(
+                "Signed tokens live from 1 to {} minutes.",
+                crate::jwt::MAX_MINUTES
+            ));
         }
         if self.presets.is_empty() && !self.allow_custom && !self.allow_never {
             return bad("The policy must offer at least one way to choose an expiry.".into());

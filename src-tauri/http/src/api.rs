@@ -23,6 +23,8 @@ pub(crate) enum Reject {
     /// RFC 6749 §5.2 `invalid_request` of the OAuth endpoints.
     OAuth(&'static str),
     Core(Box<CoreError>),
+    /// Any other error answer, e.g. RFC 6749 §5.2 codes of the token endpoint.
+    Body(ErrorBody),
 }
 
 impl IntoResponse for Reject {
@@ -32,6 +34,7 @@ impl IntoResponse for Reject {
                 .oauth("invalid_request")
                 .into_response(),
             Reject::Core(c) => c.into_response(),
+            Reject::Body(b) => b.into_response(),
         }
     }
 }
@@ -175,6 +178,15 @@ pub struct Introspection {
     /// RFC 8693: the admin who created an impersonation token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub act: Option<Act>,
+    /// Signed tokens (JWT): who it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// Signed tokens: who signed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Signed tokens: the token it was exchanged from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// RFC 7662 token introspection, for services that accept Tokendesk tokens. The caller
@@ -195,9 +207,10 @@ pub async fn introspect(
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Answer<Json<Introspection>> {
     let presented = form_token(form)?;
-    let Verification::Active(v) = st
-        .td
-        .introspect(&caller.session(), presented.expose_secret())?
+    let (td, issuer) = (st.td.clone(), st.issuer.clone());
+    let session = caller.session();
+    let (Verification::Active(v), claims) =
+        blocking(move || td.introspect(&session, presented.expose_secret(), &issuer)).await?
     else {
         return Ok(Json(Introspection::default()));
     };
@@ -207,6 +220,26 @@ pub async fn introspect(
         .and_then(|h| h.to_str().ok());
     st.td.record_use(&v.token.id, Some(addr.ip()), agent);
     let t = &v.token;
+    if let Some(c) = claims {
+        // A signed token: its own lifetime, scopes and id; the parent says who and what kind.
+        return Ok(Json(Introspection {
+            active: true,
+            sub: Some(c.sub),
+            username: v.user.email.clone(),
+            exp: Some(c.exp),
+            iat: Some(c.iat),
+            scope: c.scope,
+            token_type: Some("Bearer".into()),
+            jti: Some(c.jti),
+            token_kind: Some(t.kind),
+            tenant: c.tenant,
+            tenants: Some(v.tenants.iter().map(|x| x.id.clone()).collect()),
+            act: c.act.map(|a| Act { sub: a.sub }),
+            aud: Some(c.aud),
+            iss: Some(c.iss),
+            client_id: Some(c.client_id),
+        }));
+    }
     Ok(Json(Introspection {
         active: true,
         sub: Some(v.user.id.clone()),
@@ -225,6 +258,7 @@ pub async fn introspect(
         act: (t.kind == TokenKind::Impersonation).then(|| Act {
             sub: t.created_by.clone(),
         }),
+        ..Default::default()
     }))
 }
 

@@ -6,6 +6,7 @@ mod api;
 pub mod auth;
 mod errors;
 mod host;
+mod oauth;
 pub mod openapi;
 
 use auth::AuthError;
@@ -44,6 +45,9 @@ pub struct HttpConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trust-proxy CIDR`): usage
     /// and rate limits then see the real client address, but only for requests from them.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The `iss` of signed tokens and the base of the RFC 8414 metadata (`--issuer`): the URL
+    /// clients reach the service at. `None`: the scheme and address it listens on.
+    pub issuer: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -55,6 +59,7 @@ impl Default for HttpConfig {
             header_limit: 16 * 1024,
             tls: None,
             trusted_proxies: vec![],
+            issuer: None,
         }
     }
 }
@@ -63,6 +68,8 @@ impl Default for HttpConfig {
 pub(crate) struct AppState {
     td: Arc<Tokendesk>,
     cfg: Arc<HttpConfig>,
+    /// `cfg.issuer`, settled.
+    issuer: Arc<str>,
 }
 
 pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
@@ -121,6 +128,14 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .route("/api/audit", get(api::list_audit))
         .route("/oauth/introspect", post(api::introspect))
         .route("/oauth/revoke", post(api::revoke))
+        .route("/oauth/token", post(oauth::token))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route("/api/signing-keys", get(oauth::signing_keys))
+        .route("/api/signing-keys/rotate", post(oauth::rotate_signing_key))
         .fallback(errors::no_route)
         .layer(layers)
         .layer(axum::middleware::from_fn(move |req, next| {
@@ -130,6 +145,12 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .layer(axum::middleware::from_fn(log_request))
         .with_state(AppState {
             td,
+            issuer: cfg
+                .issuer
+                .as_deref()
+                .unwrap_or("http://127.0.0.1")
+                .trim_end_matches('/')
+                .into(),
             cfg: Arc::new(cfg),
         })
 }
@@ -207,6 +228,11 @@ pub async fn serve(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
 
+    let mut cfg = cfg;
+    if cfg.issuer.is_none() {
+        let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+        cfg.issuer = Some(format!("{scheme}://{}", listener.local_addr()?));
+    }
     let header_timeout = cfg.request_timeout;
     let tls = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let trusted: Arc<[ipnet::IpNet]> = cfg.trusted_proxies.clone().into();
@@ -452,6 +478,8 @@ fn describe(r: RejectReason) -> &'static str {
         RejectReason::Expired => "The access token expired.",
         RejectReason::Revoked => "The access token was revoked.",
         RejectReason::Suspended => "The access token is suspended: its owner is disabled, removed or without API access, their password changed, they left its tenants, or (impersonation) its creator may no longer impersonate.",
+        RejectReason::BadSignature => "The signed access token's signature does not verify, or its key is unknown or no longer published.",
+        RejectReason::NotForUs => "The signed access token is from another issuer or for another audience.",
     }
 }
 
@@ -468,12 +496,15 @@ impl FromRequestParts<AppState> for Bearer {
         // inline than a blocking-pool hop. What would wait on PostgreSQL goes to the pool.
         let arrived = st.td.arrival();
         tokio::task::yield_now().await;
-        let answer = match st.td.verify_at_once(presented.expose_secret(), arrived) {
+        let at_once = st
+            .td
+            .verify_bearer_at_once(presented.expose_secret(), &st.issuer, arrived);
+        let answer = match at_once {
             Some(answer) => answer,
             None => {
-                let td = st.td.clone();
+                let (td, issuer) = (st.td.clone(), st.issuer.clone());
                 tokio::task::spawn_blocking(move || {
-                    td.verify_since(presented.expose_secret(), arrived)
+                    td.verify_bearer_since(presented.expose_secret(), &issuer, arrived)
                 })
                 .await
                 .unwrap_or_else(|e| Err(tokendesk_core::Error::Internal(e.to_string())))

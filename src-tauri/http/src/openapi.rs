@@ -2,7 +2,7 @@
 //! the model types, so it describes what the code does. `docs/openapi.json` is a committed copy;
 //! a test fails when they differ (regenerate with `make openapi`).
 
-use super::{admin, api};
+use super::{admin, api, oauth};
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -50,6 +50,11 @@ use utoipa::{Modify, OpenApi};
         admin::rename_tenant,
         admin::add_tenant_member,
         admin::remove_tenant_member,
+        oauth::token,
+        oauth::jwks,
+        oauth::metadata,
+        oauth::signing_keys,
+        oauth::rotate_signing_key,
     ),
     // Enums used only as query parameters are not collected from the paths by themselves.
     components(schemas(
@@ -60,7 +65,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth, &CommonErrors, &TextPatterns, &ActAs),
     tags(
         (name = "service", description = "Health and this document"),
-        (name = "oauth", description = "RFC 7662 introspection and RFC 7009 revocation"),
+        (name = "oauth", description = "RFC 7662 introspection, RFC 7009 revocation, RFC 8693 token exchange for signed tokens (JWT, RFC 9068), their keys (RFC 7517) and the server's metadata (RFC 8414)"),
         (name = "tokens", description = "Managing tokens, with the same rules as the desktop app"),
         (name = "users", description = "Users and tenants"),
         (name = "auth", description = "Credential exchange"),

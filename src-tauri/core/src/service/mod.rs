@@ -8,6 +8,7 @@ mod hooks;
 mod open;
 mod session;
 mod settings;
+mod signing;
 mod tenants;
 mod tokens;
 mod users;
@@ -28,6 +29,7 @@ use crate::{validate, Error, Result};
 use access::Ctx;
 pub use access::Need;
 use serde_json::json;
+pub use signing::SignedVerification;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,6 +112,8 @@ pub struct Tokendesk {
     verified: Arc<verify::Cache>,
     /// Ends the change-feed follower thread (engines that announce changes).
     stop_following: Arc<std::sync::atomic::AtomicBool>,
+    /// JWT signing keys derived in this process.
+    signing: signing::Keys,
 }
 
 impl Drop for Tokendesk {

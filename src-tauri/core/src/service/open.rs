@@ -173,6 +173,7 @@ impl Tokendesk {
             authority_id: authority.id,
             local_owner_id: owner_id,
             data_dir: opts.data_dir,
+            signing: Default::default(),
         })
     }
 

@@ -195,6 +195,12 @@ impl Cache {
     }
 }
 
+/// The cache key of a token looked up by id: keyed like a token's hash, on a message no
+/// presented token can be (tokens have no colon).
+fn id_cache_key(key: &crate::secret::HashKey, id: &str) -> [u8; 32] {
+    token::hash(key, &format!("id:{id}"))
+}
+
 fn rejected_for(t: &TokenMeta) -> Option<RejectReason> {
     match t.status {
         TokenStatus::Active => None,
@@ -231,14 +237,35 @@ impl Tokendesk {
         }
         let hash = token::hash(&self.key, presented);
         let now = self.now();
+        self.lookup(hash, arrived, |c| token_store::get_by_hash(c, &hash, now))
+    }
+
+    /// A token by id, with the same cache and freshness as `verify_since`: the parent of a
+    /// signed token, checked on every use of that token.
+    pub(super) fn verify_id_since(&self, id: &str, arrived: Arrival) -> Result<Verification> {
+        let now = self.now();
+        self.lookup(id_cache_key(&self.key, id), arrived, |c| {
+            token_store::get(c, id, now)
+        })
+    }
+
+    /// The answer for the token `find` reads, cached under `cache_key`. Cached answers are
+    /// dropped by what they contain (token, owner, tenants), whatever their key.
+    fn lookup(
+        &self,
+        cache_key: [u8; 32],
+        arrived: Arrival,
+        find: impl FnOnce(&dyn crate::store::sql::Conn) -> Result<Option<TokenMeta>>,
+    ) -> Result<Verification> {
+        let now = self.now();
         // Every change committed before this request is applied first; the answer read below
         // is at least as new as `at`.
         let at = self.verified.fresh_for(&self.store, arrived)?;
-        if let Some(v) = self.verified.entries.get(&hash) {
+        if let Some(v) = self.verified.entries.get(&cache_key) {
             return Ok(still_active(v, now));
         }
         let found = self.store.read(|c| {
-            let Some(t) = token_store::get_by_hash(c, &hash, now)? else {
+            let Some(t) = find(c)? else {
                 return Ok(None);
             };
             if rejected_for(&t).is_some() {
@@ -277,10 +304,27 @@ impl Tokendesk {
                     tenant,
                     me_json: Default::default(),
                 });
-                self.verified.put(hash, at, v.clone());
+                self.verified.put(cache_key, at, v.clone());
                 Verification::Active(v)
             }
         })
+    }
+
+    /// `verify_id_since` if it can answer from the cache without waiting on a remote database
+    /// (see `verify_at_once`); `None` otherwise.
+    pub(super) fn verify_id_at_once(
+        &self,
+        id: &str,
+        arrived: Arrival,
+    ) -> Option<Result<Verification>> {
+        let Some(contact) = &self.verified.announced else {
+            return Some(self.verify_id_since(id, arrived));
+        };
+        if !contact.trusted() {
+            return None;
+        }
+        let v = self.verified.entries.get(&id_cache_key(&self.key, id))?;
+        Some(Ok(still_active(v, self.now())))
     }
 
     /// `verify_since` if it can answer without waiting on a database across the network: with
@@ -310,11 +354,27 @@ impl Tokendesk {
         Some(Ok(still_active(v, self.now())))
     }
 
-    /// RFC 7662: what a resource server learns about a token presented to it. The caller's
-    /// token must hold the `introspect` scope, granted only by name.
-    pub fn introspect(&self, s: &Session, presented: &str) -> Result<Verification> {
+    /// RFC 7662: what a resource server learns about a token presented to it: an opaque token,
+    /// or a signed token of `issuer` (any audience: the resource server asks for itself), with
+    /// its claims. The caller's token must hold the `introspect` scope, granted only by name.
+    pub fn introspect(
+        &self,
+        s: &Session,
+        presented: &str,
+        issuer: &str,
+    ) -> Result<(Verification, Option<Box<crate::jwt::AccessClaims>>)> {
         Need::Read(Scope::Introspect).check(s)?;
-        self.verify(presented)
+        if !crate::jwt::looks_like_jwt(presented) {
+            return Ok((self.verify(presented)?, None));
+        }
+        Ok(
+            match self.verify_signed_since(presented, issuer, None, self.arrival())? {
+                super::SignedVerification::Active(v, claims) => {
+                    (Verification::Active(v), Some(claims))
+                }
+                super::SignedVerification::Rejected(r) => (Verification::Rejected(r), None),
+            },
+        )
     }
 
     /// RFC 7009: whoever holds a token may revoke it, so the caller's rights do not matter;

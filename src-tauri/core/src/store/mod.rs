@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authority;
 pub mod changes;
 pub mod sign_in;
+pub mod signing_keys;
 pub mod sql;
 pub mod sqlite;
 pub mod tenants;

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0007_sign_in_failures.sql"),
         None,
     ),
+    (include_str!("../../migrations/0008_signing_keys.sql"), None),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

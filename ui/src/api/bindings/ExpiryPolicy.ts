@@ -10,4 +10,10 @@ presets: Array<ExpiryPreset>, allowCustom: boolean, allowNever: boolean, maxLife
 /**
  * Pre-selected in the Add dialog; a preset or `never`.
  */
-defaultChoice: ExpiryChoice, };
+defaultChoice: ExpiryChoice, 
+/**
+ * Lifetime of a signed token (JWT) from token exchange, in minutes (1 to 60; never past
+ * its parent token's expiry). Offline verifiers accept one until it expires, even after
+ * the parent is revoked: keep it short.
+ */
+signedTokenMinutes: number, };
