@@ -21,6 +21,7 @@ import type { Role } from "./bindings/Role";
 import type { ServiceSettings } from "./bindings/ServiceSettings";
 import type { ServiceStatus } from "./bindings/ServiceStatus";
 import type { Settings } from "./bindings/Settings";
+import type { SigningKeyInfo } from "./bindings/SigningKeyInfo";
 import type { Tenant } from "./bindings/Tenant";
 import type { TestResult } from "./bindings/TestResult";
 import type { TokenUsage } from "./bindings/TokenUsage";
@@ -56,6 +57,7 @@ export type { ServiceSettings } from "./bindings/ServiceSettings";
 export type { ServiceStatus } from "./bindings/ServiceStatus";
 export type { SessionInfo } from "./bindings/SessionInfo";
 export type { Settings } from "./bindings/Settings";
+export type { SigningKeyInfo } from "./bindings/SigningKeyInfo";
 export type { SortDir } from "./bindings/SortDir";
 export type { SortKey } from "./bindings/SortKey";
 export type { Tenant } from "./bindings/Tenant";
@@ -263,6 +265,19 @@ export function getSettings(): Promise<Settings> {
 
 export function updateSettings(settings: Settings): Promise<Settings> {
   return call<Settings>("update_settings", { settings });
+}
+
+// Signing keys for the signed tokens (JWTs) of token exchange
+
+/** Every key, newest first: the one signing now and the retired ones. */
+export function signingKeys(): Promise<SigningKeyInfo[]> {
+  return call<SigningKeyInfo[]>("signing_keys");
+}
+
+/** A new key signs from now on; the old one stays published until its tokens have expired.
+ * The keys as they are after the rotation. */
+export function rotateSigningKey(): Promise<SigningKeyInfo[]> {
+  return call<SigningKeyInfo[]>("rotate_signing_key");
 }
 
 // Sessions: each returns the new session's AppInfo.

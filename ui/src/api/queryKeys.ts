@@ -10,6 +10,7 @@ export const queryKeys = {
   tenants: ["tenants"] as const,
   settings: ["settings"] as const,
   serviceStatus: ["serviceStatus"] as const,
+  signingKeys: ["signingKeys"] as const,
   tokens: {
     all: ["tokens"] as const,
     list: (query: ListQuery) => ["tokens", "list", query] as const,

@@ -124,6 +124,7 @@ describe("the audit page", () => {
       "tenant.switched",
       "service.settings_changed",
       "token.created",
+      "signing_key.rotated",
     ]) {
       expect(offered).toContain(action);
     }

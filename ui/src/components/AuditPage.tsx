@@ -53,6 +53,7 @@ const ACTION_SET: Record<AuditAction, true> = {
   "tenant.member_added": true,
   "tenant.member_removed": true,
   "tenant.switched": true,
+  "signing_key.rotated": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(ACTION_SET) as AuditAction[];

@@ -91,6 +91,7 @@ describe("the settings form", () => {
           allowNever: true,
           maxLifetimeDays: 90,
           defaultChoice: { kind: "never" },
+          signedTokenMinutes: 5,
         },
       },
     });
@@ -107,6 +108,70 @@ describe("the settings form", () => {
       .map((o) => o.textContent);
     expect(options).toEqual(["1 day", "7 days", "30 days", "60 days", "90 days", "Never"]);
     expect(screen.getByTestId<HTMLSelectElement>("token-expiry").value).toBe("never");
+  });
+
+  it("shows the signed token lifetime and what a long one risks", async () => {
+    await openSettings();
+    const field = screen.getByTestId("signed-token-minutes");
+    expect(field).toHaveValue(5);
+    expect(field).toHaveAccessibleName("Signed token lifetime (minutes)");
+    expect(field).toHaveAccessibleDescription(
+      expect.stringContaining(
+        "Services that check them offline accept one until it expires, even after the token it " +
+          "came from is revoked; Tokendesk itself refuses it at once. Keep it short.",
+      ),
+    );
+  });
+
+  it("checks the signed token lifetime before calling Rust", async () => {
+    const { ipc, user } = await openSettings();
+    const field = screen.getByTestId("signed-token-minutes");
+    for (const bad of ["0", "61", ""]) {
+      await user.clear(field);
+      if (bad !== "") await user.type(field, bad);
+      await user.click(screen.getByTestId("settings-save"));
+      expect(field).toHaveAttribute("aria-invalid", "true");
+      expect(field).toHaveAccessibleDescription("Enter a whole number of minutes from 1 to 60.");
+      expect(screen.getByTestId("field-error")).toHaveTextContent(
+        "Enter a whole number of minutes from 1 to 60.",
+      );
+    }
+    expect(ipc.of("update_settings")).toHaveLength(0);
+    expect(screen.queryByTestId("settings-saved")).not.toBeInTheDocument();
+  });
+
+  it("saves the signed token lifetime with the policy", async () => {
+    const { ipc, user } = await openSettings({
+      update_settings: ({ settings }) => settings,
+    });
+    const field = screen.getByTestId("signed-token-minutes");
+    await user.clear(field);
+    await user.type(field, "15");
+    await user.click(screen.getByTestId("settings-save"));
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Settings saved.");
+    expect(ipc.of("update_settings")).toHaveLength(1);
+    expect(ipc.last("update_settings")).toEqual({
+      settings: { ...SETTINGS, policy: { ...POLICY, signedTokenMinutes: 15 } },
+    });
+    expect(field).toHaveValue(15);
+    expect(field).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("shows Rust's refusal of the signed token lifetime", async () => {
+    const message = "Signed tokens live from 1 to 60 minutes.";
+    const { ipc, user } = await openSettings({
+      update_settings: () => {
+        fail("invalid_input", message);
+      },
+    });
+    const field = screen.getByTestId("signed-token-minutes");
+    await user.clear(field);
+    await user.type(field, "30");
+    await user.click(screen.getByTestId("settings-save"));
+    expect(await screen.findByTestId("settings-error")).toHaveTextContent(message);
+    expect(ipc.of("update_settings")).toHaveLength(1);
+    expect(screen.queryByTestId("settings-saved")).not.toBeInTheDocument();
+    expect(field).toHaveValue(30);
   });
 
   it("requires the default to be among the offered choices", async () => {

@@ -5,6 +5,7 @@ import { ConnectionSection } from "./settings/ConnectionSection";
 import { ExpiryPolicySection } from "./settings/ExpiryPolicySection";
 import { RolesSection } from "./settings/RolesSection";
 import { ServiceSection } from "./settings/ServiceSection";
+import { SigningKeysSection } from "./settings/SigningKeysSection";
 
 interface SettingsPageProps {
   info: AppInfo;
@@ -29,6 +30,7 @@ export function SettingsPage({ info, connection, onSaved, onConnected, onSignedO
         onSignedOut={onSignedOut}
       />
       <ExpiryPolicySection onSaved={onSaved} />
+      <SigningKeysSection canManage={info.session.permissions.manageSettings} />
       {/* The embedded verification service belongs to an authority on this computer; a team
           server is its own verification service. */}
       {connection.mode === "local" && (

@@ -22,6 +22,7 @@ export const POLICY: ExpiryPolicy = {
   allowNever: false,
   maxLifetimeDays: 365,
   defaultChoice: { kind: "preset", preset: "thirty_days" },
+  signedTokenMinutes: 5,
 };
 
 export const ALL_PERMISSIONS: Permissions = {
@@ -192,6 +193,7 @@ export function backend(handlers: Record<string, Handler> = {}) {
     service_status: () => serviceStatus(),
     connection_info: () => ({ mode: "local", signedIn: true, privateCa: false }),
     list_tenants: () => [],
+    signing_keys: () => [],
   };
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;

@@ -27,10 +27,13 @@ fn row(r: Row<'_>) -> Result<SigningKeyRow> {
     })
 }
 
-/// Every key, newest first.
+/// Every key: the one signing first, then the retired ones, most recently retired first.
 pub fn list(conn: &dyn Conn) -> Result<Vec<SigningKeyRow>> {
     conn.query_map(
-        &format!("SELECT {COLUMNS} FROM signing_keys ORDER BY created_at DESC, kid"),
+        &format!(
+            "SELECT {COLUMNS} FROM signing_keys
+             ORDER BY retired_at IS NOT NULL, retired_at DESC, created_at DESC, kid"
+        ),
         params![],
         row,
     )

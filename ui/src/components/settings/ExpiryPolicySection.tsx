@@ -26,7 +26,19 @@ function choiceFrom(value: string): ExpiryChoice | null {
   return preset ? { kind: "preset", preset } : null;
 }
 
-type Problems = Partial<Record<"name" | "maxDays" | "default" | "other", string>>;
+type Problems = Partial<Record<"name" | "maxDays" | "signedMinutes" | "default" | "other", string>>;
+
+/** Rust's bounds for a signed token's lifetime; it refuses anything else on save as well. */
+const SIGNED_MINUTES_MIN = 1;
+const SIGNED_MINUTES_MAX = 60;
+
+/** The typed lifetime in minutes, or null unless it is a whole number within Rust's bounds. */
+function signedMinutesFrom(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d{1,2}$/.test(t)) return null;
+  const n = Number(t);
+  return n >= SIGNED_MINUTES_MIN && n <= SIGNED_MINUTES_MAX ? n : null;
+}
 
 export function ExpiryPolicySection({ onSaved }: { onSaved: () => void }) {
   const settings = useQuery({ queryKey: queryKeys.settings, queryFn: getSettings });
@@ -40,6 +52,9 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Settings>(initial);
   const [maxDays, setMaxDays] = useState(() => String(initial.policy.maxLifetimeDays));
+  const [signedMinutes, setSignedMinutes] = useState(() =>
+    String(initial.policy.signedTokenMinutes),
+  );
   const [problems, setProblems] = useState<Problems>({});
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -85,8 +100,12 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
     if (badName) local.name = badName;
     const days = /^\d{1,6}$/.test(maxDays.trim()) ? Number(maxDays.trim()) : 0;
     if (days < 1) local.maxDays = "Enter a whole number of days, at least 1.";
+    const minutes = signedMinutesFrom(signedMinutes);
+    if (minutes === null) {
+      local.signedMinutes = `Enter a whole number of minutes from ${SIGNED_MINUTES_MIN} to ${SIGNED_MINUTES_MAX}.`;
+    }
     if (!defaultOffered) local.default = "Choose a default among the offered choices.";
-    if (Object.keys(local).length > 0) {
+    if (Object.keys(local).length > 0 || minutes === null) {
       setProblems(local);
       return;
     }
@@ -97,11 +116,12 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
         ...draft,
         authorityName: draft.authorityName.trim(),
         tokenPrefix: draft.tokenPrefix.trim(),
-        policy: { ...draft.policy, maxLifetimeDays: days },
+        policy: { ...draft.policy, maxLifetimeDays: days, signedTokenMinutes: minutes },
       });
       queryClient.setQueryData(queryKeys.settings, next);
       setDraft(next);
       setMaxDays(String(next.policy.maxLifetimeDays));
+      setSignedMinutes(String(next.policy.signedTokenMinutes));
       setSaved(true);
       // The Add dialog reads the policy from the app info.
       onSaved();
@@ -234,6 +254,29 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
             <FieldError id={`${ids.default}-error`}>{problems.default}</FieldError>
           )}
         </div>
+        <TextField
+          label="Signed token lifetime (minutes)"
+          type="number"
+          min={SIGNED_MINUTES_MIN}
+          max={SIGNED_MINUTES_MAX}
+          step={1}
+          inputMode="numeric"
+          className="input-short"
+          value={signedMinutes}
+          error={problems.signedMinutes}
+          hint={
+            <>
+              For the signed tokens (JWTs) services get by token exchange. Services that check
+              them offline accept one until it expires, even after the token it came from is
+              revoked; Tokendesk itself refuses it at once. Keep it short.
+            </>
+          }
+          data-testid="signed-token-minutes"
+          onChange={(e) => {
+            setSignedMinutes(e.target.value);
+            setSaved(false);
+          }}
+        />
         <p className="hint">Changing the policy does not alter existing tokens.</p>
       </section>
 
