@@ -185,6 +185,36 @@ test("the web view has no global Tauri object and may call only what its capabil
   assert.equal(await outcome("app_info"), "allowed");
 });
 
+test("Settings → Signing keys: rotate twice, the old key stays published", async () => {
+  await (await $t("nav-settings")).click();
+  const section = await $t("signing-keys-section");
+  await section.waitForDisplayed();
+  await (await $t("no-signing-keys")).waitForDisplayed();
+  const rotate = async () => {
+    await (await $t("rotate-key")).click();
+    await (await $t("rotate-dialog")).waitForDisplayed();
+    await (await $t("rotate-confirm")).click();
+    await (await $t("rotate-dialog")).waitForExist({ reverse: true });
+    await (await $t("rotate-done")).waitForDisplayed();
+  };
+  await rotate();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="signing-key-row"]')).length === 1);
+  const first = await browser.$('[data-testid="signing-key-row"]').getAttribute("data-kid");
+  await rotate();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="signing-key-row"]')).length === 2);
+  const rows = await browser.$$('[data-testid="signing-key-row"]');
+  const states = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="signing-key-state"]')].map((e) => e.textContent),
+  );
+  assert.equal(states[0], "Signing");
+  assert.match(states[1], /^Retired — published until /);
+  assert.equal(await rows[1].getAttribute("data-kid"), first, "the old key is the retired one");
+  assert.notEqual(await rows[0].getAttribute("data-kid"), first);
+  await section.scrollIntoView();
+  await shot("07-signing-keys");
+  await (await $t("nav-own")).click();
+});
+
 test("the token occurs in no file the app wrote", async () => {
   const logDir = join(process.env.XDG_DATA_HOME ?? "", "dev.tokendesk.app");
   const files = [...filesUnder(dataDir), ...filesUnder(logDir)];

@@ -8,5 +8,7 @@ export TOKENDESK_APP="$PWD/target/debug/tokendesk"
 export E2E_SCREENSHOTS="$PWD/tests/e2e/screenshots"
 export GDK_BACKEND=x11
 mkdir -p "$E2E_SCREENSHOTS"
+# Arguments: test files to run (default: all).
+[ $# -gt 0 ] || set -- tests/e2e/*.test.mjs
 exec xvfb-run -a -s "-screen 0 1400x900x24" bash .ci/with-keyring.sh bash .ci/with-postgres.sh \
-  node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/*.test.mjs
+  node --test --test-concurrency=1 --test-timeout=180000 "$@"

@@ -59,7 +59,8 @@ function startServer(port = 0) {
     server.stderr.on("data", (chunk) => {
       seenText += chunk.toString();
       serverLog += chunk.toString();
-      const m = /listening on (https:\/\/[0-9.:]+)/.exec(seenText);
+      // Only a whole line: output may arrive in pieces.
+      const m = /listening on (https:\/\/[0-9.:]+)\r?\n/.exec(seenText);
       if (m) resolve(m[1]);
     });
     server.once("exit", (code) => reject(new Error(`serve exited (${code}): ${seenText}`)));
