@@ -22,13 +22,19 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// `urn:ietf:params:oauth:grant-type:token-exchange`.
-    #[schema(required = true, pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$")]
+    #[schema(
+        required = true,
+        pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$"
+    )]
     pub grant_type: Option<String>,
     /// The Tokendesk token to exchange.
     #[schema(value_type = String, required = true, min_length = 1)]
     pub subject_token: Option<SecretString>,
     /// `urn:ietf:params:oauth:token-type:access_token`.
-    #[schema(required = true, pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
+    #[schema(
+        required = true,
+        pattern = "^urn:ietf:params:oauth:token-type:access_token$"
+    )]
     pub subject_token_type: Option<String>,
     /// Space-separated; a subset of the subject token's scopes. Absent: the same scopes.
     pub scope: Option<String>,
