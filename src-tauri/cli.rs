@@ -212,9 +212,18 @@ pub enum UsersCmd {
     Remove {
         email: String,
     },
-    /// Set a person's password, read from standard input (after the --as password, if any).
+    /// Set a person's password, or a service user's API password (for POST /api/auth/token
+    /// only), read from standard input (after the --as password, if any).
     SetPassword {
         email: String,
+    },
+    /// Give a service user OAuth client credentials, or a new secret (the tokens obtained with
+    /// the old one end). Prints the client id and the secret, once.
+    ClientCredentials {
+        /// The service user's email address or id.
+        user: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -832,6 +841,27 @@ pub fn run(mut cli: Cli) -> i32 {
             Command::Users(UsersCmd::SetPassword { email }) => {
                 let user = a.user_by_email(&email)?;
                 a.set_password(&user.id, &read_secret_line(&mut stdin, "new password")?)?;
+                Ok(0)
+            }
+            Command::Users(UsersCmd::ClientCredentials { user, json }) => {
+                let found = a
+                    .list_users()?
+                    .into_iter()
+                    .find(|u| u.id == user || u.email.as_deref() == Some(&user.to_lowercase()))
+                    .ok_or_else(|| {
+                        usage_err(
+                            tokendesk_core::ErrorCode::NotFound,
+                            format!("No user has the email address or id {user}."),
+                        )
+                    })?;
+                let c = a.set_client_credentials(&found.id)?;
+                if json {
+                    print_json(&c);
+                } else {
+                    println!("client_id     {}", c.client_id);
+                    println!("client_secret {}", c.client_secret.expose_secret());
+                    eprintln!("The secret is shown this once: keep it in a secrets manager.");
+                }
                 Ok(0)
             }
             Command::Verify { .. } => {

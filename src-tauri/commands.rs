@@ -271,6 +271,12 @@ pub async fn set_tenant_member(
     .await
 }
 
+/// A service user's OAuth client credentials (new, or a new secret); the secret is shown once.
+#[tauri::command]
+pub async fn set_client_credentials(app: AppHandle, id: String) -> Res<ClientCredentials> {
+    with_authority(app, move |a| a.set_client_credentials(&id)).await
+}
+
 /// Settings → Signing keys: the keys that sign JWT access tokens, newest first.
 #[tauri::command]
 pub async fn signing_keys(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {

@@ -90,6 +90,7 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::create_local_authority,
             commands::signing_keys,
             commands::rotate_signing_key,
+            commands::set_client_credentials,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Tokendesk")

@@ -661,6 +661,41 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
     );
     assert!(ok(&["audit", "verify"]).contains("intact"));
 
+    // A service user's client credentials: the secret printed once; again: the same client id.
+    ok(&[
+        "users",
+        "create",
+        "--name",
+        "Sync bot",
+        "--email",
+        "sync@example.org",
+        "--kind",
+        "service",
+    ]);
+    let creds: serde_json::Value = serde_json::from_str(&ok(&[
+        "users",
+        "client-credentials",
+        "sync@example.org",
+        "--json",
+    ]))
+    .unwrap();
+    assert!(creds["clientSecret"]
+        .as_str()
+        .unwrap()
+        .starts_with("tkdcs_"));
+    let again = ok(&["users", "client-credentials", "sync@example.org"]);
+    assert!(
+        again.contains(creds["clientId"].as_str().unwrap()),
+        "{again}"
+    );
+    assert!(!again.contains(creds["clientSecret"].as_str().unwrap()));
+    let (code, _, err) = run(&["users", "client-credentials", "mia@example.org"], "");
+    assert_eq!(
+        (code, err.contains("error[invalid_input]")),
+        (1, true),
+        "{err}"
+    );
+
     // Signing keys: none before the first exchange; a rotation makes one, the next retires it.
     assert!(ok(&["keys", "list"]).contains("No signing key yet"));
     let first: serde_json::Value =

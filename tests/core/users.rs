@@ -857,3 +857,156 @@ fn failed_sign_ins_are_counted_for_every_process_on_the_database() {
         .unwrap();
     assert_eq!(keys, ["account:ada@example.org"]);
 }
+
+fn active_owner(td: &Tokendesk, token: &SecretString) -> Option<String> {
+    match td.verify(token.expose_secret()).unwrap() {
+        Verification::Active(v) => Some(v.user.id.clone()),
+        Verification::Rejected(_) => None,
+    }
+}
+
+/// Issue 12, part 3: a service user may hold an API password (credential exchange only, never
+/// the app) and OAuth client credentials; replacing either ends the tokens obtained with it.
+#[test]
+fn service_users_have_an_api_password_and_client_credentials() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let mia = person(&td, &owner, "Mia", "member");
+    let bot = td
+        .create_user(
+            &owner,
+            NewUser {
+                kind: UserKind::Service,
+                ..new_user("CI bot", Some("ci@example.org"), "member")
+            },
+        )
+        .unwrap();
+
+    // The API password: the credential exchange takes it, the app's sign-in does not.
+    assert_eq!(
+        td.sign_in("ci@example.org", &pw("long enough"))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidCredentials
+    );
+    let by_password = td
+        .exchange_credentials("ci@example.org", &pw("long enough"), Some("10.0.0.9"), None)
+        .unwrap();
+    assert_eq!(by_password.meta.owner_id, bot.id);
+    assert_eq!(active_owner(&td, &by_password.token), Some(bot.id.clone()));
+    td.set_password(&owner, &bot.id, &pw("another long one"))
+        .unwrap();
+    assert_eq!(
+        active_owner(&td, &by_password.token),
+        None,
+        "ended with the old password"
+    );
+
+    // Client credentials: only for service users, only by those who manage users.
+    assert_eq!(
+        td.set_client_credentials(&owner, &mia.id)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        td.set_client_credentials(&session_of(&mia), &bot.id)
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
+    let first = td.set_client_credentials(&owner, &bot.id).unwrap();
+    assert_eq!(
+        td.client_id(&owner, &bot.id).unwrap(),
+        Some(first.client_id.clone())
+    );
+    let t = td
+        .client_credentials_grant(
+            &first.client_id,
+            &first.client_secret,
+            None,
+            Some("10.0.0.9"),
+        )
+        .unwrap();
+    assert_eq!(t.meta.owner_id, bot.id);
+    assert_eq!(active_owner(&td, &t.token), Some(bot.id.clone()));
+    let narrow = td
+        .client_credentials_grant(
+            &first.client_id,
+            &first.client_secret,
+            Some(vec![Scope::TokensRead]),
+            None,
+        )
+        .unwrap();
+    assert_eq!(narrow.meta.scopes, Some(vec![Scope::TokensRead]));
+    for (id, secret) in [
+        (first.client_id.as_str(), pw("tkdcs_wrong")),
+        ("tdc-unknown", first.client_secret.clone()),
+    ] {
+        assert_eq!(
+            td.client_credentials_grant(id, &secret, None, None)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidCredentials
+        );
+    }
+
+    // A new secret: same client id; the old secret and its tokens end.
+    let second = td.set_client_credentials(&owner, &bot.id).unwrap();
+    assert_eq!(second.client_id, first.client_id);
+    assert_ne!(
+        second.client_secret.expose_secret(),
+        first.client_secret.expose_secret()
+    );
+    assert_eq!(active_owner(&td, &t.token), None);
+    assert_eq!(
+        td.client_credentials_grant(&first.client_id, &first.client_secret, None, None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidCredentials
+    );
+    let fresh = td
+        .client_credentials_grant(&second.client_id, &second.client_secret, None, None)
+        .unwrap();
+    assert_eq!(active_owner(&td, &fresh.token), Some(bot.id.clone()));
+
+    // A disabled service user gets nothing.
+    td.set_user_active(&owner, &bot.id, false).unwrap();
+    env.clock.advance(DAY);
+    assert_eq!(
+        td.client_credentials_grant(&second.client_id, &second.client_secret, None, None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidCredentials
+    );
+
+    // Audited, never with the secret; a service user without email has no API password.
+    let set: Vec<_> = td
+        .audit_events(Some(&bot.id))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::UserClientSecretSet)
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert!(set.iter().all(
+        |e| !e.details.contains(second.client_secret.expose_secret())
+            && !e.details.contains(first.client_secret.expose_secret())
+    ));
+    let quiet = td
+        .create_user(
+            &owner,
+            NewUser {
+                kind: UserKind::Service,
+                password: None,
+                ..new_user("Quiet bot", None, "member")
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        td.set_password(&owner, &quiet.id, &pw("long enough"))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidPassword
+    );
+}

@@ -1,7 +1,8 @@
 //! Signed tokens over HTTP on 127.0.0.1 (both engines): RFC 8693 token exchange at
 //! `/oauth/token` with its RFC 6749 errors, the JWKS and RFC 8414 metadata, a JWT as the bearer
 //! of Tokendesk's own API (with its narrowed scopes), RFC 7662 introspection of a JWT before and
-//! after its parent is revoked, and rotation over the REST API. Every JSON answer is checked
+//! after its parent is revoked, rotation over the REST API, and a service user's API password
+//! and client credentials (RFC 6749 §4.4, HTTP Basic or form). Every JSON answer is checked
 //! against the committed OpenAPI document.
 
 #[path = "../core/common.rs"]
@@ -308,5 +309,137 @@ async fn rotation_over_the_api_keeps_the_old_key_published() {
         )
         .await;
     assert_eq!(refused.status, 403);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_service_user_gets_tokens_with_its_api_password_or_client_credentials() {
+    use base64::Engine;
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin = srv.token_with(&owner, req("admin"));
+    let made = srv
+        .call(
+            Method::POST,
+            "/api/users",
+            "/api/users",
+            Some(&admin),
+            Body::Json(serde_json::json!({
+                "displayName": "Billing sync", "email": "billing@example.org",
+                "kind": "service", "role": "member", "password": "an API password"
+            })),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let bot = made.body["id"].as_str().unwrap().to_string();
+
+    // The API password, through the credential exchange.
+    let by_password = srv
+        .call(
+            Method::POST,
+            "/api/auth/token",
+            "/api/auth/token",
+            None,
+            Body::Json(serde_json::json!({ "email": "billing@example.org", "password": "an API password" })),
+        )
+        .await;
+    assert_eq!(by_password.status, 201, "{:?}", by_password.body);
+    let t = by_password.body["token"].as_str().unwrap().to_string();
+    assert_eq!(srv.me(&t).await.body["user"]["id"], bot);
+
+    // Client credentials: set by an admin, the secret shown once.
+    let path = format!("/api/users/{bot}/client-credentials");
+    let creds = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/client-credentials",
+            &path,
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(creds.status, 200, "{:?}", creds.body);
+    let id = creds.body["clientId"].as_str().unwrap().to_string();
+    let secret = creds.body["clientSecret"].as_str().unwrap().to_string();
+
+    // client_secret_post ...
+    let post = srv
+        .call(
+            Method::POST,
+            "/oauth/token",
+            "/oauth/token",
+            None,
+            Body::Form(vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", id.clone()),
+                ("client_secret", secret.clone()),
+                ("scope", "tokens:read".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(post.status, 200, "{:?}", post.body);
+    assert_eq!(post.body["token_type"], "Bearer");
+    assert_eq!(post.body["scope"], "tokens:read");
+    assert!(post.body["expires_in"].as_i64().unwrap() > 0);
+    let via_post = post.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(srv.me(&via_post).await.body["user"]["id"], bot);
+
+    // ... and client_secret_basic (RFC 6749 §2.3.1), with curl's -u.
+    let basic = |id: &str, secret: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+        )
+    };
+    let raw = |auth: String| {
+        let url = format!("{}/oauth/token", srv.base);
+        async move {
+            http_client()
+                .post(url)
+                .header("authorization", auth)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ok = raw(basic(&id, &secret)).await;
+    assert_eq!(ok.status(), 200);
+    let wrong = raw(basic(&id, "tkdcs_not_it")).await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(
+        wrong.headers()["www-authenticate"].to_str().unwrap(),
+        "Basic realm=\"tokendesk\""
+    );
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+
+    // A new secret ends the tokens of the old one.
+    let again = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/client-credentials",
+            &path,
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(again.body["clientId"], id.as_str());
+    assert_eq!(srv.me(&via_post).await.status, 401);
+    assert_eq!(raw(basic(&id, &secret)).await.status(), 401);
+
+    // Only for service users; a member may not set them.
+    let path = format!("/api/users/{}/client-credentials", owner.actor_id);
+    let refused = srv
+        .call(
+            Method::POST,
+            "/api/users/{id}/client-credentials",
+            &path,
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(refused.status, 400);
     srv.shutdown().await;
 }

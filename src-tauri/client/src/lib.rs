@@ -392,6 +392,12 @@ impl Authority for RemoteAuthority {
     fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.get("/api/signing-keys")
     }
+    fn set_client_credentials(&self, user_id: &str) -> Answer<ClientCredentials> {
+        self.without_body(
+            Method::POST,
+            &format!("/api/users/{}/client-credentials", seg(user_id)),
+        )
+    }
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.without_body(Method::POST, "/api/signing-keys/rotate")
     }

@@ -46,6 +46,8 @@ pub trait Authority: Send + Sync {
     fn stop_impersonation(&self) -> Answer<AppInfo>;
     /// An impersonation token owned by `user_id`, with the caller as `act`.
     fn create_token_for(&self, user_id: &str, r: CreateTokenRequest) -> Answer<CreatedToken>;
+    /// A service user's client credentials (new, or a new secret), shown this once.
+    fn set_client_credentials(&self, user_id: &str) -> Answer<ClientCredentials>;
     /// The keys that sign JWT access tokens, newest first.
     fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>>;
     /// A new signing key from now on; the old one stays published while its tokens live.
@@ -232,6 +234,9 @@ impl Authority for LocalAuthority {
     }
     fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.with(|c, s| c.signing_keys(s))
+    }
+    fn set_client_credentials(&self, user_id: &str) -> Answer<ClientCredentials> {
+        self.with(|c, s| c.set_client_credentials(s, user_id))
     }
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.with(|c, s| c.rotate_signing_key(s))

@@ -613,10 +613,12 @@ pub enum AuditAction {
     TenantSwitched,
     #[serde(rename = "signing_key.rotated")]
     SigningKeyRotated,
+    #[serde(rename = "user.client_secret_set")]
+    UserClientSecretSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::AuthorityCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRenamed,
@@ -641,6 +643,7 @@ impl AuditAction {
         AuditAction::TenantMemberRemoved,
         AuditAction::TenantSwitched,
         AuditAction::SigningKeyRotated,
+        AuditAction::UserClientSecretSet,
     ];
 
     /// The stored and wire name, e.g. `token.created`.
@@ -670,6 +673,7 @@ impl AuditAction {
             AuditAction::TenantMemberRemoved => "tenant.member_removed",
             AuditAction::TenantSwitched => "tenant.switched",
             AuditAction::SigningKeyRotated => "signing_key.rotated",
+            AuditAction::UserClientSecretSet => "user.client_secret_set",
         }
     }
 
@@ -976,12 +980,28 @@ pub struct ExchangedToken {
     #[serde(serialize_with = "reveal_once")]
     #[schema(value_type = String)]
     pub access_token: SecretString,
-    pub issued_token_type: String,
+    /// Token exchange (RFC 8693): what was issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds until it expires.
-    pub expires_in: i64,
+    /// Seconds until it expires; absent for a token that never expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Space-separated; absent: the subject token's full access.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// A service user's OAuth client credentials (RFC 6749 §4.4), right after they were set: the
+/// secret exists here and nowhere else, once (serializing it is the one reveal).
+#[derive(Debug, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    #[serde(serialize_with = "reveal_once")]
+    #[ts(type = "string")]
+    #[schema(value_type = String)]
+    pub client_secret: SecretString,
 }

@@ -131,6 +131,15 @@ pub fn hash_secret(key: &HashKey, token: &SecretString) -> [u8; 32] {
     hash(key, token.expose_secret())
 }
 
+/// Whether `expected` is the keyed hash of `secret`, compared in constant time (for secrets
+/// looked up by another key, such as a client id, where timing could tell how much matched).
+pub fn hash_matches(key: &HashKey, secret: &SecretString, expected: &[u8]) -> bool {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose_secret())
+        .expect("HMAC accepts any key length");
+    mac.update(secret.expose_secret().as_bytes());
+    mac.verify_slice(expected).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,13 +186,37 @@ pub struct NewPassword {
     pub password: SecretString,
 }
 
-/// Sets another user's password (admins); their sign-in tokens stop working.
+/// Sets a service user's OAuth client credentials (RFC 6749 §4.4), or replaces its secret (the
+/// client id stays): the tokens obtained with the old secret or the API password stop working.
+/// The secret is in this answer only.
+#[utoipa::path(post, path = "/api/users/{id}/client-credentials", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The service user's id")),
+    responses(
+        (status = 200, description = "The client id and its new secret, shown this once", body = ClientCredentials),
+        (status = 400, description = "Not a service user", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a read-only token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
+pub async fn set_client_credentials(
+    State(st): State<AppState>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+) -> Answer<Json<ClientCredentials>> {
+    let td = st.td.clone();
+    Ok(Json(
+        blocking(move || td.set_client_credentials(&s, &id)).await?,
+    ))
+}
+
+/// Sets another user's password (admins); their sign-in tokens stop working. A service user's
+/// password is its API password, for the credential exchange only.
 #[utoipa::path(put, path = "/api/users/{id}/password", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "The user's id")),
     request_body = NewPassword,
     responses(
         (status = 200, description = "Set", body = User),
-        (status = 400, description = "Invalid request, a weak password, or a service user", body = ErrorBody),
+        (status = 400, description = "Invalid request, a weak password, or a service user without an email address", body = ErrorBody),
         (status = 401, description = "Not an active token", body = ErrorBody),
         (status = 403, description = "Not allowed, or a read-only token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),

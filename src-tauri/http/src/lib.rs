@@ -94,6 +94,10 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         )
         .route("/api/users/{id}/active", put(admin::set_user_active))
         .route("/api/users/{id}/password", put(admin::set_password))
+        .route(
+            "/api/users/{id}/client-credentials",
+            post(admin::set_client_credentials),
+        )
         .route("/api/users/me/password", put(admin::change_own_password))
         .route("/api/roles", get(admin::list_roles))
         .route("/api/roles/{id}/permissions", put(admin::update_role))

@@ -18,24 +18,26 @@ use tokendesk_core::secret::SecretString;
 use tokendesk_core::ErrorCode;
 use utoipa::ToSchema;
 
-/// RFC 8693 §2.1 (form-encoded). Other parameters are ignored (RFC 6749 §3.2).
+/// RFC 8693 §2.1 token exchange, or RFC 6749 §4.4 client credentials (form-encoded). Other
+/// parameters are ignored (RFC 6749 §3.2).
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `urn:ietf:params:oauth:grant-type:token-exchange`.
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` or `client_credentials`.
     #[schema(
         required = true,
-        pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$"
+        pattern = "^(urn:ietf:params:oauth:grant-type:token-exchange|client_credentials)$"
     )]
     pub grant_type: Option<String>,
-    /// The Tokendesk token to exchange.
-    #[schema(value_type = String, required = true, min_length = 1)]
+    /// Token exchange: the Tokendesk token to exchange.
+    #[schema(value_type = String, min_length = 1)]
     pub subject_token: Option<SecretString>,
-    /// `urn:ietf:params:oauth:token-type:access_token`.
-    #[schema(
-        required = true,
-        pattern = "^urn:ietf:params:oauth:token-type:access_token$"
-    )]
+    /// Token exchange: `urn:ietf:params:oauth:token-type:access_token`.
+    #[schema(pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
     pub subject_token_type: Option<String>,
+    /// Client credentials, when not sent with HTTP Basic authentication.
+    pub client_id: Option<String>,
+    #[schema(value_type = String)]
+    pub client_secret: Option<SecretString>,
     /// Space-separated; a subset of the subject token's scopes. Absent: the same scopes.
     pub scope: Option<String>,
     /// The `aud` of the signed token; absent: this server's own API (the issuer).
@@ -68,15 +70,126 @@ fn exchange_error(e: Reject) -> Reject {
 }
 
 const JWT_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+const CLIENT_CREDENTIALS: &str = "client_credentials";
 
-/// RFC 8693 token exchange: a Tokendesk token for a short-lived signed access token (JWT,
-/// RFC 9068). Revoking the Tokendesk token refuses new exchanges at once, and Tokendesk refuses
-/// the JWTs it obtained; offline verifiers accept a JWT until its `exp`.
+/// Scopes as a space-separated `scope` parameter names them; an unknown one is `invalid_scope`.
+fn scopes(text: Option<&str>) -> Result<Option<Vec<Scope>>, Reject> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Scope::parse(s)
+                    .ok_or_else(|| oauth_error("invalid_scope", format!("Unknown scope {s}.")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+    }
+}
+
+/// RFC 6749 §2.3.1: `client_id:client_secret`, each form-urlencoded, in HTTP Basic.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, SecretString)> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let decode = |s: &str| {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((decode(id)?, SecretString::from(decode(secret)?)))
+}
+
+/// RFC 6749 §5.2 `invalid_client`: 401, with a Basic challenge (§2.3.1).
+fn invalid_client(message: &str) -> Response {
+    let mut res = ErrorBody::new(ErrorCode::InvalidCredentials, message)
+        .oauth("invalid_client")
+        .into_response();
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"tokendesk\""),
+    );
+    res
+}
+
+/// RFC 6749 §4.4: a service user's client id and secret for a new token of that user.
+async fn client_credentials(
+    st: AppState,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    f: TokenRequest,
+) -> Answer<Response> {
+    let (id, secret) = match (basic_credentials(headers), f.client_id, f.client_secret) {
+        (Some(basic), None, None) => basic,
+        (None, Some(id), Some(secret)) => (id, secret),
+        (Some(_), _, _) => {
+            return Err(oauth_error(
+                "invalid_request",
+                "Send the client credentials once: in HTTP Basic or in the form, not both.",
+            ))
+        }
+        _ => {
+            return Ok(invalid_client(
+                "Send client_id and client_secret (HTTP Basic, or form parameters).",
+            ))
+        }
+    };
+    let scope = scopes(f.scope.as_deref())?;
+    let client = addr.ip().to_string();
+    let td = st.td.clone();
+    let issued =
+        blocking(move || td.client_credentials_grant(&id, &secret, scope, Some(&client))).await;
+    let created = match issued {
+        Ok(c) => c,
+        Err(Reject::Core(c)) if c.error.code == ErrorCode::InvalidCredentials => {
+            return Ok(invalid_client("The client id or secret is not correct."))
+        }
+        Err(e) => return Err(exchange_error(e)),
+    };
+    let now = st.td.now();
+    let answer = ExchangedToken {
+        issued_token_type: None,
+        token_type: "Bearer".into(),
+        expires_in: created.meta.expires_at.map(|e| (e - now) / 1000),
+        scope: created
+            .meta
+            .scopes
+            .as_deref()
+            .map(tokendesk_core::store::tokens::scopes_text),
+        access_token: created.token,
+    };
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        Json(answer),
+    )
+        .into_response())
+}
+
+/// The token endpoint. RFC 8693 token exchange: a Tokendesk token for a short-lived signed
+/// access token (JWT, RFC 9068); revoking the Tokendesk token refuses new exchanges at once,
+/// and Tokendesk refuses the JWTs it obtained; offline verifiers accept a JWT until its `exp`.
+/// RFC 6749 §4.4 client credentials: a service user's client id and secret (HTTP Basic or form)
+/// for a new Tokendesk token of that user.
 #[utoipa::path(post, path = "/oauth/token", tag = "oauth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "The signed token (RFC 8693 §2.2.1)", body = ExchangedToken),
+        (status = 200, description = "The signed token (RFC 8693 §2.2.1), or the service user's token (RFC 6749 §5.1)", body = ExchangedToken),
         (status = 400, description = "RFC 6749 §5.2: `unsupported_grant_type`, `invalid_request` (missing or inactive subject token, bad audience), `invalid_scope`", body = ErrorBody),
+        (status = 401, description = "`invalid_client`: wrong or missing client credentials", body = ErrorBody),
+        (status = 403, description = "The service user's role may not hold tokens", body = ErrorBody),
+        (status = 429, description = "Too many failed client authentications; see Retry-After", body = ErrorBody),
     ))]
 pub async fn token(
     State(st): State<AppState>,
@@ -92,6 +205,7 @@ pub async fn token(
     })?;
     match f.grant_type.as_deref() {
         Some(jwt::TOKEN_EXCHANGE_GRANT) => {}
+        Some(CLIENT_CREDENTIALS) => return client_credentials(st, addr, &headers, f).await,
         None => {
             return Err(oauth_error(
                 "invalid_request",
@@ -102,7 +216,7 @@ pub async fn token(
             return Err(oauth_error(
                 "unsupported_grant_type",
                 format!(
-                    "This server supports grant_type={}.",
+                    "This server supports grant_type={} and {CLIENT_CREDENTIALS}.",
                     jwt::TOKEN_EXCHANGE_GRANT
                 ),
             ))
@@ -128,18 +242,7 @@ pub async fn token(
             ));
         }
     }
-    let scope = match f.scope.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            text.split(' ')
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    Scope::parse(s)
-                        .ok_or_else(|| oauth_error("invalid_scope", format!("Unknown scope {s}.")))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-    };
+    let scope = scopes(f.scope.as_deref())?;
     let req = ExchangeRequest {
         scope,
         audience: f.audience,
@@ -155,7 +258,7 @@ pub async fn token(
     .await
     .map_err(exchange_error)?;
     if f.requested_token_type.as_deref() == Some(JWT_TYPE) {
-        issued.issued_token_type = JWT_TYPE.to_string();
+        issued.issued_token_type = Some(JWT_TYPE.to_string());
     }
     Ok((
         [
@@ -204,10 +307,14 @@ pub async fn metadata(State(st): State<AppState>) -> Json<ServerMetadata> {
         jwks_uri: format!("{base}/.well-known/jwks.json"),
         introspection_endpoint: format!("{base}/oauth/introspect"),
         revocation_endpoint: format!("{base}/oauth/revoke"),
-        grant_types_supported: vec![jwt::TOKEN_EXCHANGE_GRANT.into()],
-        // The subject token authenticates the exchange; introspection and revocation take a
-        // bearer token (RFC 6750).
-        token_endpoint_auth_methods_supported: vec!["none".into()],
+        grant_types_supported: vec![jwt::TOKEN_EXCHANGE_GRANT.into(), CLIENT_CREDENTIALS.into()],
+        // The subject token authenticates an exchange; client credentials come in HTTP Basic
+        // or the form. Introspection and revocation take a bearer token (RFC 6750).
+        token_endpoint_auth_methods_supported: vec![
+            "none".into(),
+            "client_secret_basic".into(),
+            "client_secret_post".into(),
+        ],
         introspection_endpoint_auth_methods_supported: vec!["bearer".into()],
         revocation_endpoint_auth_methods_supported: vec!["bearer".into()],
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str().to_string()).collect(),

@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         admin::set_user_active,
         admin::remove_user,
         admin::set_password,
+        admin::set_client_credentials,
         admin::change_own_password,
         admin::list_roles,
         admin::update_role,

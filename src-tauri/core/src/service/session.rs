@@ -38,7 +38,7 @@ impl Tokendesk {
     /// `SIGN_IN_FREE_ATTEMPTS` failures for an address, each attempt must wait twice as long as
     /// the last; the error never says whether the address or the password was wrong.
     pub fn sign_in(&self, email: &str, pw: &SecretString) -> Result<Session> {
-        let u = self.check_password(email, pw, None)?;
+        let u = self.check_password(email, pw, None, false)?;
         let s = Session::of_user(&u.id);
         self.write(|tx| {
             self.audit(
@@ -53,8 +53,9 @@ impl Tokendesk {
     }
 
     /// Credential exchange (`POST /api/auth/token`): email and password for a new token of
-    /// that user. Rate-limited like `sign_in`, and also per client address. The token ends
-    /// when the password changes or the user is disabled or removed.
+    /// that user (a person, or a service user with an API password). Rate-limited like
+    /// `sign_in`, and also per client address. The token ends when the password changes or
+    /// the user is disabled or removed.
     pub fn exchange_credentials(
         &self,
         email: &str,
@@ -66,7 +67,7 @@ impl Tokendesk {
         if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
             validate::name(n)?;
         }
-        let u = self.check_password(email, pw, client)?;
+        let u = self.check_password(email, pw, client, true)?;
         let s = Session::of_user(&u.id);
         let expiry = self.authority()?.policy.default_choice;
         // A fresh name each time: calling again must give a second working token.
@@ -91,7 +92,14 @@ impl Tokendesk {
 
     /// The user with this email and password, or `InvalidCredentials` (never saying which part
     /// was wrong), or `RateLimited` once the account or the client address failed too often.
-    fn check_password(&self, email: &str, pw: &SecretString, client: Option<&str>) -> Result<User> {
+    /// `api`: a service user's API password counts too (credential exchange, not the app).
+    fn check_password(
+        &self,
+        email: &str,
+        pw: &SecretString,
+        client: Option<&str>,
+        api: bool,
+    ) -> Result<User> {
         let email = email.trim().to_lowercase();
         // No valid address is longer; capping the key also caps the memory an attacker can
         // fill with made-up addresses.
@@ -100,6 +108,56 @@ impl Tokendesk {
         } else {
             "account:(too long)".to_string()
         };
+        self.guarded(&account, client, || {
+            let user = if email.len() <= 254 {
+                self.store.read(|c| user_store::get_by_email(c, &email))?
+            } else {
+                None
+            };
+            let hash = match &user {
+                Some(u)
+                    if (u.kind == UserKind::Human || (api && u.kind == UserKind::Service))
+                        && u.status == UserStatus::Active =>
+                {
+                    self.store.read(|c| user_store::password_hash(c, &u.id))?
+                }
+                _ => None,
+            };
+            // The same work whether or not there is a hash, so timing does not tell which part
+            // was wrong (or that a user has no password).
+            let ok = match &hash {
+                Some(h) => password::verify(pw, h),
+                None => {
+                    let _ = password::verify(pw, DUMMY_HASH);
+                    false
+                }
+            };
+            if !ok {
+                if let Some(u) = &user {
+                    self.audit_failure(u, client)?;
+                }
+                return Ok(None);
+            }
+            Ok(user)
+        })
+    }
+
+    pub(super) fn audit_failure(&self, u: &User, client: Option<&str>) -> Result<()> {
+        let s = Session::of_user(&u.id);
+        let details = json!({ "client": client });
+        self.write(|tx| self.audit(tx, &s, AuditAction::UserSignInFailed, Some(&u.id), details))
+    }
+
+    /// Runs `attempt` (a credential check: `Some` on success) under the sign-in rate limit of
+    /// `account` and the client address: refused without checking while either must wait; a
+    /// failure counts against both, a success clears the account's count.
+    pub(super) fn guarded<T>(
+        &self,
+        account: &str,
+        client: Option<&str>,
+        attempt: impl FnOnce() -> Result<Option<T>>,
+    ) -> Result<T> {
+        let account = account.to_string();
         let address = client.map(address_key);
         let now = self.now();
         // In the database, so every process and server on it shares the counts; one write
@@ -126,36 +184,9 @@ impl Tokendesk {
         if wait > 0 {
             return Err(Error::RateLimited((wait as u64).div_ceil(1000)));
         }
-        let user = if email.len() <= 254 {
-            self.store.read(|c| user_store::get_by_email(c, &email))?
-        } else {
-            None
-        };
-        let hash = match &user {
-            Some(u) if u.kind == UserKind::Human && u.status == UserStatus::Active => {
-                self.store.read(|c| user_store::password_hash(c, &u.id))?
-            }
-            _ => None,
-        };
-        // The same work whether or not there is a hash, so timing does not tell which part
-        // was wrong (or that a user has no password).
-        let ok = match &hash {
-            Some(h) => password::verify(pw, h),
-            None => {
-                let _ = password::verify(pw, DUMMY_HASH);
-                false
-            }
-        };
-        if !ok {
-            if let Some(u) = &user {
-                let s = Session::of_user(&u.id);
-                let details = json!({ "client": client });
-                self.write(|tx| {
-                    self.audit(tx, &s, AuditAction::UserSignInFailed, Some(&u.id), details)
-                })?;
-            }
+        let Some(found) = attempt()? else {
             return Err(Error::InvalidCredentials);
-        }
+        };
         // Success clears the account's count; the address only gets this attempt back, so one
         // good password does not reset a spray across many accounts from that address.
         self.store.with_tx(|tx| {
@@ -173,7 +204,7 @@ impl Tokendesk {
             }
             Ok(())
         })?;
-        Ok(user.expect("ok implies a user"))
+        Ok(found)
     }
 
     pub fn start_impersonation(&self, s: &Session, user_id: &str) -> Result<Session> {

@@ -266,9 +266,9 @@ impl Tokendesk {
         self.record_use(&t.id, client, user_agent);
         Ok(ExchangedToken {
             access_token: SecretString::from(signed),
-            issued_token_type: jwt::ACCESS_TOKEN_TYPE.to_string(),
+            issued_token_type: Some(jwt::ACCESS_TOKEN_TYPE.to_string()),
             token_type: "Bearer".into(),
-            expires_in: exp - iat,
+            expires_in: Some(exp - iat),
             scope: claims.scope,
         })
     }

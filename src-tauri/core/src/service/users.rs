@@ -12,8 +12,13 @@ use crate::store::Conn;
 use crate::{validate, Error, Result};
 use serde_json::json;
 
+/// A service user's password is an API password: it is sent with the email to the credential
+/// exchange (`POST /api/auth/token`), never to sign in to the app.
+const API_PASSWORD_NEEDS_EMAIL: &str =
+    "A service user's API password goes with its email address to POST /api/auth/token: give it an email address first.";
+
 impl Tokendesk {
-    fn users_ctx(&self, c: &dyn Conn, s: &Session) -> Result<Ctx> {
+    pub(super) fn users_ctx(&self, c: &dyn Conn, s: &Session) -> Result<Ctx> {
         let ctx = self.ctx(c, s, Need::Change)?;
         ctx.require(Action::ManageUsers)?;
         Ok(ctx)
@@ -67,10 +72,8 @@ impl Tokendesk {
         };
         let pw = new.password.map(SecretString::from);
         if let Some(pw) = &pw {
-            if new.kind == UserKind::Service {
-                return Err(Error::InvalidPassword(
-                    "A service user cannot sign in, so it has no password.".into(),
-                ));
+            if new.kind == UserKind::Service && email.is_none() {
+                return Err(Error::InvalidPassword(API_PASSWORD_NEEDS_EMAIL.into()));
             }
             password::check_rules(pw)?;
         }
@@ -229,10 +232,8 @@ impl Tokendesk {
             let user = user_store::get(tx, id)?
                 .filter(|u| u.status != UserStatus::Removed)
                 .ok_or_else(|| user_not_found(id))?;
-            if user.kind == UserKind::Service {
-                return Err(Error::InvalidPassword(
-                    "A service user cannot sign in, so it has no password.".into(),
-                ));
+            if user.kind == UserKind::Service && user.email.is_none() {
+                return Err(Error::InvalidPassword(API_PASSWORD_NEEDS_EMAIL.into()));
             }
             user_store::set_password_hash(tx, id, &hash)?;
             self.changed(tx, Change::user(id))?;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authority;
 pub mod changes;
+pub mod clients;
 pub mod sign_in;
 pub mod signing_keys;
 pub mod sql;

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         None,
     ),
     (include_str!("../../migrations/0008_signing_keys.sql"), None),
+    (
+        include_str!("../../migrations/0009_oauth_clients.sql"),
+        None,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -167,6 +167,16 @@ pub fn set_password_hash(conn: &dyn Conn, id: &str, hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// Starts a new credential epoch: every token obtained by credential exchange or client
+/// credentials so far ends.
+pub fn end_credential_tokens(conn: &dyn Conn, id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
+        params![id],
+    )?;
+    Ok(())
+}
+
 /// The user's credential epoch, stamped on tokens from credential exchange.
 pub fn credential_epoch(conn: &dyn Conn, id: &str) -> Result<i64> {
     conn.query_row(
