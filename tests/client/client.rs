@@ -309,6 +309,31 @@ fn every_desktop_operation_works_through_the_client_with_the_servers_rules() {
     ada.revoke_token(&tested.meta.id, None).unwrap();
     assert_eq!(ada.server().test_token(&tested.token).unwrap().status, 401);
 
+    // Signing keys and a service user's client credentials, as Settings and Users use them.
+    assert!(ada.signing_keys().unwrap().is_empty());
+    let keys = ada.rotate_signing_key().unwrap();
+    assert!(keys.len() == 1 && keys[0].current);
+    assert_eq!(ada.signing_keys().unwrap(), keys);
+    let bot = ada
+        .create_user(NewUser {
+            display_name: "Bot".into(),
+            email: None,
+            kind: UserKind::Service,
+            role: "member".into(),
+            password: None,
+        })
+        .unwrap();
+    let creds = ada.set_client_credentials(&bot.id).unwrap();
+    assert!(creds.client_secret.expose_secret().starts_with("tkdcs_"));
+    assert_eq!(
+        ada.set_client_credentials(&bot.id).unwrap().client_id,
+        creds.client_id
+    );
+    assert_eq!(
+        code(ada.set_client_credentials(&info.user.id)),
+        ErrorCode::InvalidInput
+    );
+
     // Sign-out revokes the session token on the server; twice is fine.
     ada.sign_out().unwrap();
     assert_eq!(code(ada.info()), ErrorCode::Unauthenticated);
