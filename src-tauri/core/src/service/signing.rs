@@ -18,7 +18,10 @@ use std::sync::{Arc, RwLock};
 /// HKDF and a key expansion, so once per process. A retirement by another process shows here
 /// only when the key is read again; meanwhile its tokens still expire within the hour.
 #[derive(Default)]
-pub(super) struct Keys(RwLock<HashMap<String, (Arc<SigningKey>, Option<Millis>)>>);
+pub(super) struct Keys(RwLock<HashMap<String, Derived>>);
+
+/// A derived key and when it was retired, as last read from the database.
+type Derived = (Arc<SigningKey>, Option<Millis>);
 
 fn info(row: &SigningKeyRow) -> SigningKeyInfo {
     SigningKeyInfo {
