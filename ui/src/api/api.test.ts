@@ -12,6 +12,7 @@ import {
   removeUser,
   renameToken,
   revokeToken,
+  setClientCredentials,
   setPassword,
   setUserActive,
   startImpersonation,
@@ -77,6 +78,7 @@ describe("commands", () => {
     await setUserActive("u2", false);
     await removeUser("u2");
     await setPassword("u2", "pw");
+    await setClientCredentials("u3");
     await changePassword(null, "next");
     await updateRole("member", ALL_PERMISSIONS);
     await updateSettings(settings);
@@ -96,6 +98,7 @@ describe("commands", () => {
       ["set_user_active", { id: "u2", active: false }],
       ["remove_user", { id: "u2" }],
       ["set_password", { id: "u2", password: "pw" }],
+      ["set_client_credentials", { id: "u3" }],
       ["change_password", { current: null, new: "next" }],
       ["update_role", { id: "member", permissions: ALL_PERMISSIONS }],
       ["update_settings", { settings }],

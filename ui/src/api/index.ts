@@ -7,6 +7,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AuditQuery } from "./bindings/AuditQuery";
 import type { ChainReport } from "./bindings/ChainReport";
+import type { ClientCredentials } from "./bindings/ClientCredentials";
 import type { Connection } from "./bindings/Connection";
 import type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
 import type { CreatedToken } from "./bindings/CreatedToken";
@@ -36,6 +37,7 @@ export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditPage } from "./bindings/AuditPage";
 export type { AuditQuery } from "./bindings/AuditQuery";
 export type { ChainReport } from "./bindings/ChainReport";
+export type { ClientCredentials } from "./bindings/ClientCredentials";
 export type { Connection } from "./bindings/Connection";
 export type { ConnectionMode } from "./bindings/ConnectionMode";
 export type { CreateTokenRequest } from "./bindings/CreateTokenRequest";
@@ -239,9 +241,17 @@ export function removeUser(id: string): Promise<User> {
   return call<User>("remove_user", { id });
 }
 
-/** An admin sets (or resets) someone's password. */
+/** An admin sets (or resets) someone's password; a service user's is its API password, for
+ * `POST /api/auth/token` with its email, and Rust refuses it for a service without an email. */
 export function setPassword(id: string, password: string): Promise<User> {
   return call<User>("set_password", { id, password });
+}
+
+/** A service user's OAuth client credentials (RFC 6749 §4.4): the first time a new client id
+ * and secret, after that the same id with a new secret, which ends every token obtained with the
+ * old one. The secret is in this answer only, once. */
+export function setClientCredentials(id: string): Promise<ClientCredentials> {
+  return call<ClientCredentials>("set_client_credentials", { id });
 }
 
 /** The signed-in actor changes their own password; `current` is null if they have none yet. */

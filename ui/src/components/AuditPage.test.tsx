@@ -125,6 +125,7 @@ describe("the audit page", () => {
       "service.settings_changed",
       "token.created",
       "signing_key.rotated",
+      "user.client_secret_set",
     ]) {
       expect(offered).toContain(action);
     }

@@ -54,6 +54,7 @@ const ACTION_SET: Record<AuditAction, true> = {
   "tenant.member_removed": true,
   "tenant.switched": true,
   "signing_key.rotated": true,
+  "user.client_secret_set": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(ACTION_SET) as AuditAction[];

@@ -1,11 +1,15 @@
 import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
+  copyToken,
   createUser,
   removeUser,
+  setClientCredentials,
   setPassword,
   setTenantMember,
+  toApiError,
   updateUser,
   type ApiError,
+  type ClientCredentials,
   type NewUser,
   type Role,
   type Tenant,
@@ -16,6 +20,7 @@ import {
 import { emailProblem, nameProblem, newPasswordProblems, passwordProblem } from "../lib/validate";
 import { Alert } from "./Alert";
 import { DialogActions } from "./DialogActions";
+import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
 import { NewPasswordFields } from "./NewPasswordFields";
 import { PasswordField, TextField } from "./TextField";
@@ -294,12 +299,14 @@ interface SetPasswordDialogProps {
   returnFocus?: () => HTMLElement | null;
 }
 
-/** An admin sets or resets a person's password; it lives only in the inputs. */
+/** An admin sets or resets a person's password, or a service user's API password; it lives only
+ * in the inputs. */
 export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPasswordDialogProps) {
   const [problems, setProblems] = useState<Problems>({});
   const [submitting, setSubmitting] = useState(false);
   const passwordRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
+  const service = user.kind === "service";
 
   function clear() {
     if (passwordRef.current) passwordRef.current.value = "";
@@ -332,20 +339,53 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
     }
   }
 
+  const title = service
+    ? `API password for “${user.displayName}”`
+    : `Set a password for “${user.displayName}”`;
+
+  // The exchange identifies the service by its email: without one the core refuses the password.
+  if (service && user.email === null) {
+    return (
+      <Modal title={title} onClose={onCancel} returnFocus={returnFocus} size="small" testId="set-password-dialog">
+        <div className="form">
+          <p className="muted" data-testid="api-password-needs-email">
+            An API password goes with the service&apos;s email address to{" "}
+            <code>POST /api/auth/token</code>, and “{user.displayName}” has none: give it an email
+            address with Edit first.
+          </p>
+          <div className="modal-actions">
+            <button type="button" className="button button-primary" onClick={onCancel}>
+              Close
+            </button>
+          </div>
+        </div>
+      </Modal>
+    );
+  }
+
   return (
     <Modal
-      title={`Set a password for “${user.displayName}”`}
+      title={title}
       onClose={onCancel}
       returnFocus={returnFocus}
       size="small"
       testId="set-password-dialog"
     >
       <form className="form" noValidate onSubmit={(e) => void submit(e)}>
-        <p className="muted">
-          {user.hasPassword
-            ? "This replaces their current password. Tell them the new one in person."
-            : "With a password they can sign in with Switch user."}
-        </p>
+        {service ? (
+          <p className="muted" data-testid="api-password-explanation">
+            An API password is only for the credential exchange: the service sends it with its
+            email address, <span className="name-text">{user.email}</span>, to{" "}
+            <code>POST /api/auth/token</code>. It never signs in to the app. Setting a new one ends
+            the tokens obtained with the old one.
+          </p>
+        ) : (
+          <p className="muted">
+            {user.hasPassword
+              ? "This replaces their current password. Tell them the new one in person."
+              : "With a password they can sign in with Switch user."}
+          </p>
+        )}
         <NewPasswordFields
           passwordRef={passwordRef}
           confirmRef={confirmRef}
@@ -357,11 +397,201 @@ export function SetPasswordDialog({ user, onCancel, onSet, returnFocus }: SetPas
         <DialogActions
           onCancel={onCancel}
           submitting={submitting}
-          label="Set password"
+          label={service ? "Set API password" : "Set password"}
           busyLabel="Saving…"
           testId="set-password-submit"
         />
       </form>
+    </Modal>
+  );
+}
+
+interface ClientCredentialsDialogProps {
+  user: User;
+  /** Where services send them: the team server, or this computer's verification service. */
+  baseUrl: string | null;
+  /** Credentials were made (the old secret, if any, no longer works). */
+  onCreated?: () => void;
+  onClose: () => void;
+  returnFocus?: () => HTMLElement | null;
+}
+
+/** The curl line a service runs, with the secret read from the environment, not the command line. */
+export function clientCredentialsCurl(clientId: string, baseUrl: string | null): string {
+  const base = (baseUrl ?? "https://tokendesk.example.com").replace(/\/+$/, "");
+  return `curl -u "${clientId}:$CLIENT_SECRET" -d grant_type=client_credentials ${base}/oauth/token`;
+}
+
+/**
+ * A service user's OAuth client credentials (RFC 6749 §4.4): creates them, or a new secret for
+ * the same client id, and shows the secret once. It lives in this dialog's state only, and goes
+ * with it when the dialog closes.
+ */
+export function ClientCredentialsDialog({
+  user,
+  baseUrl,
+  onCreated,
+  onClose,
+  returnFocus,
+}: ClientCredentialsDialogProps) {
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [credentials, setCredentials] = useState<ClientCredentials | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [copyError, setCopyError] = useState<string | null>(null);
+  const ids = { id: useId(), secret: useId(), warning: useId(), curl: useId() };
+
+  async function create() {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      setCredentials(await setClientCredentials(user.id));
+      onCreated?.();
+    } catch (err) {
+      setError(toApiError(err).message);
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  async function copy(secret: string) {
+    setCopyError(null);
+    try {
+      await copyToken(secret);
+      setCopied(true);
+    } catch (err) {
+      setCopied(false);
+      setCopyError(toApiError(err).message);
+    }
+  }
+
+  /** Closing drops the secret; not while Rust is making it, or it would be lost unseen. */
+  function close() {
+    if (submitting) return;
+    setCredentials(null);
+    onClose();
+  }
+
+  return (
+    <Modal
+      title={`Client credentials for “${user.displayName}”`}
+      onClose={close}
+      returnFocus={returnFocus}
+      size={credentials ? "large" : "medium"}
+      testId="client-credentials-dialog"
+    >
+      {credentials === null ? (
+        <div className="form">
+          <p className="muted">
+            With client credentials the service gets short-lived access tokens on its own (the
+            OAuth 2.0 client credentials grant): it sends its client id and secret to{" "}
+            <code>POST /oauth/token</code>. The secret is shown once, right after it is made.
+          </p>
+          <p id={ids.warning} className="warning" data-testid="client-credentials-warning">
+            If “{user.displayName}” has client credentials already, this keeps the client id and
+            makes a new secret: every token obtained with the old secret stops working at once.
+          </p>
+          {error && <Alert testId="client-credentials-error">{error}</Alert>}
+          <div className="modal-actions">
+            <button
+              type="button"
+              className="button"
+              aria-disabled={submitting ? true : undefined}
+              onClick={close}
+            >
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button-primary"
+              aria-describedby={ids.warning}
+              aria-disabled={submitting ? true : undefined}
+              aria-busy={submitting ? true : undefined}
+              data-testid="client-credentials-create"
+              onClick={() => void create()}
+            >
+              {submitting ? "Creating…" : "Create client credentials"}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="form">
+          <div className="field">
+            <label htmlFor={ids.id}>Client id</label>
+            <input
+              id={ids.id}
+              className="mono token-input"
+              type="text"
+              readOnly
+              value={credentials.clientId}
+              spellCheck={false}
+              autoComplete="off"
+              data-testid="client-id"
+              onFocus={(e) => {
+                e.currentTarget.select();
+              }}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.secret}>Client secret</label>
+            <div className="token-box">
+              <input
+                id={ids.secret}
+                className="mono token-input"
+                type="text"
+                readOnly
+                value={credentials.clientSecret}
+                spellCheck={false}
+                autoComplete="off"
+                aria-describedby={ids.warning}
+                data-testid="client-secret"
+                onFocus={(e) => {
+                  e.currentTarget.select();
+                }}
+              />
+              {/* Focus moves here when the secret appears: the create button is gone. */}
+              <button
+                autoFocus
+                type="button"
+                className="button button-primary"
+                data-testid="copy-client-secret"
+                onClick={() => void copy(credentials.clientSecret)}
+              >
+                Copy
+              </button>
+            </div>
+            <p className="status-line" role="status">
+              {copied ? "Copied. The clipboard is cleared in 30 seconds." : ""}
+            </p>
+            {copyError && <FieldError>{copyError}</FieldError>}
+          </div>
+          <p id={ids.warning} className="warning">
+            This secret will not be shown again. Store it somewhere safe now.
+          </p>
+          <div className="field">
+            <p id={ids.curl} className="muted">
+              With the secret in <code>CLIENT_SECRET</code> (an environment variable keeps it out
+              of the shell history), a service gets an access token with:
+            </p>
+            <pre className="code" role="region" tabIndex={0} aria-labelledby={ids.curl}>
+              <code data-testid="client-credentials-curl">
+                {clientCredentialsCurl(credentials.clientId, baseUrl)}
+              </code>
+            </pre>
+          </div>
+          <div className="modal-actions">
+            <button
+              type="button"
+              className="button button-primary"
+              data-testid="client-credentials-done"
+              onClick={close}
+            >
+              Done
+            </button>
+          </div>
+        </div>
+      )}
     </Modal>
   );
 }

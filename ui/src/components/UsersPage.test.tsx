@@ -5,6 +5,7 @@ import {
   ADA,
   BILLING,
   DAY,
+  EXPORTER,
   GRACE,
   MEMBER_PERMISSIONS,
   appInfo,
@@ -52,7 +53,7 @@ describe("the users table", () => {
 
     const billing = userRow("");
     expect(within(billing).getByText("Service")).toBeInTheDocument();
-    expect(within(billing).queryByTestId("set-password-button")).not.toBeInTheDocument();
+    expect(within(billing).getByTestId("user-has-password")).toHaveTextContent(/^—$/);
 
     expect(within(userRow("linus@example.com")).getByTestId("user-status")).toHaveTextContent(
       "Disabled",
@@ -351,6 +352,252 @@ describe("row actions", () => {
     await user.click(within(userRow("grace@example.com")).getByTestId("impersonate-button"));
     expect(await screen.findByTestId("users-alert")).toHaveTextContent("cannot be impersonated");
     expect(screen.queryByTestId("impersonation-banner")).not.toBeInTheDocument();
+  });
+});
+
+describe("service users", () => {
+  it("show whether they have an API password in the password column", async () => {
+    await openUsers({ list_users: () => [ADA, GRACE, BILLING, EXPORTER] });
+    const exporter = within(userRow("export@svc.example.com")).getByTestId("user-has-password");
+    expect(exporter).toHaveTextContent(/^API password set$/);
+    const billing = within(userRow("")).getByTestId("user-has-password");
+    expect(billing).toHaveTextContent(/^—$/);
+    expect(within(billing).getByText("—")).toHaveClass("muted");
+    // People keep their wording.
+    expect(within(userRow("grace@example.com")).getByTestId("user-has-password")).toHaveTextContent(
+      /^Set$/,
+    );
+  });
+
+  it("set an API password: the dialog says what it is for, then set_password", async () => {
+    const without = { ...EXPORTER, hasPassword: false };
+    const { ipc, user } = await openUsers({
+      list_users: () => [ADA, GRACE, without],
+      set_password: ({ id }) => ({ ...without, id: id as string, hasPassword: true }),
+    });
+    const row = () => userRow("export@svc.example.com");
+    expect(within(row()).getByTestId("user-has-password")).toHaveTextContent(/^—$/);
+    const open = within(row()).getByTestId("set-password-button");
+    expect(open).toHaveTextContent(/^API password…$/);
+    expect(open).toHaveAccessibleName("API password of Nightly export");
+    await user.click(open);
+
+    const dialog = screen.getByRole("dialog", { name: "API password for “Nightly export”" });
+    const explanation = within(dialog).getByTestId("api-password-explanation");
+    expect(explanation).toHaveTextContent(
+      "only for the credential exchange: the service sends it with its email address, export@svc.example.com, to POST /api/auth/token",
+    );
+    expect(explanation).toHaveTextContent("It never signs in to the app.");
+    expect(explanation).toHaveTextContent("Setting a new one ends the tokens obtained with the old one.");
+    expect(dialog).not.toHaveTextContent("Switch user");
+    expect(within(dialog).getByTestId("set-password-submit")).toHaveTextContent("Set API password");
+
+    await user.type(screen.getByTestId("set-password-input"), "service secret pw");
+    await user.type(screen.getByTestId("set-password-confirm"), "service secret pw");
+    await user.click(screen.getByTestId("set-password-submit"));
+    expect(ipc.of("set_password")).toHaveLength(1);
+    expect(ipc.last("set_password")).toEqual({ id: "u5", password: "service secret pw" });
+    await waitFor(() => {
+      expect(dialog).not.toBeInTheDocument();
+    });
+    expect(within(row()).getByTestId("user-has-password")).toHaveTextContent(/^API password set$/);
+    expect(within(row()).getByTestId("set-password-button")).toHaveFocus();
+  });
+
+  it("keep the person wording for people", async () => {
+    const { user } = await openUsers();
+    const open = within(userRow("grace@example.com")).getByTestId("set-password-button");
+    expect(open).toHaveTextContent(/^Set password$/);
+    await user.click(open);
+    const dialog = screen.getByRole("dialog", { name: "Set a password for “Grace Hopper”" });
+    expect(dialog).toHaveTextContent("This replaces their current password.");
+    expect(dialog).not.toHaveTextContent("API");
+    expect(within(dialog).queryByTestId("api-password-explanation")).not.toBeInTheDocument();
+  });
+
+  it("without an email get no API password form, only how to get one", async () => {
+    const { ipc, user } = await openUsers();
+    await user.click(within(userRow("")).getByTestId("set-password-button"));
+    const dialog = screen.getByRole("dialog", { name: "API password for “Billing sync”" });
+    expect(within(dialog).getByTestId("api-password-needs-email")).toHaveTextContent(
+      "give it an email address with Edit first",
+    );
+    expect(within(dialog).queryByTestId("set-password-input")).not.toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Close" }));
+    expect(dialog).not.toBeInTheDocument();
+    expect(ipc.of("set_password")).toHaveLength(0);
+  });
+
+  it("show the core's refusal of an API password next to the password", async () => {
+    const message =
+      "A service user's API password goes with its email address to POST /api/auth/token: give it an email address first.";
+    const { user } = await openUsers({
+      list_users: () => [ADA, EXPORTER],
+      set_password: () => {
+        fail("invalid_password", message);
+      },
+    });
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("set-password-button"));
+    await user.type(screen.getByTestId("set-password-input"), "service secret pw");
+    await user.type(screen.getByTestId("set-password-confirm"), "service secret pw{Enter}");
+    const error = await screen.findByTestId("field-error");
+    expect(error).toHaveTextContent(message);
+    expect(screen.getByTestId("set-password-input").closest(".field")).toContainElement(error);
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
+  });
+});
+
+describe("client credentials", () => {
+  const SECRET = "tkdcs_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+  const CREDENTIALS = { clientId: "tkdc_0a1b2c3d4e5f", clientSecret: SECRET };
+
+  it("are offered for service users only", async () => {
+    await openUsers({ list_users: () => [ADA, GRACE, BILLING, EXPORTER] });
+    expect(within(userRow("ada@example.com")).queryByTestId("client-credentials-button")).toBeNull();
+    expect(within(userRow("grace@example.com")).queryByTestId("client-credentials-button")).toBeNull();
+    const billing = within(userRow("")).getByTestId("client-credentials-button");
+    expect(billing).toHaveTextContent(/^Client credentials…$/);
+    expect(billing).toHaveAccessibleName("Client credentials of Billing sync");
+    expect(
+      within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"),
+    ).toBeInTheDocument();
+  });
+
+  it("are not offered to someone who does not manage users", async () => {
+    backend({ list_users: () => [GRACE, BILLING] });
+    const info = appInfo({}, { actor: GRACE, subject: GRACE, permissions: MEMBER_PERMISSIONS });
+    render(<UsersPage info={info} onImpersonated={vi.fn()} onChanged={vi.fn()} />);
+    expect(await screen.findAllByTestId("user-row")).toHaveLength(2);
+    expect(screen.queryByTestId("client-credentials-button")).not.toBeInTheDocument();
+  });
+
+  it("explain, create with set_client_credentials {id}, show the secret once, copy it, then forget it", async () => {
+    const { ipc, user } = await openUsers({
+      list_users: () => [ADA, GRACE, EXPORTER],
+      set_client_credentials: () => CREDENTIALS,
+      copy_token: () => null,
+    });
+    const open = within(userRow("export@svc.example.com")).getByTestId("client-credentials-button");
+    await user.click(open);
+    const dialog = screen.getByTestId("client-credentials-dialog");
+    expect(dialog).toHaveAccessibleName("Client credentials for “Nightly export”");
+    expect(dialog).toHaveTextContent("POST /oauth/token");
+    // One wording for both cases: the UI cannot know whether credentials exist.
+    expect(within(dialog).getByTestId("client-credentials-warning")).toHaveTextContent(
+      "keeps the client id and makes a new secret: every token obtained with the old secret stops working",
+    );
+    const create = within(dialog).getByTestId("client-credentials-create");
+    expect(create).toHaveTextContent("Create client credentials");
+    expect(create).toHaveAccessibleDescription(/every token obtained with the old secret stops working/);
+    // Nothing happens before the confirm.
+    expect(ipc.of("set_client_credentials")).toHaveLength(0);
+
+    await user.click(create);
+    const secret = await within(dialog).findByTestId("client-secret");
+    expect(ipc.of("set_client_credentials")).toHaveLength(1);
+    expect(ipc.last("set_client_credentials")).toEqual({ id: "u5" });
+    expect(within(dialog).getByTestId("client-id")).toHaveValue("tkdc_0a1b2c3d4e5f");
+    expect(secret).toHaveValue(SECRET);
+    expect(secret).toHaveAttribute("readonly");
+    expect(dialog).toHaveTextContent("This secret will not be shown again.");
+    expect(within(dialog).getByTestId("client-credentials-curl")).toHaveTextContent(
+      'curl -u "tkdc_0a1b2c3d4e5f:$CLIENT_SECRET" -d grant_type=client_credentials https://tokendesk.example.com/oauth/token',
+    );
+    expect(within(dialog).queryByTestId("client-credentials-create")).not.toBeInTheDocument();
+
+    const copy = within(dialog).getByTestId("copy-client-secret");
+    expect(copy).toHaveFocus();
+    await user.click(copy);
+    expect(ipc.last("copy_token")).toEqual({ token: SECRET });
+    expect(await within(dialog).findByRole("status")).toHaveTextContent(
+      "Copied. The clipboard is cleared in 30 seconds.",
+    );
+
+    await user.click(within(dialog).getByTestId("client-credentials-done"));
+    expect(dialog).not.toBeInTheDocument();
+    expect(screen.queryByTestId("client-secret")).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(SECRET);
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(
+      within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"),
+    ).toHaveFocus();
+
+    // Opening it again asks again: the secret is not kept anywhere.
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"));
+    expect(screen.getByTestId("client-credentials-create")).toBeInTheDocument();
+    expect(screen.queryByTestId("client-secret")).not.toBeInTheDocument();
+    expect(ipc.of("set_client_credentials")).toHaveLength(1);
+  });
+
+  it("name the team server in the curl line when connected to one", async () => {
+    const { user } = await openUsers({
+      connection_info: () => ({
+        mode: "server",
+        server: "https://tokendesk.acme.test/",
+        email: "ada@example.com",
+        signedIn: true,
+        privateCa: false,
+      }),
+      list_users: () => [ADA, EXPORTER],
+      set_client_credentials: () => CREDENTIALS,
+    });
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"));
+    await user.click(screen.getByTestId("client-credentials-create"));
+    expect(await screen.findByTestId("client-credentials-curl")).toHaveTextContent(
+      /-d grant_type=client_credentials https:\/\/tokendesk\.acme\.test\/oauth\/token$/,
+    );
+  });
+
+  it("forget the secret on Escape too", async () => {
+    const { user } = await openUsers({
+      list_users: () => [ADA, EXPORTER],
+      set_client_credentials: () => CREDENTIALS,
+    });
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"));
+    await user.click(screen.getByTestId("client-credentials-create"));
+    await screen.findByTestId("client-secret");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("client-credentials-dialog")).not.toBeInTheDocument();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+  });
+
+  it("show a refusal in the dialog, which stays open to try again", async () => {
+    let refuse = true;
+    const { ipc, user } = await openUsers({
+      list_users: () => [ADA, EXPORTER],
+      set_client_credentials: () => {
+        if (refuse) fail("permission_denied", "You may not manage users.");
+        return CREDENTIALS;
+      },
+    });
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"));
+    const dialog = screen.getByTestId("client-credentials-dialog");
+    await user.click(within(dialog).getByTestId("client-credentials-create"));
+    expect(await within(dialog).findByTestId("client-credentials-error")).toHaveTextContent(
+      "You may not manage users.",
+    );
+    expect(dialog).toBeInTheDocument();
+    expect(within(dialog).queryByTestId("client-secret")).not.toBeInTheDocument();
+    expect(within(dialog).getByTestId("client-credentials-create")).toHaveTextContent(
+      "Create client credentials",
+    );
+    // The page itself shows nothing: the refusal belongs to the dialog.
+    expect(screen.queryByTestId("users-alert")).not.toBeInTheDocument();
+
+    refuse = false;
+    await user.click(within(dialog).getByTestId("client-credentials-create"));
+    expect(await within(dialog).findByTestId("client-secret")).toHaveValue(SECRET);
+    expect(within(dialog).queryByTestId("client-credentials-error")).not.toBeInTheDocument();
+    expect(ipc.of("set_client_credentials")).toHaveLength(2);
+  });
+
+  it("cancel without calling the server", async () => {
+    const { ipc, user } = await openUsers({ list_users: () => [ADA, EXPORTER] });
+    await user.click(within(userRow("export@svc.example.com")).getByTestId("client-credentials-button"));
+    const dialog = screen.getByTestId("client-credentials-dialog");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(dialog).not.toBeInTheDocument();
+    expect(ipc.of("set_client_credentials")).toHaveLength(0);
   });
 });
 

@@ -8,7 +8,9 @@ import {
   startImpersonation,
   type ApiError,
   type AppInfo,
+  type Connection,
   type Role,
+  type ServiceStatus,
   type Tenant,
   type User,
   type UserStatus,
@@ -22,7 +24,13 @@ import { RowActions } from "./RowActions";
 import { SmallButton } from "./SmallButton";
 import { sortTenants, TenantsSection, upsertTenant } from "./TenantsSection";
 import { useRowFocus } from "./useRowFocus";
-import { MembershipsDialog, RemoveUserDialog, SetPasswordDialog, UserDialog } from "./UserDialogs";
+import {
+  ClientCredentialsDialog,
+  MembershipsDialog,
+  RemoveUserDialog,
+  SetPasswordDialog,
+  UserDialog,
+} from "./UserDialogs";
 
 const STATUS_LABELS: Record<UserStatus, string> = {
   active: "Active",
@@ -49,6 +57,7 @@ type Dialog =
   | { kind: "edit"; user: User }
   | { kind: "remove"; user: User }
   | { kind: "password"; user: User }
+  | { kind: "clientCredentials"; user: User }
   | { kind: "tenants"; userId: string };
 
 /** A user's tenants in list order, the active one marked; ids no longer listed come last. */
@@ -138,6 +147,14 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
   function closeWith(changed: User) {
     setDialog(null);
     replace(changed);
+  }
+
+  /** Where a service sends its client credentials, as far as the app knows: the team server it is
+   * connected to, or this computer's verification service while it runs. */
+  function oauthBaseUrl(): string | null {
+    const connection = queryClient.getQueryData<Connection>(queryKeys.connection);
+    if (connection?.server) return connection.server;
+    return queryClient.getQueryData<ServiceStatus>(queryKeys.serviceStatus)?.url ?? null;
   }
 
   function reload() {
@@ -261,7 +278,11 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                 </td>
                 <td data-testid="user-has-password">
                   {u.kind === "service" ? (
-                    <span className="muted">—</span>
+                    u.hasPassword ? (
+                      "API password set"
+                    ) : (
+                      <span className="muted">—</span>
+                    )
                   ) : u.hasPassword ? (
                     "Set"
                   ) : (
@@ -290,15 +311,28 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
                         Tenants…
                       </SmallButton>
                     )}
-                    {u.kind === "human" && (
+                    <SmallButton
+                      aria-label={
+                        u.kind === "service"
+                          ? `API password of ${u.displayName}`
+                          : `Set a password for ${u.displayName}`
+                      }
+                      data-testid="set-password-button"
+                      onClick={() => {
+                        setDialog({ kind: "password", user: u });
+                      }}
+                    >
+                      {u.kind === "service" ? "API password…" : "Set password"}
+                    </SmallButton>
+                    {u.kind === "service" && session.permissions.manageUsers && (
                       <SmallButton
-                        aria-label={`Set a password for ${u.displayName}`}
-                        data-testid="set-password-button"
+                        aria-label={`Client credentials of ${u.displayName}`}
+                        data-testid="client-credentials-button"
                         onClick={() => {
-                          setDialog({ kind: "password", user: u });
+                          setDialog({ kind: "clientCredentials", user: u });
                         }}
                       >
-                        Set password
+                        Client credentials…
                       </SmallButton>
                     )}
                     {session.permissions.impersonate &&
@@ -389,6 +423,18 @@ export function UsersPage({ info, onImpersonated, onChanged }: UsersPageProps) {
           onCancel={closeDialog}
           onSet={closeWith}
           returnFocus={() => rowButton(dialog.user.id, "set-password-button")}
+        />
+      )}
+      {dialog?.kind === "clientCredentials" && (
+        <ClientCredentialsDialog
+          user={dialog.user}
+          baseUrl={oauthBaseUrl()}
+          onCreated={() => {
+            // The tokens obtained with an old secret no longer work.
+            void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
+          }}
+          onClose={closeDialog}
+          returnFocus={() => rowButton(dialog.user.id, "client-credentials-button")}
         />
       )}
       {dialog?.kind === "tenants" && tenantsUser && tenants !== null && (

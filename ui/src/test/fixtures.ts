@@ -75,6 +75,16 @@ export const BILLING = user({
   role: "member",
 });
 
+/** A service user with an email address and an API password, for `POST /api/auth/token`. */
+export const EXPORTER = user({
+  id: "u5",
+  displayName: "Nightly export",
+  email: "export@svc.example.com",
+  kind: "service",
+  role: "member",
+  hasPassword: true,
+});
+
 export const ROLES: Role[] = [
   { id: "owner", name: "Owner", builtin: true, permissions: ALL_PERMISSIONS },
   {
