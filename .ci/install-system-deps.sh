@@ -25,9 +25,11 @@ if [ "$mode" = test ]; then
   need_cmd WebKitWebDriver webkit2gtk-driver
   need_cmd xclip xclip
   need_cmd xdotool xdotool
+  # The team E2E test makes a throwaway CA and server certificate.
+  need_cmd openssl openssl
   # Team-mode tests run a throwaway PostgreSQL cluster (.ci/with-postgres.sh).
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
-  # The API fuzzer (schemathesis) lives in a virtualenv.
+  # The API fuzzer (schemathesis) and PyJWT (the JWT verifier tests) live in virtualenvs.
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 
