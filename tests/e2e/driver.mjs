@@ -58,6 +58,21 @@ export async function startApp(env, { port = 4444, home = null, log = null, choo
       "wdio:enforceWebDriverClassic": true,
     },
   });
+  // WebKitWebDriver answers a find with "stale element reference" when React replaces the
+  // found node between the lookup and the handle's creation: the find itself is sound, so
+  // it is asked again (a few times, briefly) instead of failing the test.
+  for (const command of ["$", "$$"]) {
+    browser.overwriteCommand(command, async (original, ...args) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await original(...args);
+        } catch (e) {
+          if (attempt >= 5 || !/stale element/i.test(`${e?.name} ${e?.message}`)) throw e;
+          await sleep(50 * attempt);
+        }
+      }
+    });
+  }
   const stop = async () => {
     await browser.deleteSession().catch(() => {});
     try {
