@@ -112,9 +112,12 @@ pub enum Command {
     /// The keys that sign JWT access tokens (token exchange): list, rotate.
     #[command(subcommand)]
     Keys(admin::KeysCmd),
-    /// The authority's settings: name, token prefix, expiry policy, owners-only.
+    /// The authority's settings: name, token prefix, expiry policy, owners-only, legacy keys.
     #[command(subcommand)]
     Settings(admin::SettingsCmd),
+    /// Legacy API keys from the system you move from: import, list, replace, retire.
+    #[command(subcommand)]
+    Legacy(admin::LegacyCmd),
     /// Sign in to a team server (--server URL); the password is read from standard input. The
     /// session token goes into the OS keyring; later commands use it until `logout`.
     Login {
@@ -566,6 +569,25 @@ fn wire_name(v: impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// A new token as `tokens create` prints it: the token alone on stdout, or JSON.
+pub(crate) fn print_created(created: &CreatedToken, json: bool) {
+    if json {
+        let m = &created.meta;
+        print_json(&serde_json::json!({
+            "id": m.id, "name": m.name, "kind": m.kind, "owner_id": m.owner_id,
+            "scopes": m.scopes, "tenant_ids": m.tenant_ids,
+            "token": created.token.expose_secret(),
+            "expires_at": m.expires_at.map(format_utc), "created_at": format_utc(m.created_at),
+        }));
+    } else {
+        println!("{}", created.token.expose_secret());
+        eprintln!(
+            "Created {} ({}). This token is shown once: store it now.",
+            created.meta.name, created.meta.id
+        );
+    }
+}
+
 pub(crate) fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
@@ -760,21 +782,7 @@ pub fn run(mut cli: Cli) -> i32 {
                     Some(email) => a.create_token_for(&a.user_by_email(email)?.id, req)?,
                     None => a.create_token(req)?,
                 };
-                if json {
-                    let m = &created.meta;
-                    print_json(&serde_json::json!({
-                        "id": m.id, "name": m.name, "kind": m.kind, "owner_id": m.owner_id,
-                        "scopes": m.scopes, "tenant_ids": m.tenant_ids,
-                        "token": created.token.expose_secret(),
-                        "expires_at": m.expires_at.map(format_utc), "created_at": format_utc(m.created_at),
-                    }));
-                } else {
-                    println!("{}", created.token.expose_secret());
-                    eprintln!(
-                        "Created {} ({}). This token is shown once: store it now.",
-                        created.meta.name, created.meta.id
-                    );
-                }
+                print_created(&created, json);
                 Ok(0)
             }
             Command::Tokens(TokensCmd::Rename { id, name }) => {
@@ -891,6 +899,7 @@ pub fn run(mut cli: Cli) -> i32 {
             Command::Roles(cmd) => admin::roles(&*a, cmd),
             Command::Keys(cmd) => admin::keys(&*a, cmd),
             Command::Settings(cmd) => admin::settings(&*a, cmd),
+            Command::Legacy(cmd) => admin::legacy(&*a, cmd),
             Command::Audit(AuditCmd::List {
                 filter,
                 limit,

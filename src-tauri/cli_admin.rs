@@ -82,6 +82,23 @@ pub enum SettingsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// How legacy API keys are treated; without options, shows it.
+    Legacy {
+        /// off: refused; emulate: accepted until the sunset date.
+        #[arg(long)]
+        mode: Option<LegacyModeArg>,
+        /// When legacy keys stop working (RFC 3339); needed to emulate.
+        #[arg(long, value_name = "RFC3339")]
+        sunset: Option<String>,
+        /// The header old clients send: a name like X-Api-Key, or "Authorization: SCHEME".
+        #[arg(long, value_name = "NAME")]
+        header: Option<String>,
+        /// The migration notes the Link header points to (empty: this server's own).
+        #[arg(long, value_name = "URL")]
+        notes_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Change the authority's settings; the ones not given stay as they are.
     Set {
         /// The authority's display name.
@@ -106,6 +123,44 @@ pub enum SettingsCmd {
         #[arg(long)]
         default_expiry: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LegacyCmd {
+    /// Import legacy keys: CSV with the header email,key[,label][,created_at], or a JSON array
+    /// of objects with those fields. Only keyed hashes are kept; rows that match no user are
+    /// reported (exit code 3 when any row was skipped).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The legacy keys: id, user, label, last use, use count, status.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a bearer token for the integration behind a legacy key (printed once).
+    Token {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// 1h, 1d, 7d, 30d, 60d, 90d, 1y, never, or an RFC 3339 date-time (default: the policy's).
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refuse a legacy key from now on (irreversible).
+    Retire { id: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LegacyModeArg {
+    Off,
+    Emulate,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -285,6 +340,59 @@ pub fn roles(a: &dyn Authority, cmd: RolesCmd) -> Result<i32, ApiError> {
 
 pub fn settings(a: &dyn Authority, cmd: SettingsCmd) -> Result<i32, ApiError> {
     match cmd {
+        SettingsCmd::Legacy {
+            mode,
+            sunset,
+            header,
+            notes_url,
+            json,
+        } => {
+            let mut s = a.legacy_settings()?;
+            let changing =
+                mode.is_some() || sunset.is_some() || header.is_some() || notes_url.is_some();
+            if let Some(m) = mode {
+                s.mode = match m {
+                    LegacyModeArg::Off => LegacyMode::Off,
+                    LegacyModeArg::Emulate => LegacyMode::Emulate,
+                };
+            }
+            if let Some(t) = sunset {
+                let at = tokendesk_core::clock::parse_rfc3339(t.trim()).ok_or_else(|| {
+                    usage_err(
+                        ErrorCode::InvalidInput,
+                        format!("\u{201c}{t}\u{201d} is not an RFC 3339 date-time, like 2027-03-31T00:00:00Z."),
+                    )
+                })?;
+                s.sunset_at = Some(at);
+            }
+            if let Some(h) = header {
+                s.header = h;
+            }
+            if let Some(u) = notes_url {
+                s.notes_url = Some(u);
+            }
+            if changing {
+                s = a.update_legacy_settings(s)?;
+            }
+            if json {
+                print_json(&s);
+            } else {
+                let mode = match s.mode {
+                    LegacyMode::Off => "off (legacy keys are refused)",
+                    LegacyMode::Emulate => "emulate (legacy keys are accepted until the sunset)",
+                };
+                println!("mode:       {mode}");
+                println!("sunset:     {}", when(s.sunset_at));
+                println!("header:     {}", s.header);
+                println!(
+                    "notes:      {}",
+                    s.notes_url
+                        .as_deref()
+                        .unwrap_or("this server's /docs/legacy-api-keys")
+                );
+                println!("deprecated: {}", when(s.deprecated_at));
+            }
+        }
         SettingsCmd::Show { json } => {
             let cur = a.settings()?;
             if json {
@@ -435,4 +543,100 @@ pub fn audit_export(
         }
     }
     Ok(0)
+}
+
+pub fn legacy(a: &dyn Authority, cmd: LegacyCmd) -> Result<i32, ApiError> {
+    match cmd {
+        LegacyCmd::Import { file, json } => {
+            // The plain keys stay in this buffer only, wiped when the import is done.
+            let bytes = zeroize::Zeroizing::new(std::fs::read(&file).map_err(|e| {
+                usage_err(
+                    ErrorCode::InvalidInput,
+                    format!("Cannot read {}: {e}", file.display()),
+                )
+            })?);
+            let report = a.import_legacy_keys(&bytes)?;
+            if json {
+                print_json(&report);
+            } else {
+                println!("Imported {} legacy API keys.", report.imported);
+                if !report.problems.is_empty() {
+                    println!("Skipped {} rows:", report.problems.len());
+                    for p in &report.problems {
+                        let who = if p.email.is_empty() {
+                            "-"
+                        } else {
+                            p.email.as_str()
+                        };
+                        println!("  row {:>5}  {who}  {}", p.row, p.reason);
+                    }
+                }
+            }
+            Ok(if report.problems.is_empty() { 0 } else { 3 })
+        }
+        LegacyCmd::List { json } => {
+            let mut all = vec![];
+            let mut q = ListQuery {
+                limit: 200,
+                ..Default::default()
+            };
+            loop {
+                let page = a.list_legacy_keys(&q)?;
+                all.extend(page.items);
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+            if json {
+                print_json(&all);
+            } else if all.is_empty() {
+                println!("No legacy API keys.");
+            } else {
+                for k in &all {
+                    println!(
+                        "{}  {:<8}  {:<24}  {:<20}  last used {:<20}  {:>6} uses  {:?}",
+                        k.id,
+                        k.display_hint,
+                        k.owner_name,
+                        k.name,
+                        when(k.last_used_at),
+                        k.use_count,
+                        k.status
+                    );
+                }
+            }
+            Ok(0)
+        }
+        LegacyCmd::Token {
+            id,
+            name,
+            description,
+            expires,
+            json,
+        } => {
+            let expiry = match expires {
+                Some(e) => parse_expiry(&e)?,
+                None => a.settings()?.policy.default_choice,
+            };
+            let req = CreateTokenRequest {
+                for_user: None,
+                name,
+                description,
+                expiry,
+                scopes: None,
+                tenant_ids: None,
+            };
+            crate::cli::print_created(&a.replace_legacy_key(&id, req)?, json);
+            Ok(0)
+        }
+        LegacyCmd::Retire { id } => {
+            let k = a.retire_legacy_key(&id)?;
+            eprintln!(
+                "Retired the legacy API key {} of {} ({}).",
+                k.display_hint, k.owner_name, k.id
+            );
+            Ok(0)
+        }
+    }
 }

@@ -289,6 +289,50 @@ pub async fn rotate_signing_key(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {
     with_authority(app, |a| a.rotate_signing_key()).await
 }
 
+/// Settings → Legacy API keys, and the Migration screen's summary.
+#[tauri::command]
+pub async fn legacy_settings(app: AppHandle) -> Res<LegacySettings> {
+    with_authority(app, |a| a.legacy_settings()).await
+}
+
+#[tauri::command]
+pub async fn update_legacy_settings(
+    app: AppHandle,
+    settings: LegacySettings,
+) -> Res<LegacySettings> {
+    with_authority(app, move |a| a.update_legacy_settings(settings)).await
+}
+
+/// Asks for the import file (OS dialog) and imports it; `None` when the person cancelled.
+#[tauri::command]
+pub async fn import_legacy_keys(app: AppHandle) -> Res<Option<LegacyImportReport>> {
+    let dialog = app.clone();
+    on_pool(app, move |st| {
+        crate::import::legacy_keys_from_chosen_file(&dialog, &*st.authority()?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_legacy_keys(app: AppHandle, query: ListQuery) -> Res<ListPage> {
+    with_authority(app, move |a| a.list_legacy_keys(&query)).await
+}
+
+#[tauri::command]
+pub async fn retire_legacy_key(app: AppHandle, id: String) -> Res<TokenMeta> {
+    with_authority(app, move |a| a.retire_legacy_key(&id)).await
+}
+
+/// "Create a bearer token for this integration": the token is shown once, like any new token.
+#[tauri::command]
+pub async fn replace_legacy_key(
+    app: AppHandle,
+    id: String,
+    request: CreateTokenRequest,
+) -> Res<CreatedToken> {
+    with_authority(app, move |a| a.replace_legacy_key(&id, request)).await
+}
+
 /// Where the window's authority is: this computer, or a team server (and whether signed in).
 #[tauri::command]
 pub async fn connection_info(app: AppHandle) -> Res<Connection> {

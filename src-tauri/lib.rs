@@ -5,6 +5,7 @@ mod cli_admin;
 mod clipboard;
 mod commands;
 mod export;
+mod import;
 pub mod login;
 pub mod state;
 
@@ -91,6 +92,12 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::signing_keys,
             commands::rotate_signing_key,
             commands::set_client_credentials,
+            commands::legacy_settings,
+            commands::update_legacy_settings,
+            commands::import_legacy_keys,
+            commands::list_legacy_keys,
+            commands::retire_legacy_key,
+            commands::replace_legacy_key,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Tokendesk")

@@ -720,6 +720,119 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
     );
 }
 
+/// Legacy API keys from the command line: import (report and exit code 3 for skipped rows),
+/// `settings legacy`, `legacy list`, a replacement token printed like `tokens create --json`,
+/// `legacy retire`; the import file's keys are in no file the CLI wrote.
+#[test]
+fn legacy_keys_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = dir.path().join("authority.key");
+    let db = format!("sqlite:{}", data.display());
+    let base = [
+        "--database",
+        db.as_str(),
+        "--key-file",
+        key.to_str().unwrap(),
+    ];
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = args.iter().chain(base.iter()).copied().collect();
+        tokendesk(dir.path(), &all, "")
+    };
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let all: Vec<&str> = ["server", "init", "--owner-email", "root@example.org"]
+        .iter()
+        .chain(base.iter())
+        .copied()
+        .collect();
+    let (code, _, err) = tokendesk(dir.path(), &all, "a long enough password\n");
+    assert_eq!(code, 0, "{err}");
+    ok(&[
+        "users",
+        "create",
+        "--name",
+        "Mia",
+        "--email",
+        "mia@example.org",
+        "--role",
+        "member",
+    ]);
+
+    let file = dir.path().join("keys.csv");
+    std::fs::write(
+        &file,
+        "email,key,label\nmia@example.org,mia-legacy-secret-1,CI deploy\nghost@example.org,ghost-legacy-secret,x\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["legacy", "import", file.to_str().unwrap()]);
+    assert_eq!(code, 3, "a skipped row: exit code 3; {err}");
+    assert!(out.contains("Imported 1 legacy API keys."), "{out}");
+    assert!(
+        out.contains("row     3  ghost@example.org  No user"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["legacy", "import", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 3);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["imported"], 0, "imported before");
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&["legacy", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(listed[0]["name"], "CI deploy");
+    assert!(ok(&["legacy", "list"]).contains("Mia"));
+    // Never among tokens.
+    assert!(!ok(&["tokens", "list", "--all"]).contains("CI deploy"));
+
+    let (code, _, err) = run(&["settings", "legacy", "--mode", "emulate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sunset"), "{err}");
+    let set: serde_json::Value = serde_json::from_str(&ok(&[
+        "settings",
+        "legacy",
+        "--mode",
+        "emulate",
+        "--sunset",
+        "2099-03-31T00:00:00Z",
+        "--header",
+        "Authorization: ApiKey",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(set["mode"], "emulate");
+    assert_eq!(set["header"], "Authorization: ApiKey");
+    assert!(ok(&["settings", "legacy"]).contains("emulate"));
+
+    let created: serde_json::Value = serde_json::from_str(&ok(&[
+        "legacy",
+        "token",
+        &id,
+        "--name",
+        "CI deploy (bearer)",
+        "--expires",
+        "30d",
+        "--json",
+    ]))
+    .unwrap();
+    assert!(created["token"].as_str().unwrap().starts_with("tkd_"));
+    assert_eq!(created["owner_id"], listed[0]["ownerId"]);
+    let (code, _, err) = run(&["legacy", "retire", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Retired"), "{err}");
+    let (code, _, err) = run(&["legacy", "retire", &id]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already_revoked"), "{err}");
+
+    for f in std::fs::read_dir(&data).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("mia-legacy-secret-1"));
+    }
+}
+
 /// The CLI as a client of a team server: `login` (password on stdin, session token into the
 /// keyring), remote `tokens list --json` and `tokens create`, `status`, `logout` (the session
 /// ends on the server). The keyring entry exists only between login and logout.
@@ -798,6 +911,29 @@ fn login_works_remotely_and_logout_ends_the_session() {
     assert!(
         names.contains(&"from afar") && names.contains(&"on the server"),
         "{names:?}"
+    );
+    // Legacy keys remotely: the file goes to the server, which keeps the hashes.
+    let file = c.join("keys.json");
+    std::fs::write(
+        &file,
+        r#"[{"email": "ada@example.org", "key": "remote-legacy-key-1"}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = tokendesk(
+        c,
+        &["legacy", "import", file.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["imported"],
+        1
+    );
+    let (code, out, err) = tokendesk(c, &["legacy", "list", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()[0]["displayHint"],
+        "\u{2026}ey-1"
     );
     let (code, _, err) = tokendesk_env(c, &["tokens", "list"], "", &[("TOKENDESK_TOKEN", token)]);
     assert_eq!(code, 1);

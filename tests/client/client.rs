@@ -334,6 +334,51 @@ fn every_desktop_operation_works_through_the_client_with_the_servers_rules() {
         ErrorCode::InvalidInput
     );
 
+    // The Migration screen and Settings → Legacy API keys: import (CSV and JSON), the
+    // settings, the list, a replacement token, retire.
+    let report = ada
+        .import_legacy_keys(b"email,key,label\nada@example.org,ada-legacy-key-1,CI\nnone@example.org,no-one-legacy-1,x\n")
+        .unwrap();
+    assert_eq!((report.imported, report.problems.len()), (1, 1));
+    let json = ada
+        .import_legacy_keys(br#"[{"email": "ada@example.org", "key": "ada-legacy-key-2"}]"#)
+        .unwrap();
+    assert_eq!(json.imported, 1);
+    assert_eq!(
+        code(ada.import_legacy_keys(b"nonsense")),
+        ErrorCode::InvalidInput
+    );
+    let keys = ada.list_legacy_keys(&ListQuery::default()).unwrap().items;
+    assert_eq!(keys.len(), 2);
+    assert!(ada
+        .list_tokens(&ListQuery::default())
+        .unwrap()
+        .items
+        .iter()
+        .all(|t| t.kind != TokenKind::Legacy));
+    let sunset = srv.td.legacy_settings_now().unwrap();
+    assert_eq!(sunset.mode, LegacyMode::Off);
+    let set = ada
+        .update_legacy_settings(LegacySettings {
+            mode: LegacyMode::Emulate,
+            sunset_at: Some(common::T0 + 86_400_000),
+            ..sunset
+        })
+        .unwrap();
+    assert_eq!(ada.legacy_settings().unwrap(), set);
+    let replaced = ada
+        .replace_legacy_key(&keys[0].id, seven_days("CI (bearer)"))
+        .unwrap();
+    assert_eq!(replaced.meta.owner_id, info.user.id);
+    assert_eq!(
+        ada.retire_legacy_key(&keys[0].id).unwrap().status,
+        TokenStatus::Revoked
+    );
+    assert_eq!(
+        code(ada.retire_legacy_key(&keys[0].id)),
+        ErrorCode::AlreadyRevoked
+    );
+
     // Sign-out revokes the session token on the server; twice is fine.
     ada.sign_out().unwrap();
     assert_eq!(code(ada.info()), ErrorCode::Unauthenticated);

@@ -1,4 +1,4 @@
-//! After 1,000 creates, no plain token appears in the database, its WAL, or the log file (on
+//! After 1,000 creates and an import of 200 legacy keys, no plain token or key appears in the database, its WAL, or the log file (on
 //! PostgreSQL: the database's own files and the cluster's WAL).
 
 mod common;
@@ -62,6 +62,22 @@ fn plain_tokens_occur_in_no_file() {
         }
         plains.push(c.token.expose_secret().to_string());
     }
+    // Legacy keys come in plain from an import file; only their keyed hashes may stay.
+    let lena = common::person(&td, &s, "Lena", "member");
+    let legacy: Vec<String> = (0..200)
+        .map(|i| format!("legacy-{i:03}-{}", uuid_like(i)))
+        .collect();
+    let file: String = std::iter::once("email,key,label".to_string())
+        .chain(
+            legacy
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("{},{k},integration {i}", lena.email.as_deref().unwrap())),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report = td.import_legacy_keys(&s, file.as_bytes()).unwrap();
+    assert_eq!(report.imported, 200, "{:?}", report.problems.first());
     log::logger().flush();
 
     let mut files = vec![log_path.clone()];
@@ -97,6 +113,14 @@ fn plain_tokens_occur_in_no_file() {
             .filter(|w| secret_parts.contains(w))
             .count();
         assert_eq!(leaked, 0, "plain tokens found in {}", path.display());
+    }
+    let legacy_set: HashSet<&[u8]> = legacy.iter().map(|k| k.as_bytes()).collect();
+    for (path, bytes) in files.iter().zip(&contents) {
+        let leaked = bytes
+            .windows(legacy[0].len())
+            .filter(|w| legacy_set.contains(w))
+            .count();
+        assert_eq!(leaked, 0, "legacy keys found in {}", path.display());
     }
     // The scan can see what is stored: the display hints (prefix + last 4) are found.
     let hint = format!("tkd_\u{2026}{}", &plains[1][plains[1].len() - 4..]);
@@ -136,4 +160,17 @@ fn postgres_files(td: &tokendesk_core::Tokendesk) -> Vec<PathBuf> {
         "the database's files are found: {files:?}"
     );
     files
+}
+
+/// 24 characters that differ per key and look random enough not to occur by chance.
+fn uuid_like(i: usize) -> String {
+    let mut x = (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (0..24)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize] as char
+        })
+        .collect()
 }

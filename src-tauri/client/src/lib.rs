@@ -401,4 +401,40 @@ impl Authority for RemoteAuthority {
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.without_body(Method::POST, "/api/signing-keys/rotate")
     }
+    fn legacy_settings(&self) -> Answer<LegacySettings> {
+        self.get("/api/legacy/settings")
+    }
+    fn update_legacy_settings(&self, s: LegacySettings) -> Answer<LegacySettings> {
+        self.with_body(Method::PUT, "/api/legacy/settings", &s)
+    }
+    fn import_legacy_keys(&self, file: &[u8]) -> Answer<LegacyImportReport> {
+        let json = file
+            .strip_prefix(b"\xef\xbb\xbf")
+            .unwrap_or(file)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'[');
+        let kind = if json { "application/json" } else { "text/csv" };
+        self.server.send(
+            self.request(Method::POST, "/api/legacy-keys/import")
+                .header(reqwest::header::CONTENT_TYPE, kind)
+                .body(file.to_vec()),
+        )
+    }
+    fn list_legacy_keys(&self, q: &ListQuery) -> Answer<ListPage> {
+        self.get_query("/api/legacy-keys", q)
+    }
+    fn retire_legacy_key(&self, id: &str) -> Answer<TokenMeta> {
+        self.without_body(
+            Method::POST,
+            &format!("/api/legacy-keys/{}/retire", seg(id)),
+        )
+    }
+    fn replace_legacy_key(&self, id: &str, r: CreateTokenRequest) -> Answer<CreatedToken> {
+        self.with_body(
+            Method::POST,
+            &format!("/api/legacy-keys/{}/tokens", seg(id)),
+            &r,
+        )
+    }
 }

@@ -52,6 +52,14 @@ pub trait Authority: Send + Sync {
     fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>>;
     /// A new signing key from now on; the old one stays published while its tokens live.
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>>;
+    fn legacy_settings(&self) -> Answer<LegacySettings>;
+    fn update_legacy_settings(&self, s: LegacySettings) -> Answer<LegacySettings>;
+    /// Imports the legacy keys of an import file (CSV or JSON, as read from disk).
+    fn import_legacy_keys(&self, file: &[u8]) -> Answer<LegacyImportReport>;
+    fn list_legacy_keys(&self, q: &ListQuery) -> Answer<ListPage>;
+    fn retire_legacy_key(&self, id: &str) -> Answer<TokenMeta>;
+    /// A bearer token for the integration behind a legacy key, shown this once.
+    fn replace_legacy_key(&self, id: &str, r: CreateTokenRequest) -> Answer<CreatedToken>;
 
     /// Every event matching `q`, oldest first, as CSV or JSON; returns how many.
     fn export_audit(
@@ -240,6 +248,24 @@ impl Authority for LocalAuthority {
     }
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.with(|c, s| c.rotate_signing_key(s))
+    }
+    fn legacy_settings(&self) -> Answer<LegacySettings> {
+        self.with(|c, s| c.legacy_settings(s))
+    }
+    fn update_legacy_settings(&self, new: LegacySettings) -> Answer<LegacySettings> {
+        self.with(|c, s| c.update_legacy_settings(s, new))
+    }
+    fn import_legacy_keys(&self, file: &[u8]) -> Answer<LegacyImportReport> {
+        self.with(|c, s| c.import_legacy_keys(s, file))
+    }
+    fn list_legacy_keys(&self, q: &ListQuery) -> Answer<ListPage> {
+        self.with(|c, s| c.list_legacy_keys(s, q))
+    }
+    fn retire_legacy_key(&self, id: &str) -> Answer<TokenMeta> {
+        self.with(|c, s| c.retire_legacy_key(s, id))
+    }
+    fn replace_legacy_key(&self, id: &str, r: CreateTokenRequest) -> Answer<CreatedToken> {
+        self.with(|c, s| c.replace_legacy_key(s, id, r))
     }
 }
 

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// HTTP: the header block is over the service's limit (431).
     HeadersTooLarge,
+    /// HTTP: a legacy API key presented after the authority's sunset date for them (401).
+    LegacyKeySunset,
     /// A client of a team server: the server cannot be reached, its certificate is not
     /// trusted, or it answered without Tokendesk's error shape. Never answered by a server.
     ServerUnreachable,

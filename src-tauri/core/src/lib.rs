@@ -8,6 +8,7 @@ pub mod error;
 pub mod feed;
 pub mod jwt;
 pub mod key_file;
+pub mod legacy;
 pub mod model;
 pub mod password;
 pub mod permissions;

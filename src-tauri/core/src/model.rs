@@ -18,6 +18,10 @@ pub enum TokenKind {
     Impersonation,
     /// Held by a non-human service user.
     Service,
+    /// A static API key imported from the system the organisation moves from: accepted only
+    /// in the header its old clients send, while the authority emulates legacy keys; never
+    /// listed with tokens, only on the Migration screen.
+    Legacy,
 }
 
 impl TokenKind {
@@ -26,6 +30,7 @@ impl TokenKind {
             TokenKind::Personal => "personal",
             TokenKind::Impersonation => "impersonation",
             TokenKind::Service => "service",
+            TokenKind::Legacy => "legacy",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -33,6 +38,7 @@ impl TokenKind {
             "personal" => Some(TokenKind::Personal),
             "impersonation" => Some(TokenKind::Impersonation),
             "service" => Some(TokenKind::Service),
+            "legacy" => Some(TokenKind::Legacy),
             _ => None,
         }
     }
@@ -398,6 +404,71 @@ pub struct Settings {
     pub only_owners_create_tokens: bool,
 }
 
+/// Whether legacy API keys are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LegacyMode {
+    /// Refused.
+    #[default]
+    Off,
+    /// Accepted in their header until the sunset date, each answer saying they are deprecated.
+    Emulate,
+}
+
+/// How the authority treats legacy API keys during a migration (Settings → Legacy API keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LegacySettings {
+    pub mode: LegacyMode,
+    /// After this moment legacy keys are refused with `legacy_key_sunset`; required to emulate.
+    #[ts(optional)]
+    pub sunset_at: Option<Millis>,
+    /// The header old clients send the key in: a header name (`X-Api-Key`, the default), or
+    /// `Authorization: <scheme>` for clients that send `Authorization: <scheme> <key>`.
+    pub header: String,
+    /// Where the `Link` header of legacy answers points: the organisation's migration notes.
+    /// Empty: the notes this server publishes at `/docs/legacy-api-keys`.
+    #[ts(optional)]
+    pub notes_url: Option<String>,
+    /// Set by the authority when emulation was first turned on: the `Deprecation` date.
+    #[ts(optional)]
+    pub deprecated_at: Option<Millis>,
+}
+
+impl Default for LegacySettings {
+    fn default() -> Self {
+        LegacySettings {
+            mode: LegacyMode::Off,
+            sunset_at: None,
+            header: "X-Api-Key".into(),
+            notes_url: None,
+            deprecated_at: None,
+        }
+    }
+}
+
+/// One row of a legacy-key import file that was not imported, and why. Never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LegacyImportProblem {
+    /// The row's line in a CSV file (the header is line 1), its position (1-based) in JSON.
+    pub row: u32,
+    pub email: String,
+    pub reason: String,
+}
+
+/// What an import did: how many keys it kept, and every row it did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LegacyImportReport {
+    pub imported: u32,
+    pub problems: Vec<LegacyImportProblem>,
+}
+
 /// The verification service inside the desktop app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -615,10 +686,18 @@ pub enum AuditAction {
     SigningKeyRotated,
     #[serde(rename = "user.client_secret_set")]
     UserClientSecretSet,
+    #[serde(rename = "legacy_key.imported")]
+    LegacyKeyImported,
+    #[serde(rename = "legacy_key.retired")]
+    LegacyKeyRetired,
+    #[serde(rename = "legacy_key.replaced")]
+    LegacyKeyReplaced,
+    #[serde(rename = "legacy.settings_changed")]
+    LegacySettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::AuthorityCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRenamed,
@@ -644,6 +723,10 @@ impl AuditAction {
         AuditAction::TenantSwitched,
         AuditAction::SigningKeyRotated,
         AuditAction::UserClientSecretSet,
+        AuditAction::LegacyKeyImported,
+        AuditAction::LegacyKeyRetired,
+        AuditAction::LegacyKeyReplaced,
+        AuditAction::LegacySettingsChanged,
     ];
 
     /// The stored and wire name, e.g. `token.created`.
@@ -674,6 +757,10 @@ impl AuditAction {
             AuditAction::TenantSwitched => "tenant.switched",
             AuditAction::SigningKeyRotated => "signing_key.rotated",
             AuditAction::UserClientSecretSet => "user.client_secret_set",
+            AuditAction::LegacyKeyImported => "legacy_key.imported",
+            AuditAction::LegacyKeyRetired => "legacy_key.retired",
+            AuditAction::LegacyKeyReplaced => "legacy_key.replaced",
+            AuditAction::LegacySettingsChanged => "legacy.settings_changed",
         }
     }
 
@@ -759,6 +846,10 @@ pub enum RejectReason {
     BadSignature,
     /// A signed token from another issuer, or for another audience.
     NotForUs,
+    /// A legacy API key while the authority does not accept them (mode off).
+    LegacyOff,
+    /// A legacy API key after the sunset date.
+    LegacySunset,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

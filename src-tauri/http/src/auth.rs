@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use tokendesk_core::ErrorCode;
 
 pub const REALM: &str = "tokendesk";
+const OTHER_SCHEME: &str = "Use the Bearer scheme: Authorization: Bearer <token>.";
 
 /// Why a request is not authenticated, mapped to its RFC 6750 answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub enum AuthError {
     InvalidRequest(&'static str),
     /// The credential is not an active token: 401 invalid_token.
     InvalidToken(&'static str),
+    /// An Authorization scheme other than Bearer and the configured ones: 400
+    /// invalid_request, unless it is the one legacy API keys are sent with.
+    OtherScheme,
 }
 
 impl AuthError {
@@ -33,6 +37,7 @@ impl AuthError {
             AuthError::InvalidToken(d) => {
                 ErrorBody::new(ErrorCode::Unauthenticated, *d).oauth("invalid_token")
             }
+            AuthError::OtherScheme => AuthError::InvalidRequest(OTHER_SCHEME).body(),
         }
     }
 }
@@ -40,7 +45,7 @@ impl AuthError {
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         let mut res = self.body().into_response();
-        if let AuthError::InvalidRequest(_) = self {
+        if let AuthError::InvalidRequest(_) | AuthError::OtherScheme = self {
             // RFC 6750 §3: an invalid_request is a 400 that still names the scheme.
             let challenge = format!(
                 "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{}\"",
@@ -95,9 +100,7 @@ pub fn credential<'a>(
     let accepted = scheme.eq_ignore_ascii_case("Bearer")
         || schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme));
     if !accepted {
-        return Err(AuthError::InvalidRequest(
-            "Use the Bearer scheme: Authorization: Bearer <token>.",
-        ));
+        return Err(AuthError::OtherScheme);
     }
     let token = rest.trim_matches(' ');
     if token.is_empty() {
@@ -155,11 +158,13 @@ mod tests {
         );
         assert!(bad(headers(&[b"Bearer "]), None), "empty token");
         assert!(bad(headers(&[b"Bearer"]), None), "no token");
-        assert!(bad(headers(&[b"Basic dXNlcjpwYXNz"]), None), "wrong scheme");
-        assert!(
-            bad(headers(&[b"SalureToken tkd_abc"]), None),
-            "extra scheme not configured"
-        );
+        for other in [&b"Basic dXNlcjpwYXNz"[..], b"SalureToken tkd_abc"] {
+            assert_eq!(
+                credential(&headers(&[other]), None, &[]),
+                Err(AuthError::OtherScheme),
+                "a scheme neither Bearer nor configured"
+            );
+        }
         assert!(bad(headers(&[b"Bearer tkd_\xc3\xa9"]), None), "non-ASCII");
         assert!(bad(headers(&[b"Bearer a b"]), None), "a space inside");
         assert!(

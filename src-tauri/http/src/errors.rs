@@ -46,7 +46,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SelfLockout => StatusCode::CONFLICT,
         C::NotFound => StatusCode::NOT_FOUND,
         C::PermissionDenied | C::UserInactive | C::InsufficientScope => StatusCode::FORBIDDEN,
-        C::InvalidCredentials | C::Unauthenticated => StatusCode::UNAUTHORIZED,
+        C::InvalidCredentials | C::Unauthenticated | C::LegacyKeySunset => StatusCode::UNAUTHORIZED,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -64,7 +64,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
 /// The RFC 6750 error name of a bearer failure with this code, if it is one.
 fn bearer_error(code: ErrorCode) -> Option<&'static str> {
     match code {
-        ErrorCode::Unauthenticated => Some("invalid_token"),
+        ErrorCode::Unauthenticated | ErrorCode::LegacyKeySunset => Some("invalid_token"),
         ErrorCode::InsufficientScope => Some("insufficient_scope"),
         _ => None,
     }

@@ -6,6 +6,7 @@ mod api;
 pub mod auth;
 mod errors;
 mod host;
+mod legacy;
 mod oauth;
 pub mod openapi;
 
@@ -20,6 +21,7 @@ use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokendesk_core::legacy as legacy_rules;
 use tokendesk_core::model::{RejectReason, Session, Verification, Verified};
 use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_core::{ApiError, ErrorCode, Tokendesk};
@@ -140,8 +142,25 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         )
         .route("/api/signing-keys", get(oauth::signing_keys))
         .route("/api/signing-keys/rotate", post(oauth::rotate_signing_key))
+        .route(legacy_rules::NOTES_PATH, get(legacy::notes))
+        .route(
+            "/api/legacy/settings",
+            get(legacy::get_settings).put(legacy::put_settings),
+        )
+        .route("/api/legacy-keys", get(legacy::list))
+        .route("/api/legacy-keys/{id}/retire", post(legacy::retire))
+        .route("/api/legacy-keys/{id}/tokens", post(legacy::replace))
         .fallback(errors::no_route)
         .layer(layers)
+        // An import file is larger than any other body; it gets a limit of its own.
+        .route(
+            "/api/legacy-keys/import",
+            post(legacy::import).layer((
+                RequestBodyLimitLayer::new(legacy::IMPORT_LIMIT),
+                TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout),
+            )),
+        )
+        .layer(axum::middleware::from_fn(legacy::notice_headers))
         .layer(axum::middleware::from_fn(move |req, next| {
             limit_headers(header_limit, req, next)
         }))
@@ -484,6 +503,7 @@ fn describe(r: RejectReason) -> &'static str {
         RejectReason::Suspended => "The access token is suspended: its owner is disabled, removed or without API access, their password changed, they left its tenants, or (impersonation) its creator may no longer impersonate.",
         RejectReason::BadSignature => "The signed access token's signature does not verify, or its key is unknown or no longer published.",
         RejectReason::NotForUs => "The signed access token is from another issuer or for another audience.",
+        RejectReason::LegacyOff | RejectReason::LegacySunset => "Legacy API keys are not accepted; send a token: Authorization: Bearer <token>.",
     }
 }
 
@@ -491,8 +511,18 @@ impl FromRequestParts<AppState> for Bearer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
-        let presented = auth::credential(&parts.headers, parts.uri.query(), &st.cfg.extra_schemes)
-            .map_err(IntoResponse::into_response)?;
+        let presented =
+            match auth::credential(&parts.headers, parts.uri.query(), &st.cfg.extra_schemes) {
+                Ok(p) => p,
+                // No bearer credential: perhaps a legacy API key in the header old clients send.
+                Err(e @ (AuthError::Missing | AuthError::OtherScheme)) => {
+                    return match legacy::authenticate(parts, st).await {
+                        Some(answer) => answer.map(Bearer),
+                        None => Err(e.into_response()),
+                    };
+                }
+                Err(e) => return Err(e.into_response()),
+            };
         let presented = SecretString::from(presented.to_string());
         // Arrived now; yielding once lets this worker take in the other requests that are
         // ready, so one check of the change feed (run by whichever verifies first) serves all

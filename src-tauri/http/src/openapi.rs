@@ -2,7 +2,7 @@
 //! the model types, so it describes what the code does. `docs/openapi.json` is a committed copy;
 //! a test fails when they differ (regenerate with `make openapi`).
 
-use super::{admin, api, oauth};
+use super::{admin, api, legacy, oauth};
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -56,6 +56,13 @@ use utoipa::{Modify, OpenApi};
         oauth::metadata,
         oauth::signing_keys,
         oauth::rotate_signing_key,
+        legacy::notes,
+        legacy::get_settings,
+        legacy::put_settings,
+        legacy::import,
+        legacy::list,
+        legacy::retire,
+        legacy::replace,
     ),
     // Enums used only as query parameters are not collected from the paths by themselves.
     components(schemas(
@@ -73,6 +80,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The audit log"),
         (name = "session", description = "The signed-in user's session and impersonation, for the desktop app and the CLI as clients"),
         (name = "settings", description = "Roles and the authority's settings"),
+        (name = "legacy", description = "Migration from legacy API keys: import, settings (off / emulate until a sunset date), the Migration screen's keys, and the notes the Deprecation headers link to"),
     )
 )]
 struct ApiDoc;

@@ -70,6 +70,8 @@ impl Ctx {
     /// person they were made for (GitLab issue 332410 leaked exactly these).
     pub(super) fn sees(&self, t: &TokenMeta) -> bool {
         match t.kind {
+            // Legacy keys exist for no one's token pages, only for the Migration screen.
+            TokenKind::Legacy => false,
             TokenKind::Impersonation => {
                 self.perms.impersonate
                     && t.owner_id != self.actor.id

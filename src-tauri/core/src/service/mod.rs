@@ -6,6 +6,7 @@ pub(crate) mod audit;
 mod clients;
 #[cfg(any(test, feature = "test-hooks"))]
 mod hooks;
+mod legacy;
 mod open;
 mod session;
 mod settings;

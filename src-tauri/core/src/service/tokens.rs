@@ -46,6 +46,24 @@ impl Tokendesk {
         req: CreateTokenRequest,
         from_credentials: bool,
     ) -> Result<CreatedToken> {
+        let created = self.write(|tx| self.create_token_in(tx, s, &req, from_credentials))?;
+        log::info!(
+            "token {} created (kind {}, owner {})",
+            created.meta.id,
+            created.meta.kind.as_str(),
+            created.meta.owner_id
+        );
+        Ok(created)
+    }
+
+    /// `create_token_as` inside a write transaction another operation holds.
+    pub(super) fn create_token_in(
+        &self,
+        tx: &dyn Conn,
+        s: &Session,
+        req: &CreateTokenRequest,
+        from_credentials: bool,
+    ) -> Result<CreatedToken> {
         let name = validate::name(&req.name)?;
         let scopes = req.scopes.as_deref().map(validate_scopes).transpose()?;
         let description = validate::free_text(
@@ -53,7 +71,7 @@ impl Tokendesk {
             "description",
             validate::DESCRIPTION_MAX,
         )?;
-        let created = self.write(|tx| {
+        {
             let authority = authority_row(tx)?;
             let c = self.ctx(tx, s, Need::Change)?;
             let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
@@ -180,14 +198,7 @@ impl Tokendesk {
             self.changed(tx, Change::token_created(&meta.id))?;
             self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
             Ok(CreatedToken { meta, token: plain })
-        })?;
-        log::info!(
-            "token {} created (kind {}, owner {})",
-            created.meta.id,
-            created.meta.kind.as_str(),
-            created.meta.owner_id
-        );
-        Ok(created)
+        }
     }
 
     /// "Create token for user": an impersonation token for `user_id`, made by an admin who
@@ -231,6 +242,7 @@ impl Tokendesk {
                         owner_id: Some(&ctx.subject.id),
                         hidden_kinds: &[],
                         hide_impersonation_of: None,
+                        legacy: false,
                     },
                     q,
                     now,
@@ -241,6 +253,7 @@ impl Tokendesk {
                         owner_id: Some(&ctx.actor.id),
                         hidden_kinds: &[TokenKind::Impersonation],
                         hide_impersonation_of: None,
+                        legacy: false,
                     };
                     token_store::list(c, filter, q, now)
                 }
@@ -256,6 +269,7 @@ impl Tokendesk {
                         owner_id: q.owner_id.as_deref(),
                         hidden_kinds: hidden,
                         hide_impersonation_of: Some(&ctx.actor.id),
+                        legacy: false,
                     };
                     token_store::list(c, filter, q, now)
                 }

@@ -237,7 +237,9 @@ impl Tokendesk {
         }
         let hash = token::hash(&self.key, presented);
         let now = self.now();
-        self.lookup(hash, arrived, |c| token_store::get_by_hash(c, &hash, now))
+        self.lookup(hash, arrived, |c| {
+            Ok(token_store::get_by_hash(c, &hash, now)?.filter(|t| t.kind != TokenKind::Legacy))
+        })
     }
 
     /// A token by id, with the same cache and freshness as `verify_since`: the parent of a
@@ -251,7 +253,7 @@ impl Tokendesk {
 
     /// The answer for the token `find` reads, cached under `cache_key`. Cached answers are
     /// dropped by what they contain (token, owner, tenants), whatever their key.
-    fn lookup(
+    pub(super) fn lookup(
         &self,
         cache_key: [u8; 32],
         arrived: Arrival,

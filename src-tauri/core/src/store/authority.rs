@@ -121,3 +121,23 @@ pub fn finish_first_run(conn: &dyn Conn) -> Result<()> {
     conn.execute("DELETE FROM first_run", params![])?;
     Ok(())
 }
+
+/// The legacy API key settings; the defaults (off, `X-Api-Key`) until first set.
+pub fn legacy_settings(conn: &dyn Conn) -> Result<crate::model::LegacySettings> {
+    let raw: Option<String> =
+        conn.query_row("SELECT legacy_settings FROM authority", params![], |r| {
+            r.get(0)
+        })?;
+    raw.map(|s| {
+        serde_json::from_str(&s)
+            .map_err(|e| Error::DatabaseCorrupt(format!("unreadable legacy settings: {e}")))
+    })
+    .transpose()
+    .map(Option::unwrap_or_default)
+}
+
+pub fn set_legacy_settings(conn: &dyn Conn, s: &crate::model::LegacySettings) -> Result<()> {
+    let json = serde_json::to_string(s).map_err(|e| Error::Internal(e.to_string()))?;
+    conn.execute("UPDATE authority SET legacy_settings = ?1", params![json])?;
+    Ok(())
+}

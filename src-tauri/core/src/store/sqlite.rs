@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0009_oauth_clients.sql"),
         None,
     ),
+    (include_str!("../../migrations/0010_legacy_keys.sql"), None),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -36,11 +36,11 @@ const COLS: &str = concat!(
      t.use_count, t.display_hint, o.display_name, c.display_name, ",
     owner_ok!(),
     ", t.scopes, \
-     (SELECT string_agg(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id)"
+     (SELECT string_agg(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id), t.legacy"
 );
 const JOINS: &str = "JOIN users o ON o.id = t.owner_id JOIN users c ON c.id = t.created_by";
 /// Number of columns in COLS; the sort keys of a list follow them.
-const NCOLS: usize = 19;
+const NCOLS: usize = 20;
 const OWNER_OK: &str = owner_ok!();
 
 pub const LIMIT_DEFAULT: u32 = 50;
@@ -60,7 +60,11 @@ fn unknown(column: usize, what: &str, value: &str) -> Error {
 
 fn from_row(r: Row<'_>, now: Millis) -> Result<TokenMeta> {
     let kind: String = r.get(3)?;
-    let kind = TokenKind::parse(&kind).ok_or_else(|| unknown(3, "token kind", &kind))?;
+    let kind = match TokenKind::parse(&kind) {
+        _ if r.get::<i64>(19)? != 0 => TokenKind::Legacy,
+        Some(TokenKind::Legacy) | None => return Err(unknown(3, "token kind", &kind)),
+        Some(k) => k,
+    };
     let expires_at: Option<i64> = r.get(7)?;
     let revoked_at: Option<i64> = r.get(8)?;
     Ok(TokenMeta {
@@ -117,14 +121,15 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
         &format!(
-            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key) \
-                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
+            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key, legacy) \
+                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
         ),
         params![
             m.id,
             m.owner_id,
             m.created_by,
-            m.kind.as_str(),
+            // A legacy key is marked by its own column; `kind` keeps a value its CHECK knows.
+            if m.kind == TokenKind::Legacy { TokenKind::Personal.as_str() } else { m.kind.as_str() },
             m.name,
             m.description,
             m.created_at,
@@ -139,6 +144,7 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
             t.credential_epoch,
             m.scopes.as_deref().map(scopes_text),
             crate::validate::name_key(&m.name),
+            (m.kind == TokenKind::Legacy) as i64,
         ],
     )?;
     for tenant in m.tenant_ids.iter().flatten() {
@@ -188,7 +194,7 @@ pub fn live_name_taken(
 ) -> Result<Option<String>> {
     conn.query_opt(
         "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
-         AND (CAST(?3 AS TEXT) IS NULL OR id != ?3) LIMIT 1",
+         AND legacy = 0 AND (CAST(?3 AS TEXT) IS NULL OR id != ?3) LIMIT 1",
         params![owner_id, crate::validate::name_key(name), except_id],
         |r| r.get(0),
     )
@@ -330,6 +336,8 @@ pub struct Visibility<'a> {
     pub hidden_kinds: &'a [TokenKind],
     /// Hide the impersonation tokens made for this user (never shown to their subject).
     pub hide_impersonation_of: Option<&'a str>,
+    /// Legacy API keys only (the Migration screen), or none of them (every token list).
+    pub legacy: bool,
 }
 
 /// One page of the tokens `v` allows.
@@ -338,6 +346,7 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
         owner_id,
         hidden_kinds,
         hide_impersonation_of,
+        legacy,
     } = v;
     let limit = match q.limit {
         0 => LIMIT_DEFAULT,
@@ -400,6 +409,7 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
         conds.push(sql.to_string());
         args.extend(vals);
     };
+    cond("t.legacy = ?", vec![Value::Int(legacy as i64)]);
     if let Some(owner) = owner_id {
         cond("t.owner_id = ?", vec![Value::Text(owner.into())]);
     }

@@ -3,4 +3,4 @@
 /**
  * Why a presented token is not accepted, in the order the checks run.
  */
-export type RejectReason = "malformed" | "bad_checksum" | "unknown" | "expired" | "revoked" | "suspended" | "bad_signature" | "not_for_us";
+export type RejectReason = "malformed" | "bad_checksum" | "unknown" | "expired" | "revoked" | "suspended" | "bad_signature" | "not_for_us" | "legacy_off" | "legacy_sunset";
