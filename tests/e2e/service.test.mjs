@@ -1,9 +1,12 @@
 // End-to-end, issue 4: turn the embedded verification service on in Settings, create a
 // read-only token, "Test it" from the reveal dialog, call the service from outside like any
 // client (scopes enforced), see the uses in the token's detail chart, and manage a tenant.
+// Issue 12: Settings → Legacy API keys (emulate), the Migration screen (import through the OS
+// dialog, a bearer token for an integration, retire), the old header checked from outside.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,4 +152,85 @@ test("tenants: create one and make the owner a member", async () => {
   // The service sees the owner's tenant at once.
   const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `Bearer ${plain}` } });
   assert.equal((await me.json()).tenant.name, "Acme Corp");
+});
+
+const LEGACY_KEY = "e2e-legacy-key-0123456789";
+
+test("Settings → Legacy API keys: emulate in X-Api-Key until a sunset", async () => {
+  // Setup, not under test: a member whose key is imported.
+  const created = await browser.executeAsync((done) => {
+    window.__TAURI_INTERNALS__
+      .invoke("create_user", { user: { displayName: "Mia Member", email: "mia@example.org", kind: "human", role: "member", password: "mia password 1" } })
+      .then(() => done("ok"), (e) => done(e.code ?? String(e)));
+  });
+  assert.equal(created, "ok");
+  await clickNav("settings", "settings-page");
+  const section = await $t("legacy-settings");
+  await section.scrollIntoView();
+  await (await $t("legacy-mode-emulate")).click();
+  assert.ok((await (await $t("legacy-sunset")).getValue()) !== "", "a sunset is proposed");
+  await (await $t("legacy-save")).click();
+  await (await $t("legacy-saved")).waitForDisplayed();
+  await shot("15-settings-legacy");
+  const refused = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { "x-api-key": LEGACY_KEY } });
+  assert.equal(refused.status, 401, "not imported yet");
+  assert.ok(refused.headers.get("sunset"), "the legacy answer says when they stop");
+});
+
+test("Migration: import through the OS dialog, a bearer token for the integration, retire", async () => {
+  const file = join(dataDir, "legacy-keys.csv");
+  writeFileSync(file, `email,key,label\nmia@example.org,${LEGACY_KEY},Billing sync\nghost@example.org,ghost-key-0123456789,x\n`);
+  await clickNav("migration", "migration-page");
+  await (await $t("legacy-import")).click();
+  // The GTK open dialog belongs to the app, outside the web view: type the path as a person would.
+  execFileSync("xdotool", ["search", "--sync", "--onlyvisible", "--name", "Import legacy", "windowfocus", "--sync", "%1"], { timeout: 15_000 });
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"]);
+  execFileSync("xdotool", ["type", "--delay", "15", file]);
+  execFileSync("xdotool", ["key", "Return"]);
+  const report = await $t("legacy-import-report");
+  await report.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await text("legacy-import-report"), /1/);
+  assert.equal(await browser.$$('[data-testid="legacy-problem"]').length, 1);
+  assert.match(await text("legacy-import-report"), /ghost@example\.org/);
+  assert.ok(!(await text("migration-page")).includes(LEGACY_KEY), "the page never shows a key");
+
+  // The old client, from outside: accepted, with the deprecation headers; counted.
+  const old = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { "x-api-key": LEGACY_KEY, "user-agent": "billing-sync/2.1" } });
+  assert.equal(old.status, 200);
+  assert.equal((await old.json()).user.email, "mia@example.org");
+  assert.match(old.headers.get("deprecation"), /^@\d+$/);
+  assert.ok(old.headers.get("sunset"));
+  assert.match(old.headers.get("link"), /rel="deprecation"/);
+
+  const row = await $t("legacy-row");
+  await row.waitForDisplayed();
+  const id = await row.getAttribute("data-key-id");
+  assert.match(await row.getText(), /Billing sync/);
+  await shot("16-migration");
+
+  await (await browser.$(`[data-testid="legacy-row"][data-key-id="${id}"] [data-testid="legacy-replace"]`)).click();
+  await (await $t("legacy-replace-dialog")).waitForDisplayed();
+  await shot("17-migration-replace");
+  await (await $t("legacy-replace-submit")).click();
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  const bearer = await revealed.getValue();
+  const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `Bearer ${bearer}` } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).user.email, "mia@example.org", "the token is the key's user's");
+  await (await $t("reveal-done")).click();
+  const confirm = await $t("reveal-confirm-close");
+  if (await confirm.isExisting()) await confirm.click();
+
+  await (await browser.$(`[data-testid="legacy-row"][data-key-id="${id}"] [data-testid="legacy-retire"]`)).click();
+  await (await $t("legacy-retire-confirm")).click();
+  await browser.waitUntil(
+    async () => (await browser.$(`[data-testid="legacy-row"][data-key-id="${id}"]`).getAttribute("data-status")) === "revoked",
+    { timeout: 10_000, timeoutMsg: "the key is not shown retired" },
+  );
+  const gone = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { "x-api-key": LEGACY_KEY } });
+  assert.equal(gone.status, 401);
+  assert.match((await gone.json()).message, /retired/);
+  const still = await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `Bearer ${bearer}` } });
+  assert.equal(still.status, 200, "the integration's new token keeps working");
 });

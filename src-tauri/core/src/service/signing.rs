@@ -351,13 +351,13 @@ impl Tokendesk {
         issuer: &str,
         audience: Option<&str>,
     ) -> Result<std::result::Result<AccessClaims, RejectReason>> {
-        if let Some(answer) = self.check_signature_cached(presented, issuer, audience) {
-            return answer;
-        }
         let kid = match jwt::kid_of(presented) {
             Ok(kid) => kid,
             Err(r) => return Ok(Err(reason(r))),
         };
+        if let Some(answer) = self.check_with_derived(&kid, presented, issuer, audience) {
+            return Ok(answer);
+        }
         let row = self.store.read(|c| key_store::get(c, &kid))?;
         match row {
             Some(row) if jwt::published(&row, self.now()) => {
@@ -379,19 +379,31 @@ impl Tokendesk {
             Ok(kid) => kid,
             Err(r) => return Some(Ok(Err(reason(r)))),
         };
+        self.check_with_derived(&kid, presented, issuer, audience)
+            .map(Ok)
+    }
+
+    /// The claims checked with the key `kid` if this process has derived it; `None` otherwise.
+    fn check_with_derived(
+        &self,
+        kid: &str,
+        presented: &str,
+        issuer: &str,
+        audience: Option<&str>,
+    ) -> Option<std::result::Result<AccessClaims, RejectReason>> {
         let (key, retired_at) = self
             .signing
             .0
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&kid)
+            .get(kid)
             .cloned()?;
         let published = retired_at
             .is_none_or(|r| self.now() < r.saturating_add(jwt::PUBLISHED_AFTER_RETIREMENT));
         if !published {
-            return Some(Ok(Err(RejectReason::BadSignature)));
+            return Some(Err(RejectReason::BadSignature));
         }
-        Some(Ok(self.claims_with(&key, presented, issuer, audience)))
+        Some(self.claims_with(&key, presented, issuer, audience))
     }
 
     fn claims_with(

@@ -319,13 +319,19 @@ impl Tokendesk {
         id: &str,
         arrived: Arrival,
     ) -> Option<Result<Verification>> {
-        let Some(contact) = &self.verified.announced else {
+        if self.verified.announced.is_none() {
             return Some(self.verify_id_since(id, arrived));
-        };
-        if !contact.trusted() {
+        }
+        self.cached_while_trusted(&id_cache_key(&self.key, id))
+    }
+
+    /// The cached answer under `key` while the follower is in contact (so the cache holds
+    /// every change up to a moment ago); `None` otherwise, or on a miss.
+    fn cached_while_trusted(&self, key: &[u8; 32]) -> Option<Result<Verification>> {
+        if !self.verified.announced.as_ref()?.trusted() {
             return None;
         }
-        let v = self.verified.entries.get(&id_cache_key(&self.key, id))?;
+        let v = self.verified.entries.get(key)?;
         Some(Ok(still_active(v, self.now())))
     }
 
@@ -340,20 +346,10 @@ impl Tokendesk {
         presented: &str,
         arrived: Arrival,
     ) -> Option<Result<Verification>> {
-        let Some(contact) = &self.verified.announced else {
-            return Some(self.verify_since(presented, arrived));
-        };
-        if token::check_format(presented).is_err() {
+        if self.verified.announced.is_none() || token::check_format(presented).is_err() {
             return Some(self.verify_since(presented, arrived));
         }
-        if !contact.trusted() {
-            return None;
-        }
-        let v = self
-            .verified
-            .entries
-            .get(&token::hash(&self.key, presented))?;
-        Some(Ok(still_active(v, self.now())))
+        self.cached_while_trusted(&token::hash(&self.key, presented))
     }
 
     /// RFC 7662: what a resource server learns about a token presented to it: an opaque token,
