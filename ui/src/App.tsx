@@ -23,6 +23,7 @@ import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
 import { ChangePasswordDialog } from "./components/ChangePasswordDialog";
 import { FirstRun } from "./components/FirstRun";
+import { MigrationPage } from "./components/MigrationPage";
 import { ServerUnreachable } from "./components/ServerUnreachable";
 import { SettingsPage } from "./components/SettingsPage";
 import { SignIn } from "./components/SignIn";
@@ -31,7 +32,7 @@ import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
 import { useSignOut } from "./components/useSignOut";
 
-export type PageId = "own" | "all" | "users" | "audit" | "settings";
+export type PageId = "own" | "all" | "users" | "migration" | "audit" | "settings";
 
 interface NavItem {
   id: PageId;
@@ -44,6 +45,8 @@ export function navItems(p: Permissions): NavItem[] {
   if (p.manageUsers || p.impersonate || p.createTokensForOthers)
     items.push({ id: "all", label: "All authorizations" });
   if (p.manageUsers) items.push({ id: "users", label: "Users" });
+  // Importing, replacing and retiring legacy API keys all need manage_users.
+  if (p.manageUsers) items.push({ id: "migration", label: "Migration" });
   if (p.viewAudit) items.push({ id: "audit", label: "Audit" });
   if (p.manageSettings) items.push({ id: "settings", label: "Settings" });
   return items;
@@ -87,6 +90,7 @@ function startupHeading(code: ErrorCode): string {
     case "payload_too_large":
     case "request_timeout":
     case "headers_too_large":
+    case "legacy_key_sunset":
       return "Tokendesk could not start";
   }
 }
@@ -306,6 +310,14 @@ function Shell({
             onSession(next);
           }}
           onChanged={onInfo}
+        />
+      )}
+      {shown === "migration" && (
+        <MigrationPage
+          info={info}
+          onOpenSettings={() => {
+            setPage("settings");
+          }}
         />
       )}
       {shown === "audit" && <AuditPage info={info} />}

@@ -38,6 +38,7 @@ describe("navigation", () => {
       "Authorizations",
       "All authorizations",
       "Users",
+      "Migration",
       "Audit",
       "Settings",
     ]);
@@ -99,7 +100,7 @@ describe("the header", () => {
     expect(await screen.findByTestId("authorizations-page")).toBeInTheDocument();
     expect(screen.getByTestId("signed-in")).toHaveTextContent("Ada Lovelace");
     expect(screen.queryByTestId("switch-back")).not.toBeInTheDocument();
-    expect(navLabels()).toHaveLength(5);
+    expect(navLabels()).toHaveLength(6);
   });
 
   it("has no Back button for the local owner", async () => {

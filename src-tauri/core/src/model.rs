@@ -424,6 +424,7 @@ pub struct LegacySettings {
     pub mode: LegacyMode,
     /// After this moment legacy keys are refused with `legacy_key_sunset`; required to emulate.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sunset_at: Option<Millis>,
     /// The header old clients send the key in: a header name (`X-Api-Key`, the default), or
     /// `Authorization: <scheme>` for clients that send `Authorization: <scheme> <key>`.
@@ -431,9 +432,11 @@ pub struct LegacySettings {
     /// Where the `Link` header of legacy answers points: the organisation's migration notes.
     /// Empty: the notes this server publishes at `/docs/legacy-api-keys`.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes_url: Option<String>,
     /// Set by the authority when emulation was first turned on: the `Deprecation` date.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated_at: Option<Millis>,
 }
 
@@ -976,14 +979,17 @@ pub struct Connection {
     pub mode: ConnectionMode,
     /// The team server's URL (server mode).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     /// Who signed in to the server.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// A session is in the keyring; false once it ended (sign in again).
     pub signed_in: bool,
     /// Why the session ended, when the app saw it end (revoked, expired, user disabled).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended: Option<String>,
     /// The server's private CA certificate is kept in the data directory.
     pub private_ca: bool,
@@ -1045,10 +1051,12 @@ pub struct SigningKeyInfo {
     pub created_at: Millis,
     /// When it stopped signing (a rotation); absent: it signs new tokens now.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retired_at: Option<Millis>,
     /// Until when the JWKS still publishes it, so tokens it signed keep verifying; absent
     /// while it signs.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_until: Option<Millis>,
     pub current: bool,
 }

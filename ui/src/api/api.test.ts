@@ -6,11 +6,16 @@ import {
   copyToken,
   createUser,
   exportAudit,
+  importLegacyKeys,
   isApiError,
+  legacySettings,
+  listLegacyKeys,
   listAudit,
   listTokens,
   removeUser,
   renameToken,
+  replaceLegacyKey,
+  retireLegacyKey,
   revokeToken,
   setClientCredentials,
   setPassword,
@@ -20,6 +25,7 @@ import {
   switchToLocalOwner,
   switchUser,
   toApiError,
+  updateLegacySettings,
   updateRole,
   updateSettings,
   updateUser,
@@ -30,6 +36,7 @@ import { ALL_PERMISSIONS, POLICY } from "../test/fixtures";
 describe("isApiError", () => {
   it("accepts the shape Rust sends and nothing else", () => {
     expect(isApiError({ code: "name_taken", message: "taken" })).toBe(true);
+    expect(isApiError({ code: "legacy_key_sunset", message: "past its sunset" })).toBe(true);
     expect(isApiError({ code: "no_such_code", message: "x" })).toBe(false);
     expect(isApiError({ code: "internal" })).toBe(false);
     expect(isApiError("internal")).toBe(false);
@@ -109,6 +116,33 @@ describe("commands", () => {
       ["list_audit", { query: { limit: 100, action: "token.created" } }],
       ["verify_audit_chain", {}],
       ["export_audit", { format: "json", query: { limit: 100 } }],
+    ]);
+  });
+
+  it("send the legacy key arguments Rust expects", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "list_legacy_keys") return { items: [], nextCursor: null };
+      return null;
+    });
+    const settings = { mode: "emulate" as const, sunsetAt: 1_900_000_000_000, header: "X-Api-Key" };
+    const query = { scope: "all" as const, sort: "created" as const, dir: "desc" as const, limit: 50 };
+    const request = { name: "CRM sync (bearer)", expiry: { kind: "never" as const } };
+    await legacySettings();
+    await updateLegacySettings(settings);
+    // null: the person cancelled the file dialog.
+    expect(await importLegacyKeys()).toBeNull();
+    await listLegacyKeys(query);
+    await retireLegacyKey("lk1");
+    await replaceLegacyKey("lk1", request);
+    expect(seen).toEqual([
+      ["legacy_settings", {}],
+      ["update_legacy_settings", { settings }],
+      ["import_legacy_keys", {}],
+      ["list_legacy_keys", { query }],
+      ["retire_legacy_key", { id: "lk1" }],
+      ["replace_legacy_key", { id: "lk1", request }],
     ]);
   });
 

@@ -14,6 +14,8 @@ import type { CreatedToken } from "./bindings/CreatedToken";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { KeyringCopy } from "./bindings/KeyringCopy";
+import type { LegacyImportReport } from "./bindings/LegacyImportReport";
+import type { LegacySettings } from "./bindings/LegacySettings";
 import type { ListPage } from "./bindings/ListPage";
 import type { ListQuery } from "./bindings/ListQuery";
 import type { NewUser } from "./bindings/NewUser";
@@ -48,6 +50,10 @@ export type { ExpiryPolicy } from "./bindings/ExpiryPolicy";
 export type { ExpiryPreset } from "./bindings/ExpiryPreset";
 export type { ExportFormat } from "./bindings/ExportFormat";
 export type { KeyringCopy } from "./bindings/KeyringCopy";
+export type { LegacyImportProblem } from "./bindings/LegacyImportProblem";
+export type { LegacyImportReport } from "./bindings/LegacyImportReport";
+export type { LegacyMode } from "./bindings/LegacyMode";
+export type { LegacySettings } from "./bindings/LegacySettings";
 export type { ListPage } from "./bindings/ListPage";
 export type { ListQuery } from "./bindings/ListQuery";
 export type { ListScope } from "./bindings/ListScope";
@@ -107,6 +113,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   request_timeout: true,
   server_unreachable: true,
   headers_too_large: true,
+  legacy_key_sunset: true,
 };
 
 export function isApiError(value: unknown): value is ApiError {
@@ -288,6 +295,40 @@ export function signingKeys(): Promise<SigningKeyInfo[]> {
  * The keys as they are after the rotation. */
 export function rotateSigningKey(): Promise<SigningKeyInfo[]> {
   return call<SigningKeyInfo[]>("rotate_signing_key");
+}
+
+// Legacy API keys: migrating the integrations of a previous system's static per-user keys
+
+/** Settings → Legacy API keys, and the Migration page's summary of them. */
+export function legacySettings(): Promise<LegacySettings> {
+  return call<LegacySettings>("legacy_settings");
+}
+
+/** The settings as saved; Rust refuses emulation without a sunset date. */
+export function updateLegacySettings(settings: LegacySettings): Promise<LegacySettings> {
+  return call<LegacySettings>("update_legacy_settings", { settings });
+}
+
+/** Rust asks for the file (OS dialog), reads and imports it: what it imported and skipped, or
+ * null if cancelled. The keys never reach the web view. */
+export function importLegacyKeys(): Promise<LegacyImportReport | null> {
+  return call<LegacyImportReport | null>("import_legacy_keys");
+}
+
+/** The legacy keys, paged like the token lists; token lists never include them. */
+export function listLegacyKeys(query: ListQuery): Promise<ListPage> {
+  return call<ListPage>("list_legacy_keys", { query });
+}
+
+/** Refuses the key from now on; irreversible. The key as it is after (status revoked). */
+export function retireLegacyKey(id: string): Promise<TokenMeta> {
+  return call<TokenMeta>("retire_legacy_key", { id });
+}
+
+/** A bearer token for the key's owner, to replace the key with; the token is in this answer
+ * only, once. The key keeps working until it is retired. */
+export function replaceLegacyKey(id: string, request: CreateTokenRequest): Promise<CreatedToken> {
+  return call<CreatedToken>("replace_legacy_key", { id, request });
 }
 
 // Sessions: each returns the new session's AppInfo.

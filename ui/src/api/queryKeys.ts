@@ -16,6 +16,12 @@ export const queryKeys = {
     list: (query: ListQuery) => ["tokens", "list", query] as const,
     usage: (id: string) => ["tokens", "usage", id] as const,
   },
+  legacy: {
+    all: ["legacy"] as const,
+    settings: ["legacy", "settings"] as const,
+    keys: ["legacy", "keys"] as const,
+    list: (query: ListQuery) => ["legacy", "keys", query] as const,
+  },
   audit: {
     all: ["audit"] as const,
     list: (query: AuditQuery) => ["audit", "list", query] as const,

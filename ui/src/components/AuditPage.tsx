@@ -55,6 +55,10 @@ const ACTION_SET: Record<AuditAction, true> = {
   "tenant.switched": true,
   "signing_key.rotated": true,
   "user.client_secret_set": true,
+  "legacy_key.imported": true,
+  "legacy_key.retired": true,
+  "legacy_key.replaced": true,
+  "legacy.settings_changed": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(ACTION_SET) as AuditAction[];

@@ -3,6 +3,7 @@ import type { AppInfo, Connection } from "../api";
 import { PageHeader } from "./PageHeader";
 import { ConnectionSection } from "./settings/ConnectionSection";
 import { ExpiryPolicySection } from "./settings/ExpiryPolicySection";
+import { LegacyKeysSection } from "./settings/LegacyKeysSection";
 import { RolesSection } from "./settings/RolesSection";
 import { ServiceSection } from "./settings/ServiceSection";
 import { SigningKeysSection } from "./settings/SigningKeysSection";
@@ -36,6 +37,7 @@ export function SettingsPage({ info, connection, onSaved, onConnected, onSignedO
       {connection.mode === "local" && (
         <ServiceSection canManage={info.session.permissions.manageSettings} />
       )}
+      <LegacyKeysSection canManage={info.session.permissions.manageSettings} />
       <RolesSection onSaved={onSaved} />
     </main>
   );

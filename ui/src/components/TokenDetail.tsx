@@ -46,6 +46,8 @@ function Kind({ kind }: { kind: TokenMeta["kind"] }) {
       return <span className="pill pill-impersonation">Impersonation</span>;
     case "service":
       return <span className="pill pill-service">Service</span>;
+    case "legacy":
+      return <span className="pill pill-legacy">Legacy API key</span>;
   }
 }
 

@@ -4,6 +4,7 @@ import type {
   AppInfo,
   ErrorCode,
   ExpiryPolicy,
+  LegacySettings,
   ListPage,
   Permissions,
   Role,
@@ -182,6 +183,22 @@ export function serviceStatus(
   };
 }
 
+/** Legacy API keys refused (mode off) in the default header, unless told otherwise. */
+export function legacySettings(over: Partial<LegacySettings> = {}): LegacySettings {
+  return { mode: "off", header: "X-Api-Key", ...over };
+}
+
+/** A legacy API key as Rust lists it: a token row of kind "legacy" that never expires. */
+export function legacyKey(over: Partial<TokenMeta> = {}): TokenMeta {
+  return token({
+    kind: "legacy",
+    name: "Legacy API key",
+    expiresAt: null,
+    displayHint: "…abcd",
+    ...over,
+  });
+}
+
 export interface Call {
   cmd: string;
   args: Record<string, unknown>;
@@ -204,6 +221,8 @@ export function backend(handlers: Record<string, Handler> = {}) {
     connection_info: () => ({ mode: "local", signedIn: true, privateCa: false }),
     list_tenants: () => [],
     signing_keys: () => [],
+    legacy_settings: () => legacySettings(),
+    list_legacy_keys: () => page([]),
   };
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
