@@ -132,8 +132,7 @@ fn an_import_keeps_hashes_of_matched_rows_and_reports_the_rest() {
         .import_legacy_keys(&td.local_session(), b"name,secret\nx,y\n")
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidInput);
-    let json =
-        format!(r#"[{{"email":"mia@example.org","key":"json-key-00001","label":"From JSON"}}]"#);
+    let json = r#"[{"email":"mia@example.org","key":"json-key-00001","label":"From JSON"}]"#;
     let r = td
         .import_legacy_keys(&td.local_session(), json.as_bytes())
         .unwrap();
