@@ -110,6 +110,41 @@ fn serve_errors_are_coded_and_exit_1() {
     assert_eq!(out.status.code(), Some(2), "clap usage error");
 }
 
+/// An authority as a headless server has it: SQLite in `data/` and a 0600 key file, named on
+/// every command line (no keyring).
+struct Headless {
+    dir: tempfile::TempDir,
+    base: [String; 4],
+}
+
+impl Headless {
+    fn new() -> Headless {
+        let dir = tempfile::tempdir().unwrap();
+        let base = [
+            "--database".to_string(),
+            format!("sqlite:{}", dir.path().join("data").display()),
+            "--key-file".to_string(),
+            dir.path().join("authority.key").display().to_string(),
+        ];
+        Headless { dir, base }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let all: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(self.base.iter().map(String::as_str))
+            .collect();
+        tokendesk(self.dir.path(), &all, stdin)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args, "");
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    }
+}
+
 /// Runs the binary with `args` against `dir`, feeding `stdin`; returns (exit code, stdout, stderr).
 fn tokendesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     tokendesk_env(dir, args, stdin, &[])
@@ -519,25 +554,11 @@ fn rusqlite_free_tamper(dir: &std::path::Path) -> i64 {
 /// reading back what it changed, and bad input refused with a typed error.
 #[test]
 fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let key = dir.path().join("authority.key");
-    let db = format!("sqlite:{}", data.display());
-    let base = [
-        "--database",
-        db.as_str(),
-        "--key-file",
-        key.to_str().unwrap(),
-    ];
-    let run = |args: &[&str], stdin: &str| {
-        let all: Vec<&str> = args.iter().chain(base.iter()).copied().collect();
-        tokendesk(dir.path(), &all, stdin)
-    };
-    let ok = |args: &[&str]| {
-        let (code, out, err) = run(args, "");
-        assert_eq!(code, 0, "{args:?}: {err}");
-        out
-    };
+    let h = Headless::new();
+    let (run, ok) = (
+        |a: &[&str], stdin: &str| h.run(a, stdin),
+        |a: &[&str]| h.ok(a),
+    );
     let (code, out, err) = run(
         &["server", "init", "--owner-email", "root@example.org"],
         "a long enough password\n",
@@ -639,7 +660,7 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
     let all: serde_json::Value = serde_json::from_str(&ok(&["audit", "list", "--json"])).unwrap();
     let n = all.as_array().unwrap().len();
     assert!(n >= 8, "{n} events");
-    let csv = dir.path().join("audit.csv");
+    let csv = h.dir.path().join("audit.csv");
     ok(&["audit", "export", "--output", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("seq,time,"));
@@ -725,32 +746,15 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
 /// `legacy retire`; the import file's keys are in no file the CLI wrote.
 #[test]
 fn legacy_keys_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let key = dir.path().join("authority.key");
-    let db = format!("sqlite:{}", data.display());
-    let base = [
-        "--database",
-        db.as_str(),
-        "--key-file",
-        key.to_str().unwrap(),
-    ];
-    let run = |args: &[&str]| {
-        let all: Vec<&str> = args.iter().chain(base.iter()).copied().collect();
-        tokendesk(dir.path(), &all, "")
-    };
-    let ok = |args: &[&str]| {
-        let (code, out, err) = run(args);
-        assert_eq!(code, 0, "{args:?}: {err}");
-        out
-    };
-    let all: Vec<&str> = ["server", "init", "--owner-email", "root@example.org"]
-        .iter()
-        .chain(base.iter())
-        .copied()
-        .collect();
-    let (code, _, err) = tokendesk(dir.path(), &all, "a long enough password\n");
+    let h = Headless::new();
+    let (run, ok) = (|a: &[&str]| h.run(a, ""), |a: &[&str]| h.ok(a));
+    let (code, _, err) = h.run(
+        &["server", "init", "--owner-email", "root@example.org"],
+        "a long enough password\n",
+    );
     assert_eq!(code, 0, "{err}");
+    let dir = &h.dir;
+    let data = dir.path().join("data");
     ok(&[
         "users",
         "create",

@@ -64,6 +64,28 @@ impl Server {
         }
     }
 
+    async fn retire(&self, token: &str, id: &str) -> Resp {
+        self.call(
+            Method::POST,
+            "/api/legacy-keys/{id}/retire",
+            &format!("/api/legacy-keys/{id}/retire"),
+            Some(token),
+            Body::None,
+        )
+        .await
+    }
+
+    async fn legacy_keys(&self, token: &str) -> Resp {
+        self.call(
+            Method::GET,
+            "/api/legacy-keys",
+            "/api/legacy-keys",
+            Some(token),
+            Body::None,
+        )
+        .await
+    }
+
     async fn set_legacy(&self, token: &str, body: Value) -> Resp {
         self.call(
             Method::PUT,
@@ -186,15 +208,7 @@ async fn legacy_keys_work_in_their_header_until_the_sunset_with_deprecation_head
 
     // Uses are counted like token uses.
     srv.td.flush_usage().unwrap();
-    let list = srv
-        .call(
-            Method::GET,
-            "/api/legacy-keys",
-            "/api/legacy-keys",
-            Some(&admin),
-            Body::None,
-        )
-        .await;
+    let list = srv.legacy_keys(&admin).await;
     assert_eq!(list.status, 200);
     let key = &list.body["items"][0];
     assert_eq!(key["kind"], "legacy");
@@ -227,15 +241,7 @@ async fn an_integration_moves_to_a_bearer_token_and_its_key_is_retired() {
         json!({ "mode": "emulate", "sunsetAt": T0 + DAY, "header": "X-Api-Key" }),
     )
     .await;
-    let list = srv
-        .call(
-            Method::GET,
-            "/api/legacy-keys",
-            "/api/legacy-keys",
-            Some(&admin),
-            Body::None,
-        )
-        .await;
+    let list = srv.legacy_keys(&admin).await;
     let id = list.body["items"][0]["id"].as_str().unwrap().to_string();
 
     // Members see no Migration endpoints and no legacy key among their tokens.
@@ -285,15 +291,7 @@ async fn an_integration_moves_to_a_bearer_token_and_its_key_is_retired() {
     let token = created.body["token"].as_str().unwrap();
     assert_eq!(srv.me(token).await.status, 200);
 
-    let retired = srv
-        .call(
-            Method::POST,
-            "/api/legacy-keys/{id}/retire",
-            &format!("/api/legacy-keys/{id}/retire"),
-            Some(&admin),
-            Body::None,
-        )
-        .await;
+    let retired = srv.retire(&admin, &id).await;
     assert_eq!(retired.status, 200);
     assert_eq!(retired.body["status"], "revoked");
     let refused = srv.me_with("X-Api-Key", MIA_KEY).await;
@@ -303,15 +301,7 @@ async fn an_integration_moves_to_a_bearer_token_and_its_key_is_retired() {
         .unwrap()
         .contains("retired"));
     assert_eq!(srv.me(token).await.status, 200, "the new token stays");
-    let again = srv
-        .call(
-            Method::POST,
-            "/api/legacy-keys/{id}/retire",
-            &format!("/api/legacy-keys/{id}/retire"),
-            Some(&admin),
-            Body::None,
-        )
-        .await;
+    let again = srv.retire(&admin, &id).await;
     assert_eq!(again.status, 409);
     srv.shutdown().await;
 }
