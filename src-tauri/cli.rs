@@ -188,6 +188,16 @@ pub enum TokensCmd {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Replace a token: a successor with the same name, scopes, tenants, owner and lifetime
+    /// length is printed once; the old token keeps working for the grace period, then expires.
+    Rotate {
+        id: String,
+        /// How long the old token keeps working: none, 1h, 1d or 7d.
+        #[arg(long, value_parser = ["none", "1h", "1d", "7d"])]
+        grace: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -788,6 +798,17 @@ pub fn run(mut cli: Cli) -> i32 {
             Command::Tokens(TokensCmd::Rename { id, name }) => {
                 let t = a.rename_token(&id, &name)?;
                 eprintln!("Renamed {} to {}.", t.id, t.name);
+                Ok(0)
+            }
+            Command::Tokens(TokensCmd::Rotate { id, grace, json }) => {
+                let grace = match grace.as_str() {
+                    "1h" => RotationGrace::OneHour,
+                    "1d" => RotationGrace::OneDay,
+                    "7d" => RotationGrace::SevenDays,
+                    _ => RotationGrace::None,
+                };
+                let created = a.rotate_token(&id, grace)?;
+                print_created(&created, json);
                 Ok(0)
             }
             Command::Tokens(TokensCmd::Revoke { id, reason }) => {

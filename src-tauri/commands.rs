@@ -289,6 +289,12 @@ pub async fn rotate_signing_key(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {
     with_authority(app, |a| a.rotate_signing_key()).await
 }
 
+/// Rotate: the successor is shown once, like any new token; the old one works for `grace`.
+#[tauri::command]
+pub async fn rotate_token(app: AppHandle, id: String, grace: RotationGrace) -> Res<CreatedToken> {
+    with_authority(app, move |a| a.rotate_token(&id, grace)).await
+}
+
 /// Settings → Legacy API keys, and the Migration screen's summary.
 #[tauri::command]
 pub async fn legacy_settings(app: AppHandle) -> Res<LegacySettings> {

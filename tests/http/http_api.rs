@@ -2136,3 +2136,50 @@ fn perms_all_true() -> Value {
         "manageUsers": true, "manageSettings": true, "viewAudit": true
     })
 }
+
+/// Rotation over REST: the successor answered once (201), both tokens working during the
+/// grace, the old one refused after it, a second rotation of it refused (409), bad grace 400.
+#[tokio::test]
+async fn rotation_keeps_the_old_token_working_for_its_grace_only() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin = srv.token_with(&owner, req("admin"));
+    let old = srv.td.create_token(&owner, req("deploy")).unwrap();
+    let path = format!("/api/tokens/{}/rotate", old.meta.id);
+    let rotate = |grace: Value| {
+        srv.call(
+            Method::POST,
+            "/api/tokens/{id}/rotate",
+            &path,
+            Some(&admin),
+            Body::Json(json!({ "grace": grace })),
+        )
+    };
+    assert_eq!(rotate(json!("two_weeks")).await.status, 400);
+    let r = rotate(json!("one_hour")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["meta"]["name"], "deploy");
+    assert_eq!(r.body["meta"]["rotatedFrom"], old.meta.id.as_str());
+    let new = r.body["token"].as_str().unwrap().to_string();
+    let old_plain = old.token.expose_secret();
+    assert_eq!(srv.me(old_plain).await.status, 200);
+    assert_eq!(srv.me(&new).await.status, 200);
+    let detail = srv
+        .call(
+            Method::GET,
+            "/api/tokens/{id}",
+            &format!("/api/tokens/{}", old.meta.id),
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(detail.body["rotatedTo"], r.body["meta"]["id"]);
+    srv.env.clock.advance(3600 * SECOND);
+    let late = srv.me(old_plain).await;
+    assert_eq!(late.status, 401);
+    assert!(late.body["message"].as_str().unwrap().contains("expired"));
+    assert_eq!(srv.me(&new).await.status, 200);
+    let again = rotate(json!("none")).await;
+    assert_eq!(again.status, 409);
+    srv.shutdown().await;
+}

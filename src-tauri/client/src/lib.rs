@@ -281,6 +281,13 @@ impl Authority for RemoteAuthority {
             None => r,
         })
     }
+    fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken> {
+        self.with_body(
+            Method::POST,
+            &format!("/api/tokens/{}/rotate", seg(id)),
+            &RotateRequest { grace },
+        )
+    }
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage> {
         self.get_query(&format!("/api/tokens/{}/usage", seg(id)), &[("days", days)])
     }

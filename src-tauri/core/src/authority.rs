@@ -21,6 +21,8 @@ pub trait Authority: Send + Sync {
     fn create_token(&self, r: CreateTokenRequest) -> Answer<CreatedToken>;
     fn rename_token(&self, id: &str, name: &str) -> Answer<TokenMeta>;
     fn revoke_token(&self, id: &str, reason: Option<&str>) -> Answer<TokenMeta>;
+    /// A successor shown this once; the old token works for `grace`, then expires.
+    fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken>;
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage>;
     fn list_users(&self) -> Answer<Vec<User>>;
     fn create_user(&self, u: NewUser) -> Answer<User>;
@@ -163,6 +165,9 @@ impl Authority for LocalAuthority {
     }
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage> {
         self.with(|c, s| c.token_usage(s, id, days))
+    }
+    fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken> {
+        self.with(|c, s| c.rotate_token(s, id, grace))
     }
     fn list_users(&self) -> Answer<Vec<User>> {
         self.with(|c, s| c.list_users(s))

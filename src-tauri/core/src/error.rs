@@ -48,6 +48,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// HTTP: the header block is over the service's limit (431).
     HeadersTooLarge,
+    /// The token was rotated already: rotate its successor (409).
+    AlreadyRotated,
     /// HTTP: a legacy API key presented after the authority's sunset date for them (401).
     LegacyKeySunset,
     /// A client of a team server: the server cannot be reached, its certificate is not
@@ -74,6 +76,8 @@ pub enum Error {
     AlreadyRevoked,
     #[error("A revoked authorization cannot be renamed.")]
     TokenRevoked,
+    #[error("This authorization was rotated already; rotate its successor instead.")]
+    AlreadyRotated,
     #[error("The database is busy: another process holds a lock on it. Close other Tokendesk windows or commands and try again.")]
     DatabaseBusy,
     #[error("The database file is damaged or is not a Tokendesk database ({0}). Restore it from a backup or move it away to start fresh.")]
@@ -122,6 +126,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             Error::TokenRevoked => ErrorCode::TokenRevoked,
+            Error::AlreadyRotated => ErrorCode::AlreadyRotated,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::DatabaseCorrupt(_) => ErrorCode::DatabaseCorrupt,
             Error::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,

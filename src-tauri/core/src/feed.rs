@@ -331,6 +331,8 @@ pub(crate) mod tests {
                 created_by_name: String::new(),
                 scopes: None,
                 tenant_ids: None,
+                rotated_from: None,
+                rotated_to: None,
             },
             user: User {
                 id: owner.into(),

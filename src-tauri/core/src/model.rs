@@ -94,6 +94,55 @@ pub struct TokenMeta {
     pub scopes: Option<Vec<Scope>>,
     /// `None`: all of the owner's tenants. Otherwise the tenants the token is limited to.
     pub tenant_ids: Option<Vec<String>>,
+    /// The token this one replaced by rotation.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_from: Option<String>,
+    /// The token that replaced this one by rotation; this one works until its grace ends
+    /// (its `expires_at`).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_to: Option<String>,
+}
+
+/// How long a rotated token keeps working beside its successor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RotationGrace {
+    /// The old token stops at once.
+    None,
+    OneHour,
+    OneDay,
+    SevenDays,
+}
+
+impl RotationGrace {
+    pub fn millis(self) -> Millis {
+        use crate::clock::DAY;
+        match self {
+            RotationGrace::None => 0,
+            RotationGrace::OneHour => DAY / 24,
+            RotationGrace::OneDay => DAY,
+            RotationGrace::SevenDays => 7 * DAY,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationGrace::None => "none",
+            RotationGrace::OneHour => "1h",
+            RotationGrace::OneDay => "1d",
+            RotationGrace::SevenDays => "7d",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RotateRequest {
+    pub grace: RotationGrace,
 }
 
 /// A read-only right a token can be limited to (a "page right"). A token without scopes has
@@ -647,6 +696,8 @@ pub enum AuditAction {
     TokenRenamed,
     #[serde(rename = "token.revoked")]
     TokenRevoked,
+    #[serde(rename = "token.rotated")]
+    TokenRotated,
     #[serde(rename = "user.created")]
     UserCreated,
     #[serde(rename = "user.updated")]
@@ -700,7 +751,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::AuthorityCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRenamed,
@@ -730,6 +781,7 @@ impl AuditAction {
         AuditAction::LegacyKeyRetired,
         AuditAction::LegacyKeyReplaced,
         AuditAction::LegacySettingsChanged,
+        AuditAction::TokenRotated,
     ];
 
     /// The stored and wire name, e.g. `token.created`.
@@ -739,6 +791,7 @@ impl AuditAction {
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRenamed => "token.renamed",
             AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::TokenRotated => "token.rotated",
             AuditAction::UserCreated => "user.created",
             AuditAction::UserUpdated => "user.updated",
             AuditAction::UserDisabled => "user.disabled",

@@ -179,6 +179,24 @@ impl ExpiryPolicy {
         }
     }
 
+    /// The expiry of a rotated token's successor: the same lifetime (`None` = never) from now,
+    /// allowed if the policy still allows that long a lifetime (the preset or custom date it
+    /// came from need not be offered any more).
+    pub fn renew(&self, lifetime: Option<Millis>, now: Millis) -> Result<Option<Millis>> {
+        match lifetime {
+            None if self.allow_never => Ok(None),
+            None => Err(Error::InvalidExpiry(
+                "The expiry policy no longer allows authorizations that never expire; create a new one with an expiry instead.".into(),
+            )),
+            Some(len) if len > self.max_lifetime() => Err(Error::InvalidExpiry(format!(
+                "This authorization lived {} days, longer than the policy's maximum of {} days now; create a new one instead.",
+                len.div_euclid(DAY),
+                self.max_lifetime_days
+            ))),
+            Some(len) => Ok(Some(now + len.max(1))),
+        }
+    }
+
     /// Turns a choice into an absolute expiry (`None` = never), or says why it is not allowed.
     pub fn resolve(&self, choice: ExpiryChoice, now: Millis) -> Result<Option<Millis>> {
         let bad = |m: String| Err(Error::InvalidExpiry(m));

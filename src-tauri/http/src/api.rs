@@ -403,6 +403,32 @@ pub async fn revoke_token(
     ))
 }
 
+/// Rotation: a successor with the same name, description, scopes, tenants, owner and lifetime
+/// length; the answer carries its token, once. The old token keeps working for `grace` (none,
+/// one hour, one day, seven days), then expires. Audited.
+#[utoipa::path(post, path = "/api/tokens/{id}/rotate", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id")),
+    request_body = RotateRequest,
+    responses(
+        (status = 201, description = "The successor; `token` is shown this once", body = CreatedToken),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or not allowed to manage or create this token", body = ErrorBody),
+        (status = 404, description = "No such token visible to the caller", body = ErrorBody),
+        (status = 409, description = "Revoked, expired, rotated already, or its lifetime is past today's policy", body = ErrorBody),
+    ))]
+pub async fn rotate_token(
+    State(st): State<AppState>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+    body: Result<Json<RotateRequest>, JsonRejection>,
+) -> Answer<(StatusCode, Json<CreatedToken>)> {
+    let req = json_body(body)?;
+    let td = st.td.clone();
+    let created = blocking(move || td.rotate_token(&s, &id, req.grace)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
 /// "Create token for user": an impersonation token owned by the user, with the caller as
 /// `act`. Needs `impersonate`. The answer carries the plain token, once.
 #[utoipa::path(post, path = "/api/users/{id}/tokens", tag = "tokens", security(("bearer" = [])),

@@ -42,6 +42,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::EmailTaken
         | C::AlreadyRevoked
         | C::TokenRevoked
+        | C::AlreadyRotated
         | C::LastOwner
         | C::SelfLockout => StatusCode::CONFLICT,
         C::NotFound => StatusCode::NOT_FOUND,

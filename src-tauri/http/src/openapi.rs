@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         api::create_token,
         api::rename_token,
         api::revoke_token,
+        api::rotate_token,
         api::create_token_for_user,
         api::exchange,
         api::set_active_tenant,

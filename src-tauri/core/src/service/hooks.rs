@@ -59,6 +59,8 @@ impl Tokendesk {
                     created_by_name: String::new(),
                     scopes: None,
                     tenant_ids: None,
+                    rotated_from: None,
+                    rotated_to: None,
                 };
                 token_store::insert(
                     tx,

@@ -188,6 +188,8 @@ impl Tokendesk {
             created_by_name: ctx.actor.display_name.clone(),
             scopes: None,
             tenant_ids: None,
+            rotated_from: None,
+            rotated_to: None,
         };
         token_store::insert(
             tx,

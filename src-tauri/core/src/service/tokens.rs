@@ -71,134 +71,244 @@ impl Tokendesk {
             "description",
             validate::DESCRIPTION_MAX,
         )?;
-        {
+        let authority = authority_row(tx)?;
+        let c = self.ctx(tx, s, Need::Change)?;
+        let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
+        let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
+            c.require(Action::CreateOwn)?;
+            (c.actor.clone(), TokenKind::Personal)
+        } else if c.impersonating() && owner_id == c.subject.id {
+            c.require(Action::CreateImpersonation)?;
+            (c.subject.clone(), TokenKind::Impersonation)
+        } else {
+            c.require(Action::CreateForOther)?;
+            let o = user_store::get(tx, &owner_id)?.ok_or_else(|| user_not_found(&owner_id))?;
+            let kind = if o.kind == UserKind::Service {
+                TokenKind::Service
+            } else {
+                TokenKind::Personal
+            };
+            (o, kind)
+        };
+        let owner_perms = may_hold_tokens(tx, &owner)?;
+        for scope in scopes.iter().flatten() {
+            if !scope.held_by(&c.perms) || !scope.held_by(&owner_perms) {
+                return Err(Error::PermissionDenied(format!(
+                    "The scope {} needs a right that {} does not hold, so the token cannot get it.",
+                    scope.as_str(),
+                    if scope.held_by(&c.perms) {
+                        owner.display_name.as_str()
+                    } else {
+                        "your role"
+                    }
+                )));
+            }
+        }
+        let mut tenant_ids = req
+            .tenant_ids
+            .as_deref()
+            .map(|ids| restrict_tenants(&owner, ids))
+            .transpose()?;
+        // A token never makes a token with more than it has itself.
+        let mut inherit_epoch = false;
+        if let Some(via) = &s.via_token {
+            let parent = self.making_token(tx, via)?;
+            if scopes.iter().flatten().any(|x| *x == Scope::Introspect) {
+                return Err(Error::PermissionDenied(
+                    "A token cannot grant the introspect scope, which it does not hold; create that token in the app or the CLI.".into(),
+                ));
+            }
+            if let Some(allowed) = &parent.tenant_ids {
+                match &tenant_ids {
+                    None => tenant_ids = Some(restrict_tenants(&owner, allowed)?),
+                    Some(asked) if asked.iter().any(|t| !allowed.contains(t)) => {
+                        return Err(Error::PermissionDenied(
+                            "This token is limited to other tenants.".into(),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            // A token from credential exchange makes tokens that end with the same password.
+            inherit_epoch = token_store::credential_epoch(tx, &parent.id)?.is_some()
+                && owner.id == parent.owner_id;
+        }
+        let now = self.now();
+        let expires_at = authority.policy.resolve(req.expiry, now)?;
+        if let Some(other) = token_store::live_name_taken(tx, &owner.id, &name, None)? {
+            return Err(Error::NameTaken(other));
+        }
+        let credential_epoch = if from_credentials || inherit_epoch {
+            Some(user_store::credential_epoch(tx, &owner.id)?)
+        } else {
+            None
+        };
+        let spec = NewSpec {
+            id: uuid::Uuid::now_v7().to_string(),
+            owner: &owner,
+            kind,
+            name,
+            description,
+            expires_at,
+            scopes,
+            tenant_ids,
+            credential_epoch,
+            rotated_from: None,
+        };
+        self.insert_token(
+            tx,
+            s,
+            &c.actor,
+            &authority.token_prefix,
+            spec,
+            from_credentials,
+        )
+    }
+
+    /// The token a session acts through, when it makes a token: never an impersonation token.
+    fn making_token(&self, tx: &dyn Conn, via: &ViaToken) -> Result<TokenMeta> {
+        let parent =
+            token_store::get(tx, &via.id, self.now())?.ok_or_else(|| token_not_found(&via.id))?;
+        if parent.kind == TokenKind::Impersonation {
+            return Err(Error::PermissionDenied(
+                "An impersonation token cannot create tokens.".into(),
+            ));
+        }
+        Ok(parent)
+    }
+
+    /// Mints the token described by `spec`, stores its hash and audits its creation.
+    fn insert_token(
+        &self,
+        tx: &dyn Conn,
+        s: &Session,
+        actor: &User,
+        prefix: &str,
+        spec: NewSpec<'_>,
+        from_credentials: bool,
+    ) -> Result<CreatedToken> {
+        let plain = token::mint(prefix)?;
+        let hash = token::hash_secret(&self.key, &plain);
+        let meta = TokenMeta {
+            id: spec.id,
+            owner_id: spec.owner.id.clone(),
+            created_by: actor.id.clone(),
+            kind: spec.kind,
+            name: spec.name,
+            description: spec.description,
+            created_at: self.now(),
+            expires_at: spec.expires_at,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+            last_used_at: None,
+            use_count: 0,
+            display_hint: token::display_hint(plain.expose_secret()),
+            status: TokenStatus::Active,
+            owner_name: spec.owner.display_name.clone(),
+            created_by_name: actor.display_name.clone(),
+            scopes: spec.scopes,
+            tenant_ids: spec.tenant_ids,
+            rotated_from: spec.rotated_from,
+            rotated_to: None,
+        };
+        token_store::insert(
+            tx,
+            token_store::NewToken {
+                meta: &meta,
+                hash: &hash,
+                credential_epoch: spec.credential_epoch,
+            },
+        )?;
+        let details = json!({
+            "name": meta.name, "kind": meta.kind.as_str(), "owner_id": meta.owner_id,
+            "expires_at": meta.expires_at.map(format_utc), "hint": meta.display_hint,
+            "scopes": meta.scopes.as_deref().map(token_store::scopes_text),
+            "tenant_ids": meta.tenant_ids, "credential_exchange": from_credentials,
+            "rotated_from": meta.rotated_from,
+        });
+        self.changed(tx, Change::token_created(&meta.id))?;
+        self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
+        Ok(CreatedToken { meta, token: plain })
+    }
+
+    /// Rotation: a successor with the same name, description, scopes, tenants, owner, kind and
+    /// lifetime length (from now, within today's policy), shown once; the old token keeps
+    /// working for `grace`, then expires. Who may revoke a token and create its like may rotate it.
+    pub fn rotate_token(
+        &self,
+        s: &Session,
+        id: &str,
+        grace: RotationGrace,
+    ) -> Result<CreatedToken> {
+        let created = self.write(|tx| {
             let authority = authority_row(tx)?;
             let c = self.ctx(tx, s, Need::Change)?;
-            let owner_id = req.for_user.clone().unwrap_or_else(|| c.subject.id.clone());
-            let (owner, kind) = if owner_id == c.actor.id && !c.impersonating() {
-                c.require(Action::CreateOwn)?;
-                (c.actor.clone(), TokenKind::Personal)
-            } else if c.impersonating() && owner_id == c.subject.id {
-                c.require(Action::CreateImpersonation)?;
-                (c.subject.clone(), TokenKind::Impersonation)
-            } else {
-                c.require(Action::CreateForOther)?;
-                let o = user_store::get(tx, &owner_id)?.ok_or_else(|| user_not_found(&owner_id))?;
-                let kind = if o.kind == UserKind::Service {
-                    TokenKind::Service
-                } else {
-                    TokenKind::Personal
-                };
-                (o, kind)
-            };
-            if owner.status != UserStatus::Active {
-                return Err(Error::UserInactive(format!(
-                    "{} is disabled or removed and cannot hold tokens.",
-                    owner.display_name
-                )));
-            }
-            let owner_perms = user_store::permissions_of(tx, &owner.role)?;
-            if !owner_perms.api_access {
-                return Err(Error::PermissionDenied(format!(
-                    "{}'s role has no API access, so they cannot hold tokens.",
-                    owner.display_name
-                )));
-            }
-            for scope in scopes.iter().flatten() {
-                if !scope.held_by(&c.perms) || !scope.held_by(&owner_perms) {
-                    return Err(Error::PermissionDenied(format!(
-                        "The scope {} needs a right that {} does not hold, so the token cannot get it.",
-                        scope.as_str(),
-                        if scope.held_by(&c.perms) { owner.display_name.as_str() } else { "your role" }
-                    )));
+            let old = self.load_visible(tx, &c, id)?;
+            c.may_manage(&old)?;
+            match old.status {
+                TokenStatus::Revoked => return Err(Error::AlreadyRevoked),
+                TokenStatus::Expired => {
+                    return Err(Error::InvalidExpiry(
+                        "This authorization expired; create a new one instead.".into(),
+                    ))
                 }
+                TokenStatus::Active | TokenStatus::Suspended => {}
             }
-            let mut tenant_ids = req
-                .tenant_ids
-                .as_deref()
-                .map(|ids| restrict_tenants(&owner, ids))
-                .transpose()?;
-            // A token never makes a token with more than it has itself.
-            let mut inherit_epoch = false;
+            if old.rotated_to.is_some() {
+                return Err(Error::AlreadyRotated);
+            }
+            c.require(match old.kind {
+                TokenKind::Impersonation => Action::CreateImpersonation,
+                _ if old.owner_id == c.actor.id => Action::CreateOwn,
+                _ => Action::CreateForOther,
+            })?;
             if let Some(via) = &s.via_token {
-                let parent = token_store::get(tx, &via.id, self.now())?
-                    .ok_or_else(|| token_not_found(&via.id))?;
-                if parent.kind == TokenKind::Impersonation {
-                    return Err(Error::PermissionDenied(
-                        "An impersonation token cannot create tokens.".into(),
-                    ));
-                }
-                if scopes.iter().flatten().any(|x| *x == Scope::Introspect) {
-                    return Err(Error::PermissionDenied(
-                        "A token cannot grant the introspect scope, which it does not hold; create that token in the app or the CLI.".into(),
-                    ));
-                }
-                if let Some(allowed) = &parent.tenant_ids {
-                    match &tenant_ids {
-                        None => tenant_ids = Some(restrict_tenants(&owner, allowed)?),
-                        Some(asked) if asked.iter().any(|t| !allowed.contains(t)) => {
-                            return Err(Error::PermissionDenied(
-                                "This token is limited to other tenants.".into(),
-                            ))
-                        }
-                        Some(_) => {}
-                    }
-                }
-                // A token from credential exchange makes tokens that end with the same password.
-                inherit_epoch = token_store::credential_epoch(tx, &parent.id)?.is_some()
-                    && owner.id == parent.owner_id;
+                self.making_token(tx, via)?;
             }
+            let owner =
+                user_store::get(tx, &old.owner_id)?.ok_or_else(|| user_not_found(&old.owner_id))?;
+            may_hold_tokens(tx, &owner)?;
             let now = self.now();
-            let expires_at = authority.policy.resolve(req.expiry, now)?;
-            if let Some(other) = token_store::live_name_taken(tx, &owner.id, &name, None)? {
-                return Err(Error::NameTaken(other));
-            }
-            let plain = token::mint(&authority.token_prefix)?;
-            let hash = token::hash_secret(&self.key, &plain);
-            let meta = TokenMeta {
-                id: uuid::Uuid::now_v7().to_string(),
-                owner_id: owner.id.clone(),
-                created_by: c.actor.id.clone(),
-                kind,
-                name: name.clone(),
-                description: description.clone(),
-                created_at: now,
+            let lifetime = old.expires_at.map(|e| e - old.created_at);
+            let expires_at = authority.policy.renew(lifetime, now)?;
+            // The old token leaves the one-live-name rule before its successor takes the name.
+            let successor = uuid::Uuid::now_v7().to_string();
+            let ends = old
+                .expires_at
+                .map_or(now + grace.millis(), |e| e.min(now + grace.millis()));
+            token_store::mark_rotated(tx, &old.id, &successor, ends)?;
+            let spec = NewSpec {
+                id: successor,
+                owner: &owner,
+                kind: old.kind,
+                name: old.name.clone(),
+                description: old.description.clone(),
                 expires_at,
-                revoked_at: None,
-                revoked_by: None,
-                revoke_reason: None,
-                last_used_at: None,
-                use_count: 0,
-                display_hint: token::display_hint(plain.expose_secret()),
-                status: TokenStatus::Active,
-                owner_name: owner.display_name.clone(),
-                created_by_name: c.actor.display_name.clone(),
-                scopes: scopes.clone(),
-                tenant_ids,
+                scopes: old.scopes.clone(),
+                tenant_ids: old.tenant_ids.clone(),
+                credential_epoch: token_store::credential_epoch(tx, &old.id)?,
+                rotated_from: Some(old.id.clone()),
             };
-            let credential_epoch = if from_credentials || inherit_epoch {
-                Some(user_store::credential_epoch(tx, &owner.id)?)
-            } else {
-                None
-            };
-            token_store::insert(
+            let created =
+                self.insert_token(tx, s, &c.actor, &authority.token_prefix, spec, false)?;
+            self.changed(tx, Change::token(&old.id))?;
+            self.audit(
                 tx,
-                token_store::NewToken {
-                    meta: &meta,
-                    hash: &hash,
-                    credential_epoch,
-                },
+                s,
+                AuditAction::TokenRotated,
+                Some(&old.id),
+                json!({ "name": old.name, "owner_id": old.owner_id, "successor": created.meta.id,
+                        "grace": grace.as_str(), "works_until": format_utc(ends) }),
             )?;
-            let details = json!({
-                "name": meta.name, "kind": meta.kind.as_str(), "owner_id": meta.owner_id,
-                "expires_at": meta.expires_at.map(format_utc), "hint": meta.display_hint,
-                "scopes": meta.scopes.as_deref().map(token_store::scopes_text),
-                "tenant_ids": meta.tenant_ids, "credential_exchange": from_credentials,
-            });
-            self.changed(tx, Change::token_created(&meta.id))?;
-            self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
-            Ok(CreatedToken { meta, token: plain })
-        }
+            Ok(created)
+        })?;
+        log::info!(
+            "token {id} rotated: successor {} (grace {})",
+            created.meta.id,
+            grace.as_str()
+        );
+        Ok(created)
     }
 
     /// "Create token for user": an impersonation token for `user_id`, made by an admin who
@@ -422,6 +532,38 @@ pub fn keyring_copy(
         lookup_command: secrets.lookup_command(&account),
         account,
     })
+}
+
+/// What a new token is made of, its rights already checked.
+struct NewSpec<'a> {
+    id: String,
+    owner: &'a User,
+    kind: TokenKind,
+    name: String,
+    description: String,
+    expires_at: Option<Millis>,
+    scopes: Option<Vec<Scope>>,
+    tenant_ids: Option<Vec<String>>,
+    credential_epoch: Option<i64>,
+    rotated_from: Option<String>,
+}
+
+/// The owner may hold tokens: active, and their role has API access. Their permissions.
+fn may_hold_tokens(tx: &dyn Conn, owner: &User) -> Result<Permissions> {
+    if owner.status != UserStatus::Active {
+        return Err(Error::UserInactive(format!(
+            "{} is disabled or removed and cannot hold tokens.",
+            owner.display_name
+        )));
+    }
+    let perms = user_store::permissions_of(tx, &owner.role)?;
+    if !perms.api_access {
+        return Err(Error::PermissionDenied(format!(
+            "{}'s role has no API access, so they cannot hold tokens.",
+            owner.display_name
+        )));
+    }
+    Ok(perms)
 }
 
 /// A scope list as requested: at least one, no repeats, sorted.

@@ -36,11 +36,12 @@ const COLS: &str = concat!(
      t.use_count, t.display_hint, o.display_name, c.display_name, ",
     owner_ok!(),
     ", t.scopes, \
-     (SELECT string_agg(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id), t.legacy"
+     (SELECT string_agg(tenant_id, ' ') FROM token_tenants WHERE token_id = t.id), t.legacy, \
+     t.rotated_from, t.rotated_to"
 );
 const JOINS: &str = "JOIN users o ON o.id = t.owner_id JOIN users c ON c.id = t.created_by";
 /// Number of columns in COLS; the sort keys of a list follow them.
-const NCOLS: usize = 20;
+const NCOLS: usize = 22;
 const OWNER_OK: &str = owner_ok!();
 
 pub const LIMIT_DEFAULT: u32 = 50;
@@ -99,6 +100,8 @@ fn from_row(r: Row<'_>, now: Millis) -> Result<TokenMeta> {
         tenant_ids: r
             .get::<Option<String>>(18)?
             .map(|s| s.split(' ').map(str::to_string).collect()),
+        rotated_from: r.get(20)?,
+        rotated_to: r.get(21)?,
     })
 }
 
@@ -121,8 +124,8 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
         &format!(
-            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key, legacy) \
-                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key, legacy, rotated_from) \
+                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
         ),
         params![
             m.id,
@@ -145,6 +148,7 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
             m.scopes.as_deref().map(scopes_text),
             crate::validate::name_key(&m.name),
             (m.kind == TokenKind::Legacy) as i64,
+            m.rotated_from,
         ],
     )?;
     for tenant in m.tenant_ids.iter().flatten() {
@@ -194,10 +198,23 @@ pub fn live_name_taken(
 ) -> Result<Option<String>> {
     conn.query_opt(
         "SELECT name FROM tokens WHERE owner_id = ?1 AND name_key = ?2 AND revoked_at IS NULL
-         AND legacy = 0 AND (CAST(?3 AS TEXT) IS NULL OR id != ?3) LIMIT 1",
+         AND legacy = 0 AND rotated_to IS NULL AND (CAST(?3 AS TEXT) IS NULL OR id != ?3) LIMIT 1",
         params![owner_id, crate::validate::name_key(name), except_id],
         |r| r.get(0),
     )
+}
+
+/// Links a rotated token to its successor and ends it at `expires_at` (its grace).
+pub fn mark_rotated(conn: &dyn Conn, id: &str, successor: &str, expires_at: Millis) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE tokens SET rotated_to = ?2, expires_at = ?3 WHERE id = ?1 AND rotated_to IS NULL",
+        params![id, successor, expires_at],
+    )?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::AlreadyRotated)
+    }
 }
 
 pub fn rename(conn: &dyn Conn, id: &str, name: &str) -> Result<()> {

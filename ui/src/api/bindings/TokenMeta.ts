@@ -18,4 +18,13 @@ scopes: Array<Scope> | null,
 /**
  * `None`: all of the owner's tenants. Otherwise the tenants the token is limited to.
  */
-tenantIds: Array<string> | null, };
+tenantIds: Array<string> | null, 
+/**
+ * The token this one replaced by rotation.
+ */
+rotatedFrom?: string, 
+/**
+ * The token that replaced this one by rotation; this one works until its grace ends
+ * (its `expires_at`).
+ */
+rotatedTo?: string, };
