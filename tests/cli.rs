@@ -741,6 +741,52 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
     );
 }
 
+/// `tokens rotate ID --grace 1h --json`: the successor printed like `tokens create --json`,
+/// both tokens verifying during the grace; a grace the CLI does not know is a usage error.
+#[test]
+fn tokens_rotate_from_the_command_line() {
+    let h = Headless::new();
+    let (code, _, err) = h.run(
+        &["server", "init", "--owner-email", "root@example.org"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&h.ok(&[
+        "tokens",
+        "create",
+        "--name",
+        "deploy",
+        "--expires",
+        "30d",
+        "--json",
+    ]))
+    .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let rotated: serde_json::Value =
+        serde_json::from_str(&h.ok(&["tokens", "rotate", id, "--grace", "1h", "--json"])).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&rotated),
+        keys(&created),
+        "shaped like tokens create --json"
+    );
+    assert_eq!(rotated["name"], "deploy");
+    assert_ne!(rotated["token"], created["token"]);
+    for t in [&created["token"], &rotated["token"]] {
+        let (code, _, err) = h.run(&["verify", "-"], t.as_str().unwrap());
+        assert_eq!(code, 0, "both work during the grace: {err}");
+    }
+    let (code, _, err) = h.run(&["tokens", "rotate", id, "--grace", "1h"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("already_rotated"), "{err}");
+    let (code, _, _) = h.run(&["tokens", "rotate", id, "--grace", "2w"], "");
+    assert_eq!(code, 2, "clap usage error");
+}
+
 /// Legacy API keys from the command line: import (report and exit code 3 for skipped rows),
 /// `settings legacy`, `legacy list`, a replacement token printed like `tokens create --json`,
 /// `legacy retire`; the import file's keys are in no file the CLI wrote.
