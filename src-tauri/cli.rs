@@ -183,10 +183,35 @@ pub enum TokensCmd {
         id: String,
         name: String,
     },
+    /// Revoke one token by id, or every active token the filters match (at most 10,000), one
+    /// audit event each; --dry-run prints the number and the list and changes nothing.
     Revoke {
-        id: String,
+        /// The token; without it, give at least one filter.
+        id: Option<String>,
         #[arg(long)]
         reason: Option<String>,
+        /// Not used in this long (never-used tokens count from creation): 90d, 12h.
+        #[arg(long, value_name = "DURATION")]
+        unused_for: Option<String>,
+        /// Only this user's tokens (admins).
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+        /// Only tokens limited to this tenant.
+        #[arg(long, value_name = "TENANT_ID")]
+        tenant: Option<String>,
+        /// personal, impersonation or service.
+        #[arg(long, value_parser = ["personal", "impersonation", "service"])]
+        kind: Option<String>,
+        /// Only tokens that expire before this moment.
+        #[arg(long, value_name = "RFC3339")]
+        expiring_before: Option<String>,
+        /// Everyone's tokens, not only yours (admins).
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Replace a token: a successor with the same name, scopes, tenants, owner and lifetime
     /// length is printed once; the old token keeps working for the grace period, then expires.
@@ -539,6 +564,23 @@ pub(crate) fn parse_expiry(s: &str) -> Result<ExpiryChoice, ApiError> {
     }
 }
 
+/// `90d` or `12h` (rounded up to whole days, as the filter counts days).
+fn parse_days(s: &str) -> Result<u32, ApiError> {
+    let bad = || {
+        usage_err(
+            tokendesk_core::ErrorCode::InvalidInput,
+            format!("\u{201c}{s}\u{201d} is not a duration like 90d or 12h."),
+        )
+    };
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    match unit {
+        "d" => Ok(n),
+        "h" => Ok(n.div_ceil(24)),
+        _ => Err(bad()),
+    }
+}
+
 fn parse_scope(s: &str) -> Result<Scope, ApiError> {
     Scope::parse(s).ok_or_else(|| {
         usage_err(
@@ -811,9 +853,89 @@ pub fn run(mut cli: Cli) -> i32 {
                 print_created(&created, json);
                 Ok(0)
             }
-            Command::Tokens(TokensCmd::Revoke { id, reason }) => {
-                let t = a.revoke_token(&id, reason.as_deref())?;
-                eprintln!("Revoked {} ({}).", t.name, t.id);
+            Command::Tokens(TokensCmd::Revoke {
+                id,
+                reason,
+                unused_for,
+                user,
+                tenant,
+                kind,
+                expiring_before,
+                all,
+                dry_run,
+                json,
+            }) => {
+                let filtered = unused_for.is_some()
+                    || user.is_some()
+                    || tenant.is_some()
+                    || kind.is_some()
+                    || expiring_before.is_some();
+                let id = match (id, filtered) {
+                    (Some(_), true) | (None, false) => {
+                        return Err(usage_err(
+                            tokendesk_core::ErrorCode::InvalidInput,
+                            "Give a token id, or filters (--unused-for, --user, --tenant, --kind, --expiring-before), not both.",
+                        ))
+                    }
+                    (Some(id), false) if !dry_run => {
+                        let t = a.revoke_token(&id, reason.as_deref())?;
+                        eprintln!("Revoked {} ({}).", t.name, t.id);
+                        return Ok(0);
+                    }
+                    (id, _) => id,
+                };
+                let owner_id = match &user {
+                    Some(email) => Some(a.user_by_email(email)?.id),
+                    None => None,
+                };
+                let filter = TokenFilter {
+                    scope: if all || owner_id.is_some() {
+                        ListScope::All
+                    } else {
+                        ListScope::Own
+                    },
+                    owner_id,
+                    kind: kind.as_deref().and_then(TokenKind::parse),
+                    unused_for_days: unused_for.as_deref().map(parse_days).transpose()?,
+                    tenant_id: tenant,
+                    expiring_before: expiring_before
+                        .as_deref()
+                        .map(|t| {
+                            tokendesk_core::clock::parse_rfc3339(t).ok_or_else(|| {
+                                usage_err(
+                                    tokendesk_core::ErrorCode::InvalidInput,
+                                    format!("\u{201c}{t}\u{201d} is not an RFC 3339 date-time."),
+                                )
+                            })
+                        })
+                        .transpose()?,
+                    ..Default::default()
+                };
+                let req = BulkRevokeRequest {
+                    ids: id.map(|i| vec![i]),
+                    filter: if filtered { Some(filter) } else { None },
+                    dry_run,
+                    reason,
+                };
+                let done = a.bulk_revoke(&req)?;
+                if json {
+                    print_json(&done);
+                } else {
+                    for t in &done.tokens {
+                        println!(
+                            "{}  {:<28}  owner {}  {}",
+                            t.id, t.display_hint, t.owner_name, t.name
+                        );
+                    }
+                    if dry_run {
+                        eprintln!(
+                            "{} tokens would be revoked (dry run: nothing changed).",
+                            done.count
+                        );
+                    } else {
+                        eprintln!("Revoked {} tokens.", done.count);
+                    }
+                }
                 Ok(0)
             }
             Command::Users(UsersCmd::List { json }) => {

@@ -295,6 +295,12 @@ pub async fn rotate_token(app: AppHandle, id: String, grace: RotationGrace) -> R
     with_authority(app, move |a| a.rotate_token(&id, grace)).await
 }
 
+/// Revoke selected tokens, or all a filter matches; `dryRun` only counts and lists them.
+#[tauri::command]
+pub async fn bulk_revoke(app: AppHandle, request: BulkRevokeRequest) -> Res<BulkRevokeResult> {
+    with_authority(app, move |a| a.bulk_revoke(&request)).await
+}
+
 /// Settings → Legacy API keys, and the Migration screen's summary.
 #[tauri::command]
 pub async fn legacy_settings(app: AppHandle) -> Res<LegacySettings> {

@@ -93,6 +93,7 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
             commands::rotate_signing_key,
             commands::set_client_credentials,
             commands::rotate_token,
+            commands::bulk_revoke,
             commands::legacy_settings,
             commands::update_legacy_settings,
             commands::import_legacy_keys,

@@ -255,3 +255,194 @@ fn an_impersonation_token_stays_one_and_a_read_only_token_cannot_rotate() {
         ErrorCode::InsufficientScope
     );
 }
+
+fn bulk(td: &Tokendesk, s: &Session, filter: TokenFilter, dry_run: bool) -> BulkRevokeResult {
+    td.bulk_revoke(
+        s,
+        &BulkRevokeRequest {
+            filter: Some(filter),
+            dry_run,
+            reason: Some("clean-up".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn names(r: &BulkRevokeResult) -> Vec<&str> {
+    let mut v: Vec<&str> = r.tokens.iter().map(|t| t.name.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn bulk_revoke_by_filter_counts_first_then_revokes_exactly_that() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let mia = person(&td, &owner, "Mia", "member");
+    let mut forever = req("never used, old");
+    forever.expiry = ExpiryChoice::Preset {
+        preset: ExpiryPreset::NinetyDays,
+    };
+    let old_unused = td.create_token(&owner, forever.clone()).unwrap();
+    let mut used_long_ago = forever.clone();
+    used_long_ago.name = "used long ago".into();
+    let used_long_ago = td.create_token(&owner, used_long_ago).unwrap();
+    td.record_use(&used_long_ago.meta.id, None, None);
+    td.flush_usage().unwrap();
+    env.clock.advance(40 * DAY);
+    let mut fresh = forever.clone();
+    fresh.name = "fresh".into();
+    let fresh = td.create_token(&owner, fresh).unwrap();
+    let mias = td.create_token(&owner, req_for("mia's", &mia)).unwrap();
+    let gone = td.create_token(&owner, req("already revoked")).unwrap();
+    td.revoke_token(&owner, &gone.meta.id, None).unwrap();
+    env.clock.advance(DAY);
+
+    // Unused for 30 days, everyone's: the two old ones. A dry run changes nothing.
+    let filter = TokenFilter {
+        scope: ListScope::All,
+        unused_for_days: Some(30),
+        ..Default::default()
+    };
+    let dry = bulk(&td, &owner, filter.clone(), true);
+    assert!(dry.dry_run);
+    assert_eq!(dry.count, 2);
+    assert_eq!(names(&dry), ["never used, old", "used long ago"]);
+    assert_eq!(status(&td, &old_unused), Ok(()));
+    let done = bulk(&td, &owner, filter, false);
+    assert_eq!(names(&done), names(&dry));
+    assert!(done.tokens.iter().all(|t| t.status == TokenStatus::Revoked));
+    assert_eq!(status(&td, &old_unused), Err(RejectReason::Revoked));
+    assert_eq!(status(&td, &used_long_ago), Err(RejectReason::Revoked));
+    assert_eq!(status(&td, &fresh), Ok(()));
+    let events = td
+        .list_audit(
+            &owner,
+            &AuditQuery {
+                action: Some(AuditAction::TokenRevoked),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        events.items.len(),
+        3,
+        "one event per token (and the single revoke)"
+    );
+
+    // By user; by kind; expiring before a date; nothing left to match is a count of 0.
+    let by_user = bulk(
+        &td,
+        &owner,
+        TokenFilter {
+            scope: ListScope::All,
+            owner_id: Some(mia.id.clone()),
+            ..Default::default()
+        },
+        true,
+    );
+    assert_eq!(names(&by_user), ["mia's"]);
+    let before = bulk(
+        &td,
+        &owner,
+        TokenFilter {
+            scope: ListScope::All,
+            expiring_before: Some(T0 + 75 * DAY),
+            ..Default::default()
+        },
+        true,
+    );
+    assert_eq!(
+        names(&before),
+        ["mia's"],
+        "30 days from day 40; not the 90-day one"
+    );
+    let none = bulk(
+        &td,
+        &owner,
+        TokenFilter {
+            scope: ListScope::All,
+            kind: Some(TokenKind::Impersonation),
+            ..Default::default()
+        },
+        false,
+    );
+    assert_eq!(none.count, 0);
+    assert_eq!(status(&td, &mias), Ok(()));
+}
+
+#[test]
+fn bulk_revoke_by_selection_or_tenant_keeps_to_what_the_caller_may_revoke() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let mia = person(&td, &owner, "Mia", "member");
+    let as_mia = session_of(&mia);
+    let a = td.create_token(&as_mia, req("a")).unwrap();
+    let b = td.create_token(&as_mia, req("b")).unwrap();
+    let owners = td.create_token(&owner, req("owner's")).unwrap();
+
+    // A member's filter reaches only their own tokens, whatever scope they ask for.
+    let own = bulk(&td, &as_mia, TokenFilter::default(), true);
+    assert_eq!(names(&own), ["a", "b"]);
+    let all = td.bulk_revoke(
+        &as_mia,
+        &BulkRevokeRequest {
+            filter: Some(TokenFilter {
+                scope: ListScope::All,
+                ..Default::default()
+            }),
+            dry_run: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(all.unwrap_err().code(), ErrorCode::PermissionDenied);
+    // Selecting someone else's token: not found, and nothing revoked.
+    let sel = |ids: Vec<&str>| BulkRevokeRequest {
+        ids: Some(ids.into_iter().map(String::from).collect()),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(td.bulk_revoke(&as_mia, &sel(vec![&a.meta.id, &owners.meta.id]))),
+        ErrorCode::NotFound
+    );
+    assert_eq!(status(&td, &a), Ok(()));
+    let r = td
+        .bulk_revoke(&as_mia, &sel(vec![&a.meta.id, &b.meta.id, &a.meta.id]))
+        .unwrap();
+    assert_eq!(r.count, 2);
+    assert_eq!(status(&td, &b), Err(RejectReason::Revoked));
+    // Both ids and a filter, or neither: refused.
+    let both = BulkRevokeRequest {
+        filter: Some(TokenFilter::default()),
+        ..sel(vec![&owners.meta.id])
+    };
+    assert_eq!(code(td.bulk_revoke(&owner, &both)), ErrorCode::InvalidInput);
+    assert_eq!(
+        code(td.bulk_revoke(&owner, &BulkRevokeRequest::default())),
+        ErrorCode::InvalidInput
+    );
+
+    // By tenant: only the tokens limited to it.
+    let tenant = td.create_tenant(&owner, "Acme").unwrap();
+    let me = td.info(&owner).unwrap().user;
+    td.set_tenant_member(&owner, &tenant.id, &me.id, true)
+        .unwrap();
+    let mut limited = req("acme only");
+    limited.tenant_ids = Some(vec![tenant.id.clone()]);
+    td.create_token(&owner, limited).unwrap();
+    let r = bulk(
+        &td,
+        &owner,
+        TokenFilter {
+            scope: ListScope::All,
+            tenant_id: Some(tenant.id.clone()),
+            ..Default::default()
+        },
+        false,
+    );
+    assert_eq!(names(&r), ["acme only"]);
+    assert_eq!(status(&td, &owners), Ok(()));
+}

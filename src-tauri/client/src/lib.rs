@@ -288,6 +288,9 @@ impl Authority for RemoteAuthority {
             &RotateRequest { grace },
         )
     }
+    fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult> {
+        self.with_body(Method::POST, "/api/tokens/bulk-revoke", r)
+    }
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage> {
         self.get_query(&format!("/api/tokens/{}/usage", seg(id)), &[("days", days)])
     }

@@ -23,6 +23,8 @@ pub trait Authority: Send + Sync {
     fn revoke_token(&self, id: &str, reason: Option<&str>) -> Answer<TokenMeta>;
     /// A successor shown this once; the old token works for `grace`, then expires.
     fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken>;
+    /// The tokens named or matched, revoked (or, dry run, only counted and listed).
+    fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult>;
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage>;
     fn list_users(&self) -> Answer<Vec<User>>;
     fn create_user(&self, u: NewUser) -> Answer<User>;
@@ -168,6 +170,9 @@ impl Authority for LocalAuthority {
     }
     fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken> {
         self.with(|c, s| c.rotate_token(s, id, grace))
+    }
+    fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult> {
+        self.with(|c, s| c.bulk_revoke(s, r))
     }
     fn list_users(&self) -> Answer<Vec<User>> {
         self.with(|c, s| c.list_users(s))

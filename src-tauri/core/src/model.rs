@@ -300,6 +300,12 @@ pub struct ListQuery {
     #[ts(optional)]
     #[param(maximum = 36500)]
     pub unused_for_days: Option<u32>,
+    /// Tokens limited to this tenant.
+    #[ts(optional)]
+    pub tenant_id: Option<String>,
+    /// Tokens that expire before this time (ms since the epoch); never-expiring ones do not.
+    #[ts(optional)]
+    pub expiring_before: Option<Millis>,
     /// Matches name or description, case-insensitively, anywhere in the text.
     #[ts(optional)]
     #[param(max_length = 200)]
@@ -315,6 +321,87 @@ pub struct ListQuery {
     /// Opaque; from the previous page's `nextCursor`; empty means the first page.
     #[ts(optional)]
     pub cursor: Option<String>,
+}
+
+/// Bulk revoke: the tokens named, or every token a filter matches (the filters of the token
+/// lists); with `dryRun`, only what would be revoked.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct BulkRevokeRequest {
+    /// These tokens; absent: the tokens `filter` matches.
+    #[ts(optional)]
+    #[schema(min_items = 1, max_items = 10000)]
+    pub ids: Option<Vec<String>>,
+    #[ts(optional)]
+    pub filter: Option<TokenFilter>,
+    pub dry_run: bool,
+    #[ts(optional)]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Which tokens a bulk revoke takes: the filters of the token lists.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct TokenFilter {
+    /// `own` (the default) or `all` (admins).
+    pub scope: ListScope,
+    /// With scope `all`: only this owner's tokens.
+    #[ts(optional)]
+    pub owner_id: Option<String>,
+    #[ts(optional)]
+    pub kind: Option<TokenKind>,
+    /// Not used (or, never used, created) in the last this many days.
+    #[ts(optional)]
+    #[schema(maximum = 36500)]
+    pub unused_for_days: Option<u32>,
+    /// Limited to this tenant.
+    #[ts(optional)]
+    pub tenant_id: Option<String>,
+    /// Expiring before this time (ms since the epoch).
+    #[ts(optional)]
+    pub expiring_before: Option<Millis>,
+    #[ts(optional)]
+    #[schema(maximum = 36500)]
+    pub expiring_within_days: Option<u32>,
+    /// Name or description contains this text.
+    #[ts(optional)]
+    #[schema(max_length = 200)]
+    pub search: Option<String>,
+}
+
+impl TokenFilter {
+    /// The list query showing the same tokens (first page, oldest first).
+    pub fn to_query(&self, limit: u32) -> ListQuery {
+        ListQuery {
+            scope: self.scope,
+            owner_id: self.owner_id.clone(),
+            kind: self.kind,
+            expiring_within_days: self.expiring_within_days,
+            unused_for_days: self.unused_for_days,
+            tenant_id: self.tenant_id.clone(),
+            expiring_before: self.expiring_before,
+            search: self.search.clone(),
+            status: None,
+            sort: SortKey::Created,
+            dir: SortDir::Asc,
+            limit,
+            cursor: None,
+        }
+    }
+}
+
+/// What a bulk revoke revoked, or (dry run) would revoke: active and suspended tokens only
+/// (expired and revoked ones are left as they are).
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkRevokeResult {
+    pub dry_run: bool,
+    pub count: u32,
+    pub tokens: Vec<TokenMeta>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]

@@ -429,6 +429,28 @@ pub async fn rotate_token(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Bulk revoke: the tokens named in `ids`, or every token `filter` matches (the token lists'
+/// filters); active and suspended tokens only, at most 10,000, one audit event each. With
+/// `dryRun` nothing changes and the answer says what would be revoked.
+#[utoipa::path(post, path = "/api/tokens/bulk-revoke", tag = "tokens", security(("bearer" = [])),
+    request_body = BulkRevokeRequest,
+    responses(
+        (status = 200, description = "What was (or, dry run, would be) revoked", body = BulkRevokeResult),
+        (status = 400, description = "Neither or both of ids and filter, too many tokens, or an invalid filter", body = ErrorBody),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or a token the caller may not revoke", body = ErrorBody),
+        (status = 404, description = "A named token is not visible to the caller", body = ErrorBody),
+    ))]
+pub async fn bulk_revoke(
+    State(st): State<AppState>,
+    Caller(s): Caller,
+    body: Result<Json<BulkRevokeRequest>, JsonRejection>,
+) -> Answer<Json<BulkRevokeResult>> {
+    let req = json_body(body)?;
+    let td = st.td.clone();
+    Ok(Json(blocking(move || td.bulk_revoke(&s, &req)).await?))
+}
+
 /// "Create token for user": an impersonation token owned by the user, with the caller as
 /// `act`. Needs `impersonate`. The answer carries the plain token, once.
 #[utoipa::path(post, path = "/api/users/{id}/tokens", tag = "tokens", security(("bearer" = [])),

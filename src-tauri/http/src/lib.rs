@@ -110,6 +110,7 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .route("/api/audit/verify", get(admin::verify_audit_chain))
         .route("/api/tokens/{id}/usage", get(admin::token_usage))
         .route("/api/tokens/{id}/rotate", post(api::rotate_token))
+        .route("/api/tokens/bulk-revoke", post(api::bulk_revoke))
         .route("/api/tenants/{id}", patch(admin::rename_tenant))
         .route(
             "/api/tenants/{id}/members/{user_id}",

@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         api::rename_token,
         api::revoke_token,
         api::rotate_token,
+        api::bulk_revoke,
         api::create_token_for_user,
         api::exchange,
         api::set_active_tenant,

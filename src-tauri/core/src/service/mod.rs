@@ -3,6 +3,7 @@
 
 mod access;
 pub(crate) mod audit;
+mod bulk;
 mod clients;
 #[cfg(any(test, feature = "test-hooks"))]
 mod hooks;

@@ -342,8 +342,18 @@ impl Tokendesk {
     }
 
     pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
+        self.store.read(|c| self.list_tokens_in(c, s, q))
+    }
+
+    /// `list_tokens` in a transaction another operation holds.
+    pub(super) fn list_tokens_in(
+        &self,
+        c: &dyn Conn,
+        s: &Session,
+        q: &ListQuery,
+    ) -> Result<ListPage> {
         let now = self.now();
-        self.store.read(|c| {
+        {
             let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
             match q.scope {
                 ListScope::Own if ctx.impersonating() => token_store::list(
@@ -384,7 +394,7 @@ impl Tokendesk {
                     token_store::list(c, filter, q, now)
                 }
             }
-        })
+        }
     }
 
     /// A token the session may see, or "not found" (whether it exists or not).

@@ -468,6 +468,18 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
             ],
         );
     }
+    if let Some(tenant) = &q.tenant_id {
+        cond(
+            "EXISTS (SELECT 1 FROM token_tenants tt WHERE tt.token_id = t.id AND tt.tenant_id = ?)",
+            vec![Value::Text(tenant.clone())],
+        );
+    }
+    if let Some(before) = q.expiring_before {
+        cond(
+            "t.expires_at IS NOT NULL AND t.expires_at < ?",
+            vec![Value::Int(before)],
+        );
+    }
     if let Some(days) = q.unused_for_days {
         cond(
             "coalesce(t.last_used_at, t.created_at) < ?",

@@ -19,6 +19,14 @@ expiringWithinDays?: number,
  */
 unusedForDays?: number, 
 /**
+ * Tokens limited to this tenant.
+ */
+tenantId?: string, 
+/**
+ * Tokens that expire before this time (ms since the epoch); never-expiring ones do not.
+ */
+expiringBefore?: number, 
+/**
  * Matches name or description, case-insensitively, anywhere in the text.
  */
 search?: string, 
