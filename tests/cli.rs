@@ -787,6 +787,81 @@ fn tokens_rotate_from_the_command_line() {
     assert_eq!(code, 2, "clap usage error");
 }
 
+/// `tokens revoke` with filters: --dry-run prints the number and the list and changes
+/// nothing; the real run revokes those; an id and filters together is refused.
+#[test]
+fn tokens_revoke_with_filters_from_the_command_line() {
+    let h = Headless::new();
+    let (code, _, err) = h.run(
+        &["server", "init", "--owner-email", "root@example.org"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    h.ok(&[
+        "users",
+        "create",
+        "--name",
+        "Mia",
+        "--email",
+        "mia@example.org",
+        "--role",
+        "member",
+    ]);
+    for name in ["one", "two"] {
+        h.ok(&[
+            "tokens",
+            "create",
+            "--name",
+            name,
+            "--for-user",
+            "mia@example.org",
+        ]);
+    }
+    h.ok(&["tokens", "create", "--name", "mine"]);
+    let (code, out, err) = h.run(
+        &["tokens", "revoke", "--user", "mia@example.org", "--dry-run"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 tokens would be revoked"), "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&h.ok(&["tokens", "list", "--all", "--json"])).unwrap();
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "active"));
+    let done: serde_json::Value = serde_json::from_str(&h.ok(&[
+        "tokens",
+        "revoke",
+        "--user",
+        "mia@example.org",
+        "--kind",
+        "impersonation",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(done["count"], 2);
+    let listed: serde_json::Value =
+        serde_json::from_str(&h.ok(&["tokens", "list", "--all", "--json"])).unwrap();
+    let active: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "active")
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["mine"]);
+    let id = listed[0]["id"].as_str().unwrap();
+    let (code, _, err) = h.run(&["tokens", "revoke", id, "--kind", "personal"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("not both"), "{err}");
+    let (code, _, err) = h.run(&["tokens", "revoke", "--unused-for", "soon"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("duration"), "{err}");
+}
+
 /// Legacy API keys from the command line: import (report and exit code 3 for skipped rows),
 /// `settings legacy`, `legacy list`, a replacement token printed like `tokens create --json`,
 /// `legacy retire`; the import file's keys are in no file the CLI wrote.

@@ -57,9 +57,9 @@ run() { # name token [st options...]
 }
 # Operations that could end the caller's or the other callers' tokens (revoking, passwords,
 # disabling and removing users, roles losing API access, "owners only", rotating without grace,
-# retiring legacy keys) run last, on their own.
+# retiring legacy keys, bulk revoke) run last, on their own.
 ending=(revoke_token revoke update_role update_settings set_user_active remove_user set_password
-  change_own_password rotate_token retire_legacy_key)
+  change_own_password rotate_token retire_legacy_key bulk_revoke)
 keep_caller=(); last=()
 for op in "${ending[@]}"; do keep_caller+=(--exclude-operation-id "$op"); last+=(--include-operation-id "$op"); done
 run owner "$owner" "${keep_caller[@]}"

@@ -2183,3 +2183,47 @@ async fn rotation_keeps_the_old_token_working_for_its_grace_only() {
     assert_eq!(again.status, 409);
     srv.shutdown().await;
 }
+
+/// Bulk revoke over REST: a dry run lists and changes nothing, the real run revokes exactly
+/// those (their tokens answer 401 at once); both ids and a filter is a 400.
+#[tokio::test]
+async fn bulk_revoke_dry_runs_then_revokes_what_the_filter_matches() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin = srv.token_with(&owner, req("admin"));
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let mias: Vec<String> = (0..3)
+        .map(|i| srv.token_with(&owner, req_for(&format!("mia {i}"), &mia)))
+        .collect();
+    let bulk = |body: Value| {
+        srv.call(
+            Method::POST,
+            "/api/tokens/bulk-revoke",
+            "/api/tokens/bulk-revoke",
+            Some(&admin),
+            Body::Json(body),
+        )
+    };
+    let filter = json!({ "scope": "all", "ownerId": mia.id });
+    let dry = bulk(json!({ "filter": filter, "dryRun": true })).await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(dry.body["count"], 3);
+    assert_eq!(dry.body["dryRun"], true);
+    assert_eq!(
+        srv.me(&mias[0]).await.status,
+        200,
+        "a dry run changes nothing"
+    );
+    let done = bulk(json!({ "filter": filter, "reason": "left the team" })).await;
+    assert_eq!(done.body["count"], 3);
+    assert_eq!(done.body["tokens"][0]["status"], "revoked");
+    for t in &mias {
+        assert_eq!(srv.me(t).await.status, 401);
+    }
+    assert_eq!(srv.me(&admin).await.status, 200);
+    let both = bulk(json!({ "ids": ["x"], "filter": filter })).await;
+    assert_eq!(both.status, 400);
+    let again = bulk(json!({ "filter": filter })).await;
+    assert_eq!(again.body["count"], 0, "revoked ones are not revoked twice");
+    srv.shutdown().await;
+}
