@@ -90,6 +90,7 @@ function startupHeading(code: ErrorCode): string {
     case "payload_too_large":
     case "request_timeout":
     case "headers_too_large":
+    case "already_rotated":
     case "legacy_key_sunset":
       return "Tokendesk could not start";
   }

@@ -113,6 +113,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   request_timeout: true,
   server_unreachable: true,
   headers_too_large: true,
+  already_rotated: true,
   legacy_key_sunset: true,
 };
 

@@ -5,9 +5,7 @@ import {
   listTenants,
   type ApiError,
   type CreatedToken,
-  type ExpiryChoice,
   type ExpiryPolicy,
-  type ExpiryPreset,
   type Permissions,
   type Role,
   type Scope,
@@ -16,18 +14,9 @@ import {
 } from "../api";
 import { queryKeys } from "../api/queryKeys";
 import { useOptional } from "./useOptional";
-import {
-  DAY,
-  PRESET_DURATIONS,
-  PRESET_LABELS,
-  choiceValue,
-  formatDateTime,
-  formatRelative,
-  fromDateTimeLocal,
-  toDateTimeLocal,
-} from "../lib/format";
 import { submitOnCtrlEnter } from "../lib/keys";
 import { DESCRIPTION_MAX, nameProblem, textProblem } from "../lib/validate";
+import { ExpiryPicker, useExpiry } from "./ExpiryPicker";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
 import { TextField } from "./TextField";
@@ -48,21 +37,6 @@ interface AddDialogProps {
   onCancel: () => void;
   onCreated: (created: CreatedToken) => void;
   returnFocus?: () => HTMLElement | null;
-}
-
-interface ExpiryOption {
-  value: string;
-  label: string;
-}
-
-function expiryOptions(policy: ExpiryPolicy): ExpiryOption[] {
-  const options: ExpiryOption[] = policy.presets.map((p) => ({
-    value: p,
-    label: PRESET_LABELS[p],
-  }));
-  if (policy.allowCustom) options.push({ value: "custom", label: "Custom…" });
-  if (policy.allowNever) options.push({ value: "never", label: "Never" });
-  return options;
 }
 
 interface ScopeOption {
@@ -108,11 +82,6 @@ const SCOPE_OPTIONS: readonly ScopeOption[] = [
   },
 ];
 
-/** Option values are the preset names themselves (stable for E2E), plus "custom" and "never". */
-function presetFrom(value: string): ExpiryPreset | null {
-  return Object.hasOwn(PRESET_LABELS, value) ? (value as ExpiryPreset) : null;
-}
-
 /**
  * The tenants the section offers (null while loading, or when they cannot be listed: without
  * names there is nothing sensible to offer, so the section stays hidden and the token gets all
@@ -142,20 +111,10 @@ export function AddDialog({
   onCreated,
   returnFocus,
 }: AddDialogProps) {
-  const [now] = useState(() => Date.now());
-  const options = expiryOptions(policy);
   const [ownerId, setOwnerId] = useState("");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [expiry, setExpiry] = useState(() => {
-    const wanted = choiceValue(policy.defaultChoice);
-    return options.some((o) => o.value === wanted) ? wanted : (options[0]?.value ?? "");
-  });
-  const [customAt, setCustomAt] = useState(() =>
-    toDateTimeLocal(
-      policy.defaultChoice.kind === "custom" ? policy.defaultChoice.at : now + 30 * DAY,
-    ),
-  );
+  const expiry = useExpiry(policy);
   const [limited, setLimited] = useState(false);
   const [scopes, setScopes] = useState<ReadonlySet<Scope>>(() => new Set());
   const [tenantPicks, setTenantPicks] = useState<ReadonlySet<string>>(() => new Set());
@@ -168,8 +127,6 @@ export function AddDialog({
   const ids = {
     owner: useId(),
     description: useId(),
-    expiry: useId(),
-    custom: useId(),
     form: useId(),
     access: useId(),
     scopes: useId(),
@@ -210,29 +167,8 @@ export function AddDialog({
       : [];
   const chosenTenants = tenantOptions.filter((t) => tenantPicks.has(t.id)).map((t) => t.id);
 
-  const maxAt = now + policy.maxLifetimeDays * DAY;
-  const customMs = fromDateTimeLocal(customAt);
-
   // The chosen expiry as the server wants it, or why it is not acceptable.
-  let choice: ExpiryChoice | null = null;
-  let expiryProblem: string | null = null;
-  if (expiry === "never") {
-    choice = { kind: "never" };
-  } else if (expiry === "custom") {
-    if (customMs === null) expiryProblem = "Choose a date and time.";
-    else if (customMs <= now) expiryProblem = "The expiry must be in the future.";
-    else if (customMs > maxAt)
-      expiryProblem = `The expiry can be at most ${policy.maxLifetimeDays} days from now.`;
-    else choice = { kind: "custom", at: customMs };
-  } else {
-    const preset = presetFrom(expiry);
-    if (preset) choice = { kind: "preset", preset };
-    else expiryProblem = "Choose an expiration.";
-  }
-
-  let expiresAt: number | null = null;
-  if (choice?.kind === "preset") expiresAt = now + PRESET_DURATIONS[choice.preset];
-  else if (choice?.kind === "custom") expiresAt = choice.at;
+  const { choice, problem: expiryProblem } = expiry;
 
   const localName = attempted ? nameProblem(name) : null;
   const localDescription = attempted ? textProblem(description, "description", DESCRIPTION_MAX) : null;
@@ -367,68 +303,14 @@ export function AddDialog({
           )}
         </div>
 
-        <div className="field-row">
-          <div className="field">
-            <span className="label" id={`${ids.form}-created`}>
-              Created
-            </span>
-            <output className="readonly" aria-labelledby={`${ids.form}-created`}>
-              {formatDateTime(now)}
-            </output>
-          </div>
-
-          <div className="field">
-            <label htmlFor={ids.expiry}>Expiration</label>
-            <select
-              id={ids.expiry}
-              value={expiry}
-              aria-invalid={expiryError ? true : undefined}
-              aria-describedby={expiryError ? `${ids.expiry}-error` : `${ids.expiry}-hint`}
-              data-testid="token-expiry"
-              onChange={(e) => {
-                setExpiry(e.target.value);
-                if (serverExpiry) setServerError(null);
-              }}
-            >
-              {options.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
-
-        {expiry === "custom" && (
-          <div className="field">
-            <label htmlFor={ids.custom}>Expires at</label>
-            <input
-              id={ids.custom}
-              type="datetime-local"
-              value={customAt}
-              min={toDateTimeLocal(now)}
-              max={toDateTimeLocal(maxAt)}
-              aria-invalid={expiryError ? true : undefined}
-              data-testid="token-expiry-custom"
-              onChange={(e) => {
-                setCustomAt(e.target.value);
-                if (serverExpiry) setServerError(null);
-              }}
-            />
-          </div>
-        )}
-
-        {expiryError ? (
-          <FieldError id={`${ids.expiry}-error`}>{expiryError}</FieldError>
-        ) : (
-          <p id={`${ids.expiry}-hint`} className="hint expiry-summary" data-testid="expiry-summary">
-            {choice?.kind === "never"
-              ? "This token never expires. Revoke it when it is no longer needed."
-              : expiresAt !== null
-                ? `Expires ${formatDateTime(expiresAt)} (${formatRelative(expiresAt, now)}).`
-                : null}
-          </p>
-        )}
+        <ExpiryPicker
+          expiry={expiry}
+          error={expiryError}
+          testId="token-expiry"
+          onEdit={() => {
+            if (serverExpiry) setServerError(null);
+          }}
+        />
 
         <fieldset className="options" data-testid="token-access">
           <legend>Access</legend>

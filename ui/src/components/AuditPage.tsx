@@ -22,7 +22,7 @@ import { endOfDateInput, formatDateTime, fromDateInput } from "../lib/format";
 import { Alert } from "./Alert";
 import { DataTable } from "./DataTable";
 import { Filter, SelectFilter } from "./Filter";
-import { Loading } from "./Loading";
+import { PagedList } from "./PagedList";
 import { PageHeader } from "./PageHeader";
 
 export const AUDIT_PAGE_SIZE = 100;
@@ -34,6 +34,7 @@ const ACTION_SET: Record<AuditAction, true> = {
   "token.created": true,
   "token.renamed": true,
   "token.revoked": true,
+  "token.rotated": true,
   "user.created": true,
   "user.updated": true,
   "user.disabled": true,
@@ -168,10 +169,6 @@ export function AuditPage({ info }: { info: AppInfo }) {
     // The events of the last answer stay, marked busy, until the next filters' answer.
     placeholderData: keepPreviousData,
   });
-  const items = useMemo(() => listed.data?.pages.flatMap((p) => p.items) ?? [], [listed.data]);
-  const loadingMore = listed.isFetchingNextPage;
-  const loading = listed.isFetching && !loadingMore;
-  const error = listed.error?.message ?? null;
 
   // Names fall back to ids when users cannot be listed.
   const usersListed = useQuery({
@@ -184,18 +181,6 @@ export function AuditPage({ info }: { info: AppInfo }) {
 
   function set<K extends keyof Filters>(field: K, value: Filters[K]) {
     setFilters((f) => ({ ...f, [field]: value }));
-  }
-
-  function retry() {
-    // Without events to keep, the alert and its button go away while it loads: focus the heading.
-    if (listed.data === undefined) headingRef.current?.focus();
-    void listed.refetch();
-  }
-
-  function loadMore() {
-    if (!listed.hasNextPage || loadingMore) return;
-    // A page that arrives after the filters changed joins its own listing, not the one shown.
-    void listed.fetchNextPage();
   }
 
   async function verify() {
@@ -351,20 +336,17 @@ export function AuditPage({ info }: { info: AppInfo }) {
         {dateFilter("to", ids.to, "To")}
       </div>
 
-      {error && (
-        <Alert testId="error-alert" onRetry={retry}>
-          {error}
-        </Alert>
-      )}
-
-      {listed.data === undefined && !error ? (
-        <Loading />
-      ) : items.length === 0 && !loading && !error ? (
-        <div className="empty empty-small" data-testid="no-results">
-          <p>No events match.</p>
-        </div>
-      ) : (
-        items.length > 0 && (
+      <PagedList
+        listed={listed}
+        headingRef={headingRef}
+        empty={
+          <div className="empty empty-small" data-testid="no-results">
+            <p>No events match.</p>
+          </div>
+        }
+        loadMoreTestId="load-more"
+      >
+        {(items, loading) => (
           <DataTable label="Audit events" className="audit" columns={AUDIT_COLUMNS} busy={loading}>
             {items.map((e) => {
               const details = formatDetails(e.details);
@@ -398,22 +380,8 @@ export function AuditPage({ info }: { info: AppInfo }) {
               );
             })}
           </DataTable>
-        )
-      )}
-
-      {listed.hasNextPage && !loading && (
-        <div className="pager">
-          <button
-            type="button"
-            className="button"
-            disabled={loadingMore}
-            data-testid="load-more"
-            onClick={loadMore}
-          >
-            {loadingMore ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+        )}
+      </PagedList>
     </main>
   );
 }

@@ -6,7 +6,7 @@ import {
   useQueryClient,
   type InfiniteData,
 } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import {
   importLegacyKeys,
   legacySettings,
@@ -26,7 +26,7 @@ import { formatDate, formatDateTime, formatRelative } from "../lib/format";
 import { Alert } from "./Alert";
 import { DataTable } from "./DataTable";
 import { LegacyReplaceDialog, LegacyRetireDialog } from "./LegacyDialogs";
-import { Loading } from "./Loading";
+import { PagedList } from "./PagedList";
 import { PageHeader } from "./PageHeader";
 import { RevealDialog } from "./RevealDialog";
 import { RowActions } from "./RowActions";
@@ -182,9 +182,6 @@ export function MigrationPage({ info, onOpenSettings }: MigrationPageProps) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
-  const items = useMemo(() => listed.data?.pages.flatMap((p) => p.items) ?? [], [listed.data]);
-  const loadingMore = listed.isFetchingNextPage;
-  const loading = listed.isFetching && !loadingMore;
   const now = listed.dataUpdatedAt;
 
   /** Whether the session may make a token for this key's owner (Rust decides either way). */
@@ -229,22 +226,9 @@ export function MigrationPage({ info, onOpenSettings }: MigrationPageProps) {
     void queryClient.invalidateQueries({ queryKey: queryKeys.legacy.keys });
   }
 
-  function retry() {
-    // Without rows to keep, the alert and its button go away while it loads: focus the heading.
-    if (listed.data === undefined) headingRef.current?.focus();
-    void listed.refetch();
-  }
-
-  function loadMore() {
-    if (!listed.hasNextPage || loadingMore) return;
-    void listed.fetchNextPage();
-  }
-
   function closeDialog() {
     setDialog(null);
   }
-
-  const error = listed.error?.message ?? null;
 
   return (
     <main className="page" data-testid="migration-page">
@@ -289,20 +273,17 @@ export function MigrationPage({ info, onOpenSettings }: MigrationPageProps) {
         />
       )}
 
-      {error && (
-        <Alert testId="error-alert" onRetry={retry}>
-          {error}
-        </Alert>
-      )}
-
-      {listed.data === undefined && !error ? (
-        <Loading />
-      ) : items.length === 0 && !loading && !error ? (
-        <div className="empty empty-small" data-testid="legacy-empty">
-          <p>No legacy API keys yet. Import them from the previous system&apos;s export.</p>
-        </div>
-      ) : (
-        items.length > 0 && (
+      <PagedList
+        listed={listed}
+        headingRef={headingRef}
+        empty={
+          <div className="empty empty-small" data-testid="legacy-empty">
+            <p>No legacy API keys yet. Import them from the previous system&apos;s export.</p>
+          </div>
+        }
+        loadMoreTestId="legacy-load-more"
+      >
+        {(items, loading) => (
           <DataTable
             label="Legacy API keys"
             className="legacy-keys"
@@ -381,22 +362,8 @@ export function MigrationPage({ info, onOpenSettings }: MigrationPageProps) {
               </tr>
             ))}
           </DataTable>
-        )
-      )}
-
-      {listed.hasNextPage && !loading && (
-        <div className="pager">
-          <button
-            type="button"
-            className="button"
-            disabled={loadingMore}
-            data-testid="legacy-load-more"
-            onClick={loadMore}
-          >
-            {loadingMore ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+        )}
+      </PagedList>
 
       {dialog?.kind === "replace" && (
         <LegacyReplaceDialog

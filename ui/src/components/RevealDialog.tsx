@@ -1,6 +1,5 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import {
-  copyToken,
   saveTokenToKeyring,
   testToken,
   toApiError,
@@ -10,6 +9,7 @@ import {
 } from "../api";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
+import { SecretField } from "./SecretField";
 
 interface RevealDialogProps {
   created: CreatedToken;
@@ -63,8 +63,6 @@ function statusText(status: number): string {
 export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProps) {
   const { token, meta } = created;
   const [confirming, setConfirming] = useState(false);
-  const [copied, setCopied] = useState(false);
-  const [copyError, setCopyError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<KeyringCopy | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
@@ -74,18 +72,7 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
   const [testError, setTestError] = useState<string | null>(null);
   const copyRef = useRef<HTMLButtonElement>(null);
   const tabRefs = useRef(new Map<SnippetId, HTMLButtonElement>());
-  const ids = { token: useId(), warning: useId(), confirm: useId(), tabs: useId(), test: useId() };
-
-  async function copy() {
-    setCopyError(null);
-    try {
-      await copyToken(token);
-      setCopied(true);
-    } catch (e) {
-      setCopied(false);
-      setCopyError((e as { message: string }).message);
-    }
-  }
+  const ids = { warning: useId(), confirm: useId(), tabs: useId(), test: useId() };
 
   async function saveToKeyring() {
     if (saving || saved) return;
@@ -166,38 +153,14 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
         </p>
       )}
 
-      <div className="field">
-        <label htmlFor={ids.token}>Token</label>
-        <div className="token-box">
-          <input
-            id={ids.token}
-            className="mono token-input"
-            type="text"
-            readOnly
-            value={token}
-            spellCheck={false}
-            autoComplete="off"
-            aria-describedby={ids.warning}
-            data-testid="revealed-token"
-            onFocus={(e) => {
-              e.currentTarget.select();
-            }}
-          />
-          <button
-            ref={copyRef}
-            type="button"
-            className="button button-primary"
-            data-testid="copy-token"
-            onClick={() => void copy()}
-          >
-            Copy
-          </button>
-        </div>
-        <p className="status-line" role="status">
-          {copied ? "Copied. The clipboard is cleared in 30 seconds." : ""}
-        </p>
-        {copyError && <FieldError>{copyError}</FieldError>}
-      </div>
+      <SecretField
+        label="Token"
+        value={token}
+        describedBy={ids.warning}
+        testId="revealed-token"
+        copyTestId="copy-token"
+        copyRef={copyRef}
+      />
 
       <p id={ids.warning} className="warning">
         This token will not be shown again. Store it somewhere safe now.

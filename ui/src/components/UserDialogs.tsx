@@ -1,6 +1,5 @@
 import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
-  copyToken,
   createUser,
   removeUser,
   setClientCredentials,
@@ -19,10 +18,11 @@ import {
 } from "../api";
 import { emailProblem, nameProblem, newPasswordProblems, passwordProblem } from "../lib/validate";
 import { Alert } from "./Alert";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { DialogActions } from "./DialogActions";
-import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
 import { NewPasswordFields } from "./NewPasswordFields";
+import { SecretField } from "./SecretField";
 import { PasswordField, TextField } from "./TextField";
 
 type Field = "name" | "email" | "password" | "confirm";
@@ -250,45 +250,23 @@ interface RemoveUserDialogProps {
 }
 
 export function RemoveUserDialog({ user, onCancel, onRemoved, returnFocus }: RemoveUserDialogProps) {
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(e: SyntheticEvent) {
-    e.preventDefault();
-    if (submitting) return;
-    setSubmitting(true);
-    setError(null);
-    try {
-      onRemoved(await removeUser(user.id));
-    } catch (err) {
-      setError((err as ApiError).message);
-      setSubmitting(false);
-    }
-  }
-
   return (
-    <Modal
+    <ConfirmDialog
       title={`Remove “${user.displayName}”?`}
-      onClose={onCancel}
-      returnFocus={returnFocus}
-      size="small"
       testId="remove-user-dialog"
+      action={() => removeUser(user.id)}
+      onDone={onRemoved}
+      onCancel={onCancel}
+      returnFocus={returnFocus}
+      label="Remove"
+      busyLabel="Removing…"
+      confirmTestId="remove-confirm"
+      danger
     >
-      <form className="form" noValidate onSubmit={(e) => void submit(e)}>
-        <p className="danger-text">
-          Their tokens stop working immediately; the audit history is kept.
-        </p>
-        {error && <Alert testId="dialog-alert">{error}</Alert>}
-        <DialogActions
-          onCancel={onCancel}
-          submitting={submitting}
-          label="Remove"
-          busyLabel="Removing…"
-          testId="remove-confirm"
-          danger
-        />
-      </form>
-    </Modal>
+      <p className="danger-text">
+        Their tokens stop working immediately; the audit history is kept.
+      </p>
+    </ConfirmDialog>
   );
 }
 
@@ -437,9 +415,7 @@ export function ClientCredentialsDialog({
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [credentials, setCredentials] = useState<ClientCredentials | null>(null);
-  const [copied, setCopied] = useState(false);
-  const [copyError, setCopyError] = useState<string | null>(null);
-  const ids = { id: useId(), secret: useId(), warning: useId(), curl: useId() };
+  const ids = { id: useId(), warning: useId(), curl: useId() };
 
   async function create() {
     if (submitting) return;
@@ -452,17 +428,6 @@ export function ClientCredentialsDialog({
       setError(toApiError(err).message);
     } finally {
       setSubmitting(false);
-    }
-  }
-
-  async function copy(secret: string) {
-    setCopyError(null);
-    try {
-      await copyToken(secret);
-      setCopied(true);
-    } catch (err) {
-      setCopied(false);
-      setCopyError(toApiError(err).message);
     }
   }
 
@@ -533,39 +498,15 @@ export function ClientCredentialsDialog({
               }}
             />
           </div>
-          <div className="field">
-            <label htmlFor={ids.secret}>Client secret</label>
-            <div className="token-box">
-              <input
-                id={ids.secret}
-                className="mono token-input"
-                type="text"
-                readOnly
-                value={credentials.clientSecret}
-                spellCheck={false}
-                autoComplete="off"
-                aria-describedby={ids.warning}
-                data-testid="client-secret"
-                onFocus={(e) => {
-                  e.currentTarget.select();
-                }}
-              />
-              {/* Focus moves here when the secret appears: the create button is gone. */}
-              <button
-                autoFocus
-                type="button"
-                className="button button-primary"
-                data-testid="copy-client-secret"
-                onClick={() => void copy(credentials.clientSecret)}
-              >
-                Copy
-              </button>
-            </div>
-            <p className="status-line" role="status">
-              {copied ? "Copied. The clipboard is cleared in 30 seconds." : ""}
-            </p>
-            {copyError && <FieldError>{copyError}</FieldError>}
-          </div>
+          {/* Focus moves to Copy when the secret appears: the create button is gone. */}
+          <SecretField
+            label="Client secret"
+            value={credentials.clientSecret}
+            describedBy={ids.warning}
+            testId="client-secret"
+            copyTestId="copy-client-secret"
+            autoFocus
+          />
           <p id={ids.warning} className="warning">
             This secret will not be shown again. Store it somewhere safe now.
           </p>

@@ -17,6 +17,7 @@ import { FieldError } from "../FieldError";
 import { Loading } from "../Loading";
 import { TextField } from "../TextField";
 import { Check } from "./Check";
+import { SaveActions } from "./SaveActions";
 
 const ALL_PRESETS = Object.keys(PRESET_LABELS) as ExpiryPreset[];
 
@@ -283,21 +284,14 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
       {problems.other && (
         <Alert testId="settings-error">{problems.other}</Alert>
       )}
-      <div className="form-actions">
-        {saved && (
-          <span className="saved" role="status" data-testid="settings-saved">
-            Settings saved.
-          </span>
-        )}
-        <button
-          type="submit"
-          className="button button-primary"
-          disabled={saving}
-          data-testid="settings-save"
-        >
-          {saving ? "Saving…" : "Save settings"}
-        </button>
-      </div>
+      <SaveActions
+        saved={saved}
+        saving={saving}
+        savedText="Settings saved."
+        savedTestId="settings-saved"
+        label="Save settings"
+        testId="settings-save"
+      />
     </form>
   );
 }

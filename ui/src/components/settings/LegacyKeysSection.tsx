@@ -1,7 +1,7 @@
 // Settings → Legacy API keys: whether the keys of a previous system are still accepted, in which
 // header and until when. Rust checks the header and the URL and requires a sunset to emulate.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useRef, useState, type ReactNode, type SyntheticEvent } from "react";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   legacySettings,
   updateLegacySettings,
@@ -12,8 +12,9 @@ import {
 import { queryKeys } from "../../api/queryKeys";
 import { DAY, formatDateTime, fromDateTimeLocal, toDateTimeLocal } from "../../lib/format";
 import { Alert } from "../Alert";
-import { Loading } from "../Loading";
 import { TextField } from "../TextField";
+import { LoadedSection } from "./LoadedSection";
+import { SaveActions } from "./SaveActions";
 
 /** Switching to Emulate without a sunset offers one this far ahead. */
 const DEFAULT_SUNSET_DAYS = 90;
@@ -55,50 +56,28 @@ function draftFrom(s: LegacySettings): LegacyDraft {
 type LegacyProblems = Partial<Record<"sunset" | "header" | "other", string>>;
 
 export function LegacyKeysSection({ canManage }: { canManage: boolean }) {
-  const loaded = useQuery({ queryKey: queryKeys.legacy.settings, queryFn: legacySettings });
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const headingId = useId();
-
-  let body: ReactNode;
-  if (loaded.data) {
-    body = canManage ? (
-      <LegacyForm initial={loaded.data} labelledBy={headingId} />
-    ) : (
-      <LegacyReadOnly settings={loaded.data} />
-    );
-  } else if (loaded.error) {
-    body = (
-      <Alert
-        testId="legacy-load-error"
-        onRetry={() => {
-          // The alert and its button go away: keep focus in the section, on its heading.
-          headingRef.current?.focus();
-          void loaded.refetch();
-        }}
-      >
-        {loaded.error.message}
-      </Alert>
-    );
-  } else {
-    body = <Loading />;
-  }
-
+  const query = useQuery({ queryKey: queryKeys.legacy.settings, queryFn: legacySettings });
   return (
-    <section
-      className="settings-section"
-      aria-labelledby={headingId}
-      data-testid="legacy-settings"
-    >
-      <h2 ref={headingRef} id={headingId} className="section-heading" tabIndex={-1}>
-        Legacy API keys
-      </h2>
-      <p className="muted">
-        The static API keys of a previous system, imported on the Migration page, can keep working
-        while their integrations move to bearer tokens. After the sunset, legacy keys are refused
-        with the error <code>legacy_key_sunset</code>.
-      </p>
-      {body}
-    </section>
+    <LoadedSection
+      title="Legacy API keys"
+      testId="legacy-settings"
+      query={query}
+      errorTestId="legacy-load-error"
+      intro={
+        <>
+          The static API keys of a previous system, imported on the Migration page, can keep
+          working while their integrations move to bearer tokens. After the sunset, legacy keys are
+          refused with the error <code>legacy_key_sunset</code>.
+        </>
+      }
+      loaded={(settings, headingId) =>
+        canManage ? (
+          <LegacyForm initial={settings} labelledBy={headingId} />
+        ) : (
+          <LegacyReadOnly settings={settings} />
+        )
+      }
+    />
   );
 }
 
@@ -352,21 +331,14 @@ function LegacyForm({ initial, labelledBy }: { initial: LegacySettings; labelled
       />
       <Deprecated at={saved.deprecatedAt} />
       {problems.other && <Alert testId="legacy-error">{problems.other}</Alert>}
-      <div className="form-actions">
-        {done && (
-          <span className="saved" role="status" data-testid="legacy-saved">
-            Legacy API key settings saved.
-          </span>
-        )}
-        <button
-          type="submit"
-          className="button button-primary"
-          disabled={saving}
-          data-testid="legacy-save"
-        >
-          {saving ? "Saving…" : "Save legacy settings"}
-        </button>
-      </div>
+      <SaveActions
+        saved={done}
+        saving={saving}
+        savedText="Legacy API key settings saved."
+        savedTestId="legacy-saved"
+        label="Save legacy settings"
+        testId="legacy-save"
+      />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 // The verification service: where it listens and which Authorization schemes it accepts.
 // Rust judges the address (and whether it stays on this computer); the form only splits text.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useRef, useState, type ReactNode, type SyntheticEvent } from "react";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
 import {
   serviceStatus,
   updateServiceSettings,
@@ -11,9 +11,10 @@ import {
 } from "../../api";
 import { queryKeys } from "../../api/queryKeys";
 import { Alert } from "../Alert";
-import { Loading } from "../Loading";
 import { TextField } from "../TextField";
 import { Check } from "./Check";
+import { LoadedSection } from "./LoadedSection";
+import { SaveActions } from "./SaveActions";
 
 const DEFAULT_ADDRESS = "127.0.0.1";
 
@@ -156,52 +157,30 @@ function ServiceReadOnly({ status }: { status: ServiceStatus }) {
 type ServiceProblems = Partial<Record<"address" | "port" | "other", string>>;
 
 export function ServiceSection({ canManage }: { canManage: boolean }) {
-  const loaded = useQuery({ queryKey: queryKeys.serviceStatus, queryFn: serviceStatus });
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const headingId = useId();
-
-  let body: ReactNode;
-  if (loaded.data) {
-    body = canManage ? (
-      <ServiceForm status={loaded.data} labelledBy={headingId} />
-    ) : (
-      <>
-        <ServiceState status={loaded.data} />
-        <ServiceReadOnly status={loaded.data} />
-      </>
-    );
-  } else if (loaded.error) {
-    body = (
-      <Alert
-        testId="service-load-error"
-        onRetry={() => {
-          // The alert and its button go away: keep focus in the section, on its heading.
-          headingRef.current?.focus();
-          void loaded.refetch();
-        }}
-      >
-        {loaded.error.message}
-      </Alert>
-    );
-  } else {
-    body = <Loading />;
-  }
-
+  const query = useQuery({ queryKey: queryKeys.serviceStatus, queryFn: serviceStatus });
   return (
-    <section
-      className="settings-section"
-      aria-labelledby={headingId}
-      data-testid="service-section"
-    >
-      <h2 ref={headingRef} id={headingId} className="section-heading" tabIndex={-1}>
-        Verification service
-      </h2>
-      <p className="muted">
-        Lets your other programs check a token over HTTP: they send it as{" "}
-        <code>Authorization: Bearer &lt;token&gt;</code>. Saving applies the change at once.
-      </p>
-      {body}
-    </section>
+    <LoadedSection
+      title="Verification service"
+      testId="service-section"
+      query={query}
+      errorTestId="service-load-error"
+      intro={
+        <>
+          Lets your other programs check a token over HTTP: they send it as{" "}
+          <code>Authorization: Bearer &lt;token&gt;</code>. Saving applies the change at once.
+        </>
+      }
+      loaded={(status, headingId) =>
+        canManage ? (
+          <ServiceForm status={status} labelledBy={headingId} />
+        ) : (
+          <>
+            <ServiceState status={status} />
+            <ServiceReadOnly status={status} />
+          </>
+        )
+      }
+    />
   );
 }
 
@@ -345,21 +324,14 @@ function ServiceForm({ status, labelledBy }: { status: ServiceStatus; labelledBy
           }}
         />
         {problems.other && <Alert testId="service-error">{problems.other}</Alert>}
-        <div className="form-actions">
-          {saved && (
-            <span className="saved" role="status" data-testid="service-saved">
-              Service settings saved.
-            </span>
-          )}
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={saving}
-            data-testid="service-save"
-          >
-            {saving ? "Saving…" : "Save service settings"}
-          </button>
-        </div>
+        <SaveActions
+          saved={saved}
+          saving={saving}
+          savedText="Service settings saved."
+          savedTestId="service-saved"
+          label="Save service settings"
+          testId="service-save"
+        />
       </form>
     </>
   );

@@ -1,15 +1,15 @@
 // Services check signed tokens offline against these keys, so a rotation is explained first.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type ReactNode, type SyntheticEvent } from "react";
+import { useState, type SyntheticEvent } from "react";
 import { rotateSigningKey, signingKeys, type ApiError, type SigningKeyInfo } from "../../api";
 import { queryKeys } from "../../api/queryKeys";
 import { formatDateTime } from "../../lib/format";
 import { Alert } from "../Alert";
 import { DataTable } from "../DataTable";
 import { DialogActions } from "../DialogActions";
-import { Loading } from "../Loading";
 import { Modal } from "../Modal";
 import { SmallButton } from "../SmallButton";
+import { LoadedSection } from "./LoadedSection";
 
 const KEY_COLUMNS = [
   { label: "Key ID", className: "col-kid" },
@@ -33,7 +33,6 @@ export function SigningKeysSection({ canManage }: { canManage: boolean }) {
   const [rotating, setRotating] = useState(false);
   const [rotateError, setRotateError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const headingRef = useRef<HTMLHeadingElement>(null);
 
   async function rotate(e: SyntheticEvent) {
     e.preventDefault();
@@ -52,57 +51,14 @@ export function SigningKeysSection({ canManage }: { canManage: boolean }) {
     }
   }
 
-  let body: ReactNode;
-  if (listed.data) {
-    const now = listed.dataUpdatedAt;
-    body =
-      listed.data.length === 0 ? (
-        <p className="muted" data-testid="no-signing-keys">
-          No key yet: the first token exchange creates one.
-        </p>
-      ) : (
-        <DataTable label="Signing keys" className="signing-keys" columns={KEY_COLUMNS}>
-          {listed.data.map((key) => (
-            <tr key={key.kid} data-testid="signing-key-row" data-kid={key.kid}>
-              <td className="col-kid">
-                <code className="kid" title={key.kid}>
-                  {key.kid}
-                </code>
-              </td>
-              <td className="nowrap">{formatDateTime(key.createdAt)}</td>
-              <td data-testid="signing-key-state">{keyState(key, now)}</td>
-            </tr>
-          ))}
-        </DataTable>
-      );
-  } else if (listed.error) {
-    body = (
-      <Alert
-        testId="signing-keys-error"
-        onRetry={() => {
-          // The alert and its button go away: keep focus in the section, on its heading.
-          headingRef.current?.focus();
-          void listed.refetch();
-        }}
-      >
-        {listed.error.message}
-      </Alert>
-    );
-  } else {
-    body = <Loading />;
-  }
-
   return (
-    <section
-      className="settings-section"
-      aria-labelledby="signing-keys-heading"
-      data-testid="signing-keys-section"
-    >
-      <div className="section-header">
-        <h2 ref={headingRef} id="signing-keys-heading" className="section-heading" tabIndex={-1}>
-          Signing keys
-        </h2>
-        {canManage && listed.data && (
+    <LoadedSection
+      title="Signing keys"
+      testId="signing-keys-section"
+      query={listed}
+      errorTestId="signing-keys-error"
+      actions={
+        canManage && listed.data ? (
           <SmallButton
             data-testid="rotate-key"
             onClick={() => {
@@ -113,14 +69,37 @@ export function SigningKeysSection({ canManage }: { canManage: boolean }) {
           >
             Rotate key…
           </SmallButton>
-        )}
-      </div>
-      <p className="muted">
-        Services can exchange a Tokendesk token at <code>POST /oauth/token</code> for a
-        short-lived signed token (a JWT), and check that one against the public keys at{" "}
-        <code>/.well-known/jwks.json</code> without asking Tokendesk.
-      </p>
-      {body}
+        ) : null
+      }
+      intro={
+        <>
+          Services can exchange a Tokendesk token at <code>POST /oauth/token</code> for a
+          short-lived signed token (a JWT), and check that one against the public keys at{" "}
+          <code>/.well-known/jwks.json</code> without asking Tokendesk.
+        </>
+      }
+      loaded={(keys) =>
+        keys.length === 0 ? (
+          <p className="muted" data-testid="no-signing-keys">
+            No key yet: the first token exchange creates one.
+          </p>
+        ) : (
+          <DataTable label="Signing keys" className="signing-keys" columns={KEY_COLUMNS}>
+            {keys.map((key) => (
+              <tr key={key.kid} data-testid="signing-key-row" data-kid={key.kid}>
+                <td className="col-kid">
+                  <code className="kid" title={key.kid}>
+                    {key.kid}
+                  </code>
+                </td>
+                <td className="nowrap">{formatDateTime(key.createdAt)}</td>
+                <td data-testid="signing-key-state">{keyState(key, listed.dataUpdatedAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )
+      }
+    >
       {done && (
         <p className="saved" role="status" data-testid="rotate-done">
           A new signing key signs from now on.
@@ -166,6 +145,6 @@ export function SigningKeysSection({ canManage }: { canManage: boolean }) {
           </form>
         </Modal>
       )}
-    </section>
+    </LoadedSection>
   );
 }
