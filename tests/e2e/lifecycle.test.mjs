@@ -1,0 +1,137 @@
+// End-to-end, issue 13: rotate a token in the real window (the old one works during its grace,
+// a rotation without grace stops it at once), then bulk revoke — selected rows, and everything
+// a search matches after a dry-run count — with the CLI on the same authority checking each
+// token from outside, as another process would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp, shot as saveShot } from "./driver.mjs";
+
+const dataDir = mkdtempSync(join(tmpdir(), "tokendesk-e2e-life-"));
+let app;
+let browser;
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+const shot = (name) => saveShot(browser, name);
+const text = (id) => browser.execute((i) => document.querySelector(`[data-testid="${i}"]`)?.textContent ?? "", id);
+
+/** The CLI on the app's authority: another process, as a service or a script would be. */
+function cli(args, input = "") {
+  const r = spawnSync(process.env.TOKENDESK_APP, args, {
+    input,
+    env: { ...process.env, TOKENDESK_DATA_DIR: dataDir },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const works = (token) => cli(["verify", "-"], token).code === 0;
+
+async function rowIdByName(name) {
+  return browser.execute(
+    (n) => [...document.querySelectorAll('[data-testid="token-row"]')].find((r) => r.textContent.includes(n))?.dataset.tokenId ?? null,
+    name,
+  );
+}
+const inRow = async (id, testid) => browser.$(`[data-testid="token-row"][data-token-id="${id}"] [data-testid="${testid}"]`);
+
+async function closeReveal() {
+  await (await $t("reveal-done")).click();
+  const confirm = await $t("reveal-confirm-close");
+  if (await confirm.isExisting()) await confirm.click();
+  await (await $t("reveal-dialog")).waitForDisplayed({ reverse: true });
+}
+
+async function rotate(id, grace) {
+  await (await inRow(id, "rotate-button")).click();
+  await (await $t("rotate-dialog")).waitForDisplayed();
+  await (await $t(`rotate-grace-${grace}`)).click();
+  await shot(`23-rotate-${grace}`);
+  await (await $t("rotate-submit")).click();
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  const token = await revealed.getValue();
+  await closeReveal();
+  return token;
+}
+
+before(async () => {
+  app = await startApp({ TOKENDESK_DATA_DIR: dataDir });
+  browser = app.browser;
+  await (await $t("add-authorization")).waitForClickable();
+});
+
+after(async () => {
+  if (app) await app.stop();
+});
+
+test("rotate: the old token works through its grace; without grace it stops at once", async () => {
+  await (await $t("add-authorization")).click();
+  await (await $t("token-name")).setValue("Deploy key");
+  await (await $t("create-submit")).click();
+  const revealed = await $t("revealed-token");
+  await revealed.waitForDisplayed();
+  const first = await revealed.getValue();
+  await closeReveal();
+  const firstId = await rowIdByName("Deploy key");
+
+  const second = await rotate(firstId, "one_hour");
+  assert.notEqual(second, first);
+  assert.ok(works(first), "the old token works during its grace");
+  assert.ok(works(second), "the successor works");
+  await browser.waitUntil(async () => (await inRow(firstId, "rotated-tag")).isExisting(), {
+    timeout: 10_000,
+    timeoutMsg: "the rotated token is not tagged",
+  });
+  await shot("24-rotated");
+
+  const secondId = await browser.execute(
+    (old) =>
+      [...document.querySelectorAll('[data-testid="token-row"]')].find(
+        (r) => r.textContent.includes("Deploy key") && r.dataset.tokenId !== old && !r.querySelector('[data-testid="rotated-tag"]'),
+      )?.dataset.tokenId ?? null,
+    firstId,
+  );
+  assert.ok(secondId, "the successor is listed under the same name");
+  const third = await rotate(secondId, "none");
+  assert.equal(works(second), false, "no grace: the rotated token stops at once");
+  assert.ok(works(third));
+  assert.ok(works(first), "the first one's grace is its own");
+});
+
+test("bulk revoke: selected rows, then everything a search matches after a dry-run count", async () => {
+  const made = {};
+  for (const name of ["bulk one", "bulk two", "bulk three", "keep me"]) {
+    const r = cli(["tokens", "create", "--name", name, "--json"]);
+    assert.equal(r.code, 0, r.err);
+    made[name] = JSON.parse(r.out).token;
+  }
+  await (await $t("refresh")).click();
+  await browser.waitUntil(async () => Boolean(await rowIdByName("bulk three")), { timeoutMsg: "the CLI's tokens are not listed" });
+
+  for (const name of ["bulk one", "bulk two"]) {
+    await (await inRow(await rowIdByName(name), "row-select")).click();
+  }
+  await (await $t("bulk-revoke-selected")).click();
+  await (await $t("bulk-dialog")).waitForDisplayed();
+  assert.match(await text("bulk-dialog"), /2/);
+  assert.match(await (await $t("bulk-confirm")).getText(), /2/);
+  await shot("25-bulk-selected");
+  await (await $t("bulk-confirm")).click();
+  await (await $t("bulk-result")).waitForDisplayed();
+  assert.equal(works(made["bulk one"]), false);
+  assert.equal(works(made["bulk two"]), false);
+  assert.ok(works(made["bulk three"]));
+
+  await (await $t("search")).setValue("bulk");
+  await browser.waitUntil(async () => !(await rowIdByName("keep me")), { timeoutMsg: "the search did not apply" });
+  await (await $t("bulk-revoke-matching")).click();
+  await (await $t("bulk-dialog")).waitForDisplayed();
+  assert.match(await (await $t("bulk-confirm")).getText(), /1/, "the dry run counted only the active match");
+  await (await $t("bulk-confirm")).click();
+  await (await $t("bulk-result")).waitForDisplayed();
+  assert.equal(works(made["bulk three"]), false);
+  assert.ok(works(made["keep me"]), "outside the filter, untouched");
+});
