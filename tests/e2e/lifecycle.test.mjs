@@ -48,7 +48,7 @@ async function rotate(id, grace) {
   await (await inRow(id, "rotate-button")).click();
   await (await $t("rotate-dialog")).waitForDisplayed();
   await (await $t(`rotate-grace-${grace}`)).click();
-  await shot(`23-rotate-${grace}`);
+  await shot(`40-rotate-${grace}`);
   await (await $t("rotate-submit")).click();
   const revealed = await $t("revealed-token");
   await revealed.waitForDisplayed();
@@ -85,7 +85,7 @@ test("rotate: the old token works through its grace; without grace it stops at o
     timeout: 10_000,
     timeoutMsg: "the rotated token is not tagged",
   });
-  await shot("24-rotated");
+  await shot("41-rotated");
 
   const secondId = await browser.execute(
     (old) =>
@@ -118,7 +118,7 @@ test("bulk revoke: selected rows, then everything a search matches after a dry-r
   await (await $t("bulk-dialog")).waitForDisplayed();
   assert.match(await text("bulk-dialog"), /2/);
   assert.match(await (await $t("bulk-confirm")).getText(), /2/);
-  await shot("25-bulk-selected");
+  await shot("42-bulk-selected");
   await (await $t("bulk-confirm")).click();
   await (await $t("bulk-result")).waitForDisplayed();
   assert.equal(works(made["bulk one"]), false);

@@ -2,6 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import { fail } from "../test/fixtures";
 import {
+  bulkRevoke,
   changePassword,
   copyToken,
   createUser,
@@ -17,6 +18,7 @@ import {
   replaceLegacyKey,
   retireLegacyKey,
   revokeToken,
+  rotateToken,
   setClientCredentials,
   setPassword,
   setUserActive,
@@ -65,11 +67,17 @@ describe("commands", () => {
     await renameToken("t1", "New");
     await revokeToken("t1", null);
     await copyToken("tkd_secret");
+    await rotateToken("t1", "one_day");
+    await bulkRevoke({ filter: { scope: "all", unusedForDays: 90 }, dryRun: true });
+    await bulkRevoke({ ids: ["t1", "t2"], dryRun: false, reason: "left" });
     expect(seen).toEqual([
       ["list_tokens", { query: { scope: "own", sort: "name", dir: "asc", limit: 50 } }],
       ["rename_token", { id: "t1", name: "New" }],
       ["revoke_token", { id: "t1", reason: null }],
       ["copy_token", { token: "tkd_secret" }],
+      ["rotate_token", { id: "t1", grace: "one_day" }],
+      ["bulk_revoke", { request: { filter: { scope: "all", unusedForDays: 90 }, dryRun: true } }],
+      ["bulk_revoke", { request: { ids: ["t1", "t2"], dryRun: false, reason: "left" } }],
     ]);
   });
 

@@ -6,6 +6,8 @@ import type { ApiError } from "./bindings/ApiError";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AuditQuery } from "./bindings/AuditQuery";
+import type { BulkRevokeRequest } from "./bindings/BulkRevokeRequest";
+import type { BulkRevokeResult } from "./bindings/BulkRevokeResult";
 import type { ChainReport } from "./bindings/ChainReport";
 import type { ClientCredentials } from "./bindings/ClientCredentials";
 import type { Connection } from "./bindings/Connection";
@@ -21,6 +23,7 @@ import type { ListQuery } from "./bindings/ListQuery";
 import type { NewUser } from "./bindings/NewUser";
 import type { Permissions } from "./bindings/Permissions";
 import type { Role } from "./bindings/Role";
+import type { RotationGrace } from "./bindings/RotationGrace";
 import type { ServiceSettings } from "./bindings/ServiceSettings";
 import type { ServiceStatus } from "./bindings/ServiceStatus";
 import type { Settings } from "./bindings/Settings";
@@ -38,6 +41,8 @@ export type { AuditAction } from "./bindings/AuditAction";
 export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditPage } from "./bindings/AuditPage";
 export type { AuditQuery } from "./bindings/AuditQuery";
+export type { BulkRevokeRequest } from "./bindings/BulkRevokeRequest";
+export type { BulkRevokeResult } from "./bindings/BulkRevokeResult";
 export type { ChainReport } from "./bindings/ChainReport";
 export type { ClientCredentials } from "./bindings/ClientCredentials";
 export type { Connection } from "./bindings/Connection";
@@ -60,6 +65,8 @@ export type { ListScope } from "./bindings/ListScope";
 export type { NewUser } from "./bindings/NewUser";
 export type { Permissions } from "./bindings/Permissions";
 export type { Role } from "./bindings/Role";
+export type { RotateRequest } from "./bindings/RotateRequest";
+export type { RotationGrace } from "./bindings/RotationGrace";
 export type { Scope } from "./bindings/Scope";
 export type { ServiceSettings } from "./bindings/ServiceSettings";
 export type { ServiceStatus } from "./bindings/ServiceStatus";
@@ -70,6 +77,7 @@ export type { SortDir } from "./bindings/SortDir";
 export type { SortKey } from "./bindings/SortKey";
 export type { Tenant } from "./bindings/Tenant";
 export type { TestResult } from "./bindings/TestResult";
+export type { TokenFilter } from "./bindings/TokenFilter";
 export type { TokenKind } from "./bindings/TokenKind";
 export type { TokenMeta } from "./bindings/TokenMeta";
 export type { TokenStatus } from "./bindings/TokenStatus";
@@ -216,6 +224,19 @@ export function renameToken(id: string, name: string): Promise<TokenMeta> {
 
 export function revokeToken(id: string, reason: string | null): Promise<TokenMeta> {
   return call<TokenMeta>("revoke_token", { id, reason });
+}
+
+/** A successor with the same name, description, scopes, tenants, owner and lifetime length; the
+ * token is in this answer only, once. The old one works until the grace ends (its new expiresAt);
+ * a rotated token is not rotated again (`already_rotated`: rotate its successor). */
+export function rotateToken(id: string, grace: RotationGrace): Promise<CreatedToken> {
+  return call<CreatedToken>("rotate_token", { id, grace });
+}
+
+/** Revokes the tokens named (`ids`) or every token `filter` matches, active and suspended ones
+ * only; with `dryRun` only says which, changing nothing. */
+export function bulkRevoke(request: BulkRevokeRequest): Promise<BulkRevokeResult> {
+  return call<BulkRevokeResult>("bulk_revoke", { request });
 }
 
 /** Rust writes the clipboard and clears it after 30 s if unchanged; the UI never touches it. */

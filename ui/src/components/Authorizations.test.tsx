@@ -58,10 +58,11 @@ describe("the authorizations table", () => {
 
     const support = row("Support session");
     expect(within(support).getByText("Impersonation")).toHaveClass("pill-impersonation");
+    // The first cell holds the row's checkbox.
     const cells = support.querySelectorAll("td");
-    expect(cells[2]).toHaveTextContent(/^Never$/); // Expires
-    expect(cells[4]).toHaveTextContent(/^Never$/); // Last used
-    expect(ci.querySelectorAll("td")[2]).toHaveTextContent(/^in 30 days$/);
+    expect(cells[3]).toHaveTextContent(/^Never$/); // Expires
+    expect(cells[5]).toHaveTextContent(/^Never$/); // Last used
+    expect(ci.querySelectorAll("td")[3]).toHaveTextContent(/^in 30 days$/);
 
     expect(within(row("Billing sync")).getByText("Service")).toBeInTheDocument();
   });

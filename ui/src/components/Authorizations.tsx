@@ -1,9 +1,13 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import {
+  bulkRevoke,
+  listTenants,
   listTokens,
   listUsers,
+  toApiError,
   type AppInfo,
+  type BulkRevokeResult,
   type CreatedToken,
   type ListPage,
   type ListQuery,
@@ -17,14 +21,23 @@ import {
 import { queryKeys } from "../api/queryKeys";
 import { AddDialog } from "./AddDialog";
 import { Alert } from "./Alert";
+import {
+  authorizations,
+  BulkRevokeDialog,
+  tokenFilterFrom,
+  type BulkTarget,
+} from "./BulkRevokeDialog";
 import { Filter, SelectFilter } from "./Filter";
 import { Loading } from "./Loading";
 import { PageHeader } from "./PageHeader";
 import { RenameDialog } from "./RenameDialog";
 import { RevealDialog } from "./RevealDialog";
 import { RevokeDialog } from "./RevokeDialog";
+import { canRotate, RotateDialog } from "./RotateDialog";
+import { SmallButton } from "./SmallButton";
 import { TokenDetail } from "./TokenDetail";
-import { TokenTable } from "./TokenTable";
+import { revocable, TokenTable } from "./TokenTable";
+import { useOptional } from "./useOptional";
 import { useRowFocus } from "./useRowFocus";
 
 export const PAGE_SIZE = 50;
@@ -39,6 +52,7 @@ interface Nav {
   kind: TokenKind | null;
   expiringWithinDays: number | null;
   unusedForDays: number | null;
+  tenantId: string | null;
   sort: SortKey;
   dir: SortDir;
   /** cursors[i] opens page i; the first page has none. */
@@ -52,6 +66,7 @@ const FIRST_PAGE: Nav = {
   kind: null,
   expiringWithinDays: null,
   unusedForDays: null,
+  tenantId: null,
   sort: "created",
   dir: "desc",
   cursors: [null],
@@ -114,10 +129,17 @@ const DEFAULT_DIR: Record<SortKey, SortDir> = {
 
 type Dialog =
   | { kind: "add" }
-  | { kind: "reveal"; created: CreatedToken }
+  /** `rotated`: the id of the token it replaces, whose row takes focus back. */
+  | { kind: "reveal"; created: CreatedToken; rotated?: string }
   | { kind: "rename"; token: TokenMeta }
   | { kind: "revoke"; token: TokenMeta }
-  | { kind: "details"; token: TokenMeta };
+  | { kind: "rotate"; token: TokenMeta }
+  | { kind: "details"; token: TokenMeta }
+  /** After the dry run: what `target` takes, to confirm. */
+  | { kind: "bulk"; target: BulkTarget; preview: BulkRevokeResult; from: BulkFrom };
+
+/** Which button a bulk revoke started from. */
+type BulkFrom = "selected" | "matching";
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -148,6 +170,15 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   const queryClient = useQueryClient();
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const addButtonRef = useRef<HTMLButtonElement>(null);
+  const bulkSelectedRef = useRef<HTMLButtonElement>(null);
+  const bulkMatchingRef = useRef<HTMLButtonElement>(null);
+  /** Ticked rows, kept across pages and filters until cleared or revoked. */
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  /** A bulk revoke's dry run in flight, started from this button. */
+  const [counting, setCounting] = useState<BulkFrom | null>(null);
+  const [bulkError, setBulkError] = useState<string | null>(null);
+  /** How many the last bulk revoke revoked. */
+  const [bulkDone, setBulkDone] = useState<number | null>(null);
   const { headingRef, registerRow, rowButton } = useRowFocus();
   const now = useNow(30_000);
 
@@ -164,6 +195,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       ...(nav.kind ? { kind: nav.kind } : {}),
       ...(nav.expiringWithinDays !== null ? { expiringWithinDays: nav.expiringWithinDays } : {}),
       ...(nav.unusedForDays !== null ? { unusedForDays: nav.unusedForDays } : {}),
+      ...(nav.tenantId !== null ? { tenantId: nav.tenantId } : {}),
       ...(cursor ? { cursor } : {}),
     }),
     [
@@ -176,6 +208,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       nav.kind,
       nav.expiringWithinDays,
       nav.unusedForDays,
+      nav.tenantId,
       cursor,
     ],
   );
@@ -192,6 +225,8 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   // The owner filter lists everyone; without that permission it is simply not offered.
   const usersListed = useQuery({ queryKey: queryKeys.users, queryFn: listUsers, enabled: all });
   const users = all ? (usersListed.data ?? null) : null;
+  // The tenant filter, where there are tenants to choose from.
+  const tenants = useOptional(all, queryKeys.tenants, listTenants);
 
   // Debounced text filters: typing settles for a moment before a query goes out.
   useEffect(() => {
@@ -229,6 +264,44 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   function closeWith(changed: TokenMeta) {
     setDialog(null);
     patchRow(changed);
+    // A row revoked on its own can no longer be ticked.
+    if (!revocable(changed)) select([changed], false);
+  }
+
+  function select(tokens: TokenMeta[], on: boolean) {
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const t of tokens) {
+        if (on) next.add(t.id);
+        else next.delete(t.id);
+      }
+      return next;
+    });
+  }
+
+  /** The dry run first: the dialog then names how many and which. */
+  async function startBulk(from: BulkFrom) {
+    if (counting !== null) return;
+    const target: BulkTarget =
+      from === "selected" ? { ids: [...selected] } : { filter: tokenFilterFrom(query) };
+    setCounting(from);
+    setBulkError(null);
+    setBulkDone(null);
+    try {
+      const preview = await bulkRevoke({ ...target, dryRun: true });
+      setDialog({ kind: "bulk", target, preview, from });
+    } catch (e) {
+      setBulkError(toApiError(e).message);
+    } finally {
+      setCounting(null);
+    }
+  }
+
+  function bulkRevoked(result: BulkRevokeResult) {
+    setDialog(null);
+    setSelected(new Set());
+    setBulkDone(result.count);
+    void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
   }
 
   function retry() {
@@ -253,6 +326,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
     nav.kind !== null ||
     nav.expiringWithinDays !== null ||
     nav.unusedForDays !== null ||
+    nav.tenantId !== null ||
     searchText.trim() !== "" ||
     expiringText.trim() !== "" ||
     unusedText.trim() !== "";
@@ -268,6 +342,12 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   const pageIndex = nav.cursors.length - 1;
   const showEmpty = page !== null && !loading && !error && items.length === 0;
   const nextCursor = loading ? null : (page?.nextCursor ?? null);
+  // A first-time user with nothing listed has nothing to revoke.
+  const nothingAtAll = showEmpty && !filtered && pageIndex === 0;
+  // Bulk revoke leaves status aside (it takes active and suspended tokens): a list of expired or
+  // revoked ones offers it nothing to take.
+  const statusRevocable =
+    nav.status === null || nav.status === "active" || nav.status === "suspended";
 
   return (
     <main
@@ -324,6 +404,24 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           <option value="suspended">Suspended</option>
         </select>
         <div className="toolbar-spacer" />
+        {!nothingAtAll && (
+          <button
+            ref={bulkMatchingRef}
+            type="button"
+            className="button button-danger-outline"
+            disabled={counting !== null || !statusRevocable}
+            aria-haspopup="dialog"
+            data-testid="bulk-revoke-matching"
+            title={
+              statusRevocable
+                ? "Every active or suspended authorization the filters match, on every page"
+                : "Only active and suspended authorizations can be revoked"
+            }
+            onClick={() => void startBulk("matching")}
+          >
+            {counting === "matching" ? "Counting…" : "Revoke all matching…"}
+          </button>
+        )}
         <button
           type="button"
           className="button"
@@ -392,6 +490,70 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             value={unusedText}
             onChange={setUnusedText}
           />
+          {tenants !== null && tenants.length > 0 && (
+            <SelectFilter
+              id="tenant-filter"
+              label="Tenant"
+              testId="tenant-filter"
+              value={nav.tenantId ?? ""}
+              anyLabel="Any tenant"
+              options={tenants.map((t) => ({ value: t.id, label: t.name }))}
+              onChange={(value) => {
+                const tenantId = value === "" ? null : value;
+                setNav((n) => ({ ...n, tenantId, cursors: [null] }));
+              }}
+            />
+          )}
+        </div>
+      )}
+
+      {selected.size > 0 && (
+        <div className="bulk-bar" role="group" aria-label="Selection" data-testid="bulk-bar">
+          <span data-testid="selected-count">{selected.size.toLocaleString("en")} selected</span>
+          <button
+            ref={bulkSelectedRef}
+            type="button"
+            className="button button-small button-danger-outline"
+            disabled={counting !== null}
+            aria-haspopup="dialog"
+            data-testid="bulk-revoke-selected"
+            onClick={() => void startBulk("selected")}
+          >
+            {counting === "selected" ? "Counting…" : "Revoke selected…"}
+          </button>
+          <SmallButton
+            data-testid="bulk-clear"
+            onClick={() => {
+              setSelected(new Set());
+            }}
+          >
+            Clear
+          </SmallButton>
+        </div>
+      )}
+
+      {bulkError && (
+        <Alert
+          testId="bulk-alert"
+          onDismiss={() => {
+            setBulkError(null);
+          }}
+        >
+          {bulkError}
+        </Alert>
+      )}
+      {bulkDone !== null && (
+        <div className="notice notice-ok notice-dismissable">
+          <p role="status" data-testid="bulk-result">
+            Revoked {authorizations(bulkDone)}.
+          </p>
+          <SmallButton
+            onClick={() => {
+              setBulkDone(null);
+            }}
+          >
+            Dismiss
+          </SmallButton>
         </div>
       )}
 
@@ -401,7 +563,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
         </Alert>
       )}
 
-      {showEmpty && !filtered && pageIndex === 0 && !all ? (
+      {nothingAtAll && !all ? (
         <div className="empty" data-testid="empty-state">
           <h2>No authorizations yet</h2>
           <p className="muted">
@@ -451,6 +613,12 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             onRevoke={(token) => {
               setDialog({ kind: "revoke", token });
             }}
+            onRotate={(token) => {
+              setDialog({ kind: "rotate", token });
+            }}
+            mayRotate={(token) => canRotate(token, session)}
+            selected={selected}
+            onSelect={select}
             registerRow={registerRow}
           />
         )
@@ -522,7 +690,35 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             // Dropping the dialog state drops the only copy of the token the UI held.
             setDialog(null);
           }}
-          returnFocus={() => addButtonRef.current ?? headingRef.current}
+          returnFocus={() =>
+            dialog.rotated !== undefined
+              ? rowButton(dialog.rotated, "details-button")
+              : (addButtonRef.current ?? headingRef.current)
+          }
+        />
+      )}
+      {dialog?.kind === "rotate" && (
+        <RotateDialog
+          token={dialog.token}
+          onCancel={closeDialog}
+          onRotated={(created) => {
+            setDialog({ kind: "reveal", created, rotated: dialog.token.id });
+            // The old row now says until when it works; the successor joins the listing.
+            void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
+          }}
+          returnFocus={() => rowButton(dialog.token.id, "rotate-button")}
+        />
+      )}
+      {dialog?.kind === "bulk" && (
+        <BulkRevokeDialog
+          target={dialog.target}
+          preview={dialog.preview}
+          onCancel={closeDialog}
+          onRevoked={bulkRevoked}
+          returnFocus={() =>
+            (dialog.from === "selected" ? bulkSelectedRef.current : bulkMatchingRef.current) ??
+            headingRef.current
+          }
         />
       )}
       {dialog?.kind === "rename" && (

@@ -1,6 +1,6 @@
 // Dialogs that only ask before one call share this: the question, what it will do, Cancel and the
 // confirming button, and Rust's refusal when the call fails (the dialog then stays open).
-import { useState, type ReactNode, type SyntheticEvent } from "react";
+import { useState, type ReactNode, type RefObject, type SyntheticEvent } from "react";
 import type { ApiError } from "../api";
 import { Alert } from "./Alert";
 import { DialogActions } from "./DialogActions";
@@ -14,6 +14,8 @@ interface ConfirmDialogProps<T> {
   onDone: (result: T) => void;
   onCancel: () => void;
   returnFocus?: (() => HTMLElement | null) | undefined;
+  /** Receives focus on open (a choice in `children`); otherwise the first focusable element. */
+  initialFocus?: RefObject<HTMLElement | null> | undefined;
   /** The confirming button: its label, its label while the call runs, and its test id. */
   label: string;
   busyLabel: string;
@@ -31,6 +33,7 @@ export function ConfirmDialog<T>({
   onDone,
   onCancel,
   returnFocus,
+  initialFocus,
   label,
   busyLabel,
   confirmTestId,
@@ -54,7 +57,14 @@ export function ConfirmDialog<T>({
   }
 
   return (
-    <Modal title={title} onClose={onCancel} returnFocus={returnFocus} size="small" testId={testId}>
+    <Modal
+      title={title}
+      onClose={onCancel}
+      returnFocus={returnFocus}
+      initialFocus={initialFocus}
+      size="small"
+      testId={testId}
+    >
       <form className="form" noValidate onSubmit={(e) => void submit(e)}>
         {children}
         {error && <Alert testId="dialog-alert">{error}</Alert>}

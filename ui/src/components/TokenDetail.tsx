@@ -1,7 +1,8 @@
 // The detail panel of one authorization: everything known about it, where it was last used
-// from, and its uses on each of the last 30 days.
+// from, and its uses on each of the last 30 days. A rotated token links to the token it replaced
+// or that replaced it, which the panel then shows in its place.
 import { useQuery } from "@tanstack/react-query";
-import { useRef, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { listTenants, tokenUsage, type Tenant, type TokenMeta, type TokenUsage } from "../api";
 import { queryKeys } from "../api/queryKeys";
 import { useOptional } from "./useOptional";
@@ -88,7 +89,49 @@ function TenantList({ ids }: { ids: readonly string[] }) {
   );
 }
 
-function Details({ usage, now }: { usage: TokenUsage; now: number }) {
+/** Another token of the rotation, by name and hint once read (the same read as its panel). */
+function Linked({
+  id,
+  fallback,
+  testId,
+  onOpen,
+}: {
+  id: string;
+  fallback: string;
+  testId: string;
+  onOpen: (id: string) => void;
+}) {
+  const other = useOptional(true, queryKeys.tokens.usage(id), () => tokenUsage(id))?.token;
+  return (
+    <button
+      type="button"
+      className="link-button"
+      data-testid={testId}
+      data-token-id={id}
+      onClick={() => {
+        onOpen(id);
+      }}
+    >
+      {other ? (
+        <>
+          <span className="name-text">{other.name}</span>{" "}
+          <code className="hint">{other.displayHint}</code>
+        </>
+      ) : (
+        fallback
+      )}
+    </button>
+  );
+}
+
+interface DetailsProps {
+  usage: TokenUsage;
+  now: number;
+  /** Shows another token (of the same rotation) in the panel. */
+  onOpen: (id: string) => void;
+}
+
+function Details({ usage, now, onOpen }: DetailsProps) {
   const t = usage.token;
   return (
     <>
@@ -114,6 +157,34 @@ function Details({ usage, now }: { usage: TokenUsage; now: number }) {
         <Item label="Expires" testId="detail-expires">
           {t.expiresAt === null ? "Never" : <When at={t.expiresAt} now={now} />}
         </Item>
+        {t.rotatedFrom !== undefined && (
+          <Item label="Rotation" testId="detail-rotated-from">
+            Replaces{" "}
+            <Linked
+              id={t.rotatedFrom}
+              fallback="the token it rotated"
+              testId="detail-rotated-from-link"
+              onOpen={onOpen}
+            />
+          </Item>
+        )}
+        {t.rotatedTo !== undefined && (
+          <Item label="Rotation" testId="detail-rotated-to">
+            Replaced by{" "}
+            <Linked
+              id={t.rotatedTo}
+              fallback="a new token"
+              testId="detail-rotated-to-link"
+              onOpen={onOpen}
+            />
+            {(t.status === "active" || t.status === "suspended") && t.expiresAt !== null && (
+              <>
+                {" — works until "}
+                <When at={t.expiresAt} now={now} />
+              </>
+            )}
+          </Item>
+        )}
         {t.revokedAt !== null && (
           <Item label="Revoked" testId="detail-revoked">
             <When at={t.revokedAt} now={now} />
@@ -147,20 +218,29 @@ function Details({ usage, now }: { usage: TokenUsage; now: number }) {
 
 export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailProps) {
   const closeRef = useRef<HTMLButtonElement>(null);
+  // The token shown: the row's, or another of its rotation followed from a link.
+  const [shownId, setShownId] = useState(token.id);
   const result = useQuery({
-    queryKey: queryKeys.tokens.usage(token.id),
-    queryFn: () => tokenUsage(token.id),
+    queryKey: queryKeys.tokens.usage(shownId),
+    queryFn: () => tokenUsage(shownId),
   });
   // A retry shows Loading again until its own answer.
   const loading = result.isPending;
 
   const usage = result.data ?? null;
   const error = usage ? null : result.error;
-  const shown = usage?.token ?? token;
+  // Until its answer, another token of the rotation is titled by the row's name, which it shares.
+  const shown = usage?.token ?? (shownId === token.id ? token : null);
+
+  function open(id: string) {
+    // The link goes away with the details it was in: focus stays in the dialog, on Close.
+    closeRef.current?.focus();
+    setShownId(id);
+  }
 
   return (
     <Modal
-      title={shown.name}
+      title={shown?.name ?? token.name}
       onClose={onClose}
       initialFocus={closeRef}
       returnFocus={returnFocus}
@@ -168,7 +248,7 @@ export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailPro
       testId="token-detail"
     >
       <p className="detail-hint">
-        <code className="hint">{shown.displayHint}</code>
+        <code className="hint">{shown?.displayHint ?? "…"}</code>
       </p>
       <div aria-busy={loading}>
         {loading && <Loading />}
@@ -184,7 +264,7 @@ export function TokenDetail({ token, now, onClose, returnFocus }: TokenDetailPro
             {error.message}
           </Alert>
         )}
-        {usage && <Details usage={usage} now={now} />}
+        {usage && <Details usage={usage} now={now} onOpen={open} />}
       </div>
       <div className="modal-actions">
         <button

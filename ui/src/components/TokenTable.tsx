@@ -44,6 +44,13 @@ interface TokenTableProps {
   onDetails: (token: TokenMeta) => void;
   onRename: (token: TokenMeta) => void;
   onRevoke: (token: TokenMeta) => void;
+  /** Offered where `mayRotate` allows it (active and suspended tokens not rotated yet). */
+  onRotate: (token: TokenMeta) => void;
+  mayRotate: (token: TokenMeta) => boolean;
+  /** Row checkboxes for bulk revoke: the ids ticked, on this page or others. */
+  selected: ReadonlySet<string>;
+  /** Ticks (or unticks) these rows. */
+  onSelect: (tokens: TokenMeta[], selected: boolean) => void;
   registerRow: (id: string, row: HTMLTableRowElement | null) => void;
 }
 
@@ -52,6 +59,58 @@ function When({ at, now, relative }: { at: number; now: number; relative: boolea
     <time dateTime={new Date(at).toISOString()} title={formatDateTime(at)}>
       {relative ? formatRelative(at, now) : formatDate(at)}
     </time>
+  );
+}
+
+const NOT_TICKABLE = "Only active and suspended authorizations can be revoked.";
+
+/** Bulk revoke takes active and suspended tokens only; the other rows cannot be ticked. */
+export function revocable(t: TokenMeta): boolean {
+  return t.status === "active" || t.status === "suspended";
+}
+
+/** A rotated token works beside its successor until its grace ends (its expiry, which the
+ * Expires column shows); the tag stays short so the table keeps its columns. */
+function RotatedTag({ t }: { t: TokenMeta }) {
+  const until = revocable(t) && t.expiresAt !== null ? t.expiresAt : null;
+  const title =
+    until === null
+      ? "Replaced by a new token through rotation"
+      : `Replaced by a new token through rotation; works until ${formatDateTime(until)}`;
+  return (
+    <span className="pill pill-rotated" data-testid="rotated-tag" title={title}>
+      Rotated
+    </span>
+  );
+}
+
+/** The header's checkbox: every tickable row of the page, ticked, unticked or some of them. */
+function SelectPage({
+  items,
+  selected,
+  onSelect,
+}: {
+  items: TokenMeta[];
+  selected: ReadonlySet<string>;
+  onSelect: (tokens: TokenMeta[], selected: boolean) => void;
+}) {
+  const tickable = items.filter(revocable);
+  const ticked = tickable.filter((t) => selected.has(t.id)).length;
+  const all = tickable.length > 0 && ticked === tickable.length;
+  return (
+    <input
+      ref={(box) => {
+        if (box) box.indeterminate = ticked > 0 && !all;
+      }}
+      type="checkbox"
+      aria-label="Select all on this page"
+      checked={all}
+      disabled={tickable.length === 0}
+      data-testid="select-page"
+      onChange={(e) => {
+        onSelect(tickable, e.target.checked);
+      }}
+    />
   );
 }
 
@@ -72,6 +131,10 @@ export function TokenTable({
   onDetails,
   onRename,
   onRevoke,
+  onRotate,
+  mayRotate,
+  selected,
+  onSelect,
   registerRow,
 }: TokenTableProps) {
   const columns = showOwner ? COLUMNS : COLUMNS.filter((c) => c.label !== "Owner");
@@ -80,6 +143,9 @@ export function TokenTable({
       <table className="tokens" aria-busy={busy} aria-label="Authorizations">
         <thead>
           <tr>
+            <th scope="col" className="col-select">
+              <SelectPage items={items} selected={selected} onSelect={onSelect} />
+            </th>
             {columns.map((c) => {
               if (c.key === null)
                 return (
@@ -126,6 +192,19 @@ export function TokenTable({
               data-token-id={t.id}
               data-status={t.status}
             >
+              <td className="col-select">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${t.name}`}
+                  title={revocable(t) ? undefined : NOT_TICKABLE}
+                  checked={selected.has(t.id)}
+                  disabled={!revocable(t)}
+                  data-testid="row-select"
+                  onChange={(e) => {
+                    onSelect([t], e.target.checked);
+                  }}
+                />
+              </td>
               <td className="col-name">
                 <button
                   type="button"
@@ -183,16 +262,19 @@ export function TokenTable({
                 )}
               </td>
               <td>
-                {t.kind === "impersonation" && (
-                  <span className="pill pill-impersonation" data-testid="impersonation-tag">
-                    Impersonation
-                  </span>
-                )}
-                {t.kind === "service" && (
-                  <span className="pill pill-service" data-testid="tag-service">
-                    Service
-                  </span>
-                )}
+                <div className="row-tags">
+                  {t.kind === "impersonation" && (
+                    <span className="pill pill-impersonation" data-testid="impersonation-tag">
+                      Impersonation
+                    </span>
+                  )}
+                  {t.kind === "service" && (
+                    <span className="pill pill-service" data-testid="tag-service">
+                      Service
+                    </span>
+                  )}
+                  {t.rotatedTo !== undefined && <RotatedTag t={t} />}
+                </div>
               </td>
               <td className="col-actions">
                 <RowActions closed={t.status === "revoked"}>
@@ -205,6 +287,18 @@ export function TokenTable({
                   >
                     Rename
                   </SmallButton>
+                  {mayRotate(t) && (
+                    <SmallButton
+                      aria-label={`Rotate ${t.name}`}
+                      aria-haspopup="dialog"
+                      data-testid="rotate-button"
+                      onClick={() => {
+                        onRotate(t);
+                      }}
+                    >
+                      Rotate…
+                    </SmallButton>
+                  )}
                   <SmallButton
                     className="button-danger-outline"
                     aria-label={`Revoke ${t.name}`}
