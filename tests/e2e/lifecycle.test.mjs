@@ -135,3 +135,20 @@ test("bulk revoke: selected rows, then everything a search matches after a dry-r
   assert.equal(works(made["bulk three"]), false);
   assert.ok(works(made["keep me"]), "outside the filter, untouched");
 });
+
+test("compact rows: more of the list in the window, remembered", async () => {
+  // As a person clears it (clearValue() does not reach React's onChange in WebKit).
+  await (await $t("search")).click();
+  await browser.keys(["Control", "a"]);
+  await browser.keys(["Backspace"]);
+  await browser.waitUntil(async () => Boolean(await rowIdByName("keep me")), { timeoutMsg: "the search did not clear" });
+  const rowHeight = () => browser.execute(() => document.querySelector('[data-testid="token-row"]').getBoundingClientRect().height);
+  const comfortable = await rowHeight();
+  await (await $t("density-toggle")).click();
+  await browser.waitUntil(async () => (await rowHeight()) < comfortable, { timeoutMsg: "rows did not get smaller" });
+  assert.equal(await (await $t("density-toggle")).getAttribute("aria-pressed"), "true");
+  await shot("43-compact");
+  await browser.refresh();
+  await (await $t("add-authorization")).waitForClickable();
+  assert.ok((await rowHeight()) < comfortable, "remembered after a reload");
+});

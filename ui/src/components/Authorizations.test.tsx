@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ListQuery, TokenMeta } from "../api";
 import { formatDateTime } from "../lib/format";
 import { DAY, HOUR, backend, fail, page, token } from "../test/fixtures";
@@ -188,6 +188,143 @@ describe("the authorizations table", () => {
     await renderApp();
     expect(screen.getByTestId("error-alert")).toHaveTextContent(message);
     expect(screen.getByRole("alert")).toBe(screen.getByTestId("error-alert"));
+  });
+});
+
+/** Where jsdom lays nothing out: every box far above the viewport, as when the window is
+ * scrolled down to the pager below a long page. */
+function scrolledDown() {
+  const rect = { x: 0, y: -1500, width: 800, height: 30 };
+  const edges = { top: -1500, bottom: -1470, left: 0, right: 800 };
+  vi.spyOn(Element.prototype, "getBoundingClientRect").mockReturnValue({
+    ...rect,
+    ...edges,
+    toJSON: () => ({ ...rect, ...edges }),
+  });
+}
+
+/** Pages of tokens by cursor ("first" for the first page), each leading to the next. */
+function paged(pages: Record<string, TokenMeta[]>, next: Record<string, string | null>) {
+  return backend({
+    list_tokens: ({ query }) => {
+      const at = (query as ListQuery).cursor ?? "first";
+      return page(pages[at] ?? [], next[at] ?? null);
+    },
+  });
+}
+
+function nameButton(name: string): HTMLElement {
+  return within(row(name)).getByTestId("details-button");
+}
+
+describe("page changes", () => {
+  it("show the new page from its top, focus on its first row", async () => {
+    const ipc = paged(
+      {
+        first: [token({ name: "P1 a" }), token({ name: "P1 b" })],
+        c1: [token({ name: "P2 a" }), token({ name: "P2 b" })],
+      },
+      { first: "c1", c1: null },
+    );
+    scrolledDown();
+    const scroll = vi.spyOn(Element.prototype, "scrollIntoView");
+    const { user } = await renderApp();
+    expect(scroll).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId("page-next"));
+    await screen.findByText("P2 a");
+    await waitFor(() => {
+      expect(nameButton("P2 a")).toHaveFocus();
+    });
+    expect(scroll).toHaveBeenCalledTimes(1);
+    expect(scroll).toHaveBeenCalledWith({ block: "start", behavior: "instant" });
+    // The table's box: its top, column headers included, comes into view.
+    const wrap = screen.getByRole("table").parentElement;
+    expect(wrap).toHaveClass("table-wrap");
+    expect(scroll.mock.contexts[0]).toBe(wrap);
+
+    await user.click(screen.getByTestId("page-previous"));
+    await screen.findByText("P1 a");
+    await waitFor(() => {
+      expect(nameButton("P1 a")).toHaveFocus();
+    });
+    expect(scroll).toHaveBeenCalledTimes(2);
+
+    // Other re-renders leave scrolling and focus alone: a refresh…
+    const lists = ipc.of("list_tokens").length;
+    await user.click(screen.getByTestId("refresh"));
+    await waitFor(() => {
+      expect(ipc.of("list_tokens").length).toBeGreaterThan(lists);
+    });
+    await waitFor(() => {
+      expect(screen.getByTestId("refresh")).toHaveTextContent(/^Refresh$/);
+    });
+    expect(nameButton("P1 a")).not.toHaveFocus();
+    // …and typing a filter.
+    const search = screen.getByTestId("search");
+    await user.type(search, "P");
+    await waitFor(() => {
+      expect(ipc.last("list_tokens")).toMatchObject({ query: { search: "P" } });
+    });
+    await waitFor(() => {
+      expect(screen.getByRole("table")).toHaveAttribute("aria-busy", "false");
+    });
+    expect(search).toHaveFocus();
+    expect(scroll).toHaveBeenCalledTimes(2);
+  });
+
+  it("keep focus on the pager when the new page has no rows", async () => {
+    paged({ first: [token({ name: "Only" })], c1: [] }, { first: "c1", c1: null });
+    const scroll = vi.spyOn(Element.prototype, "scrollIntoView");
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("page-next"));
+    expect(await screen.findByText("This page is empty.")).toBeInTheDocument();
+    // Next is disabled on the last page: focus goes to its neighbour.
+    await waitFor(() => {
+      expect(screen.getByTestId("page-previous")).toHaveFocus();
+    });
+    expect(scroll).not.toHaveBeenCalled();
+  });
+});
+
+describe("compact rows", () => {
+  it("are toggled in the toolbar, remembered, and shown on both list pages", async () => {
+    backend({
+      list_tokens: () =>
+        page([
+          token({ name: "CI deploy", displayHint: "tkd_…x9Qa", description: "GitHub Actions" }),
+        ]),
+    });
+    const first = await renderApp();
+    const toggle = screen.getByTestId("density-toggle");
+    expect(toggle).toHaveAccessibleName("Compact rows");
+    expect(toggle).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByRole("table")).not.toHaveClass("density-compact");
+    expect(localStorage.getItem("tokendesk.density")).toBeNull();
+
+    await first.user.click(toggle);
+    expect(toggle).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("table")).toHaveClass("tokens", "density-compact");
+    expect(localStorage.getItem("tokendesk.density")).toBe("compact");
+    // The hint stays; the description is the name's tooltip.
+    expect(within(row("CI deploy")).getByText("tkd_…x9Qa")).toBeInTheDocument();
+    expect(nameButton("CI deploy")).toHaveAttribute("title", "GitHub Actions");
+
+    // All authorizations shows them compact too.
+    await first.user.click(screen.getByTestId("nav-all"));
+    await screen.findByTestId("all-authorizations-page");
+    await screen.findByText("CI deploy");
+    expect(screen.getByRole("table")).toHaveClass("density-compact");
+    expect(screen.getByTestId("density-toggle")).toHaveAttribute("aria-pressed", "true");
+
+    // The next launch starts compact.
+    first.unmount();
+    const second = await renderApp();
+    expect(screen.getByRole("table")).toHaveClass("density-compact");
+    await second.user.click(screen.getByTestId("density-toggle"));
+    expect(screen.getByRole("table")).not.toHaveClass("density-compact");
+    expect(screen.getByTestId("density-toggle")).toHaveAttribute("aria-pressed", "false");
+    expect(localStorage.getItem("tokendesk.density")).toBe("comfortable");
   });
 });
 

@@ -37,7 +37,9 @@ import { canRotate, RotateDialog } from "./RotateDialog";
 import { SmallButton } from "./SmallButton";
 import { TokenDetail } from "./TokenDetail";
 import { revocable, TokenTable } from "./TokenTable";
+import { useDensity } from "./useDensity";
 import { useOptional } from "./useOptional";
+import { usePageTurn } from "./usePageTurn";
 import { useRowFocus } from "./useRowFocus";
 
 export const PAGE_SIZE = 50;
@@ -180,6 +182,10 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   /** How many the last bulk revoke revoked. */
   const [bulkDone, setBulkDone] = useState<number | null>(null);
   const { headingRef, registerRow, rowButton } = useRowFocus();
+  const tableRef = useRef<HTMLDivElement>(null);
+  const pagerRef = useRef<HTMLElement>(null);
+  const [density, setDensity] = useDensity();
+  const compact = density === "compact";
   const now = useNow(30_000);
 
   const cursor = nav.cursors[nav.cursors.length - 1] ?? null;
@@ -348,6 +354,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   // revoked ones offers it nothing to take.
   const statusRevocable =
     nav.status === null || nav.status === "active" || nav.status === "suspended";
+  // Next and Previous show the new page from its top, focus on its first row.
+  const turnPage = usePageTurn({
+    at: nav,
+    shown: page !== null && !listed.isPlaceholderData,
+    failed: listed.isError,
+    table: tableRef,
+    pager: pagerRef,
+    firstRow: () => (items[0] ? rowButton(items[0].id, "details-button") : null),
+    heading: headingRef,
+  });
 
   return (
     <main
@@ -403,6 +419,18 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           <option value="revoked">Revoked</option>
           <option value="suspended">Suspended</option>
         </select>
+        <button
+          type="button"
+          className="button button-toggle"
+          aria-pressed={compact}
+          data-testid="density-toggle"
+          title="Shorter rows, one line each: more of them fit on the screen"
+          onClick={() => {
+            setDensity(compact ? "comfortable" : "compact");
+          }}
+        >
+          Compact rows
+        </button>
         <div className="toolbar-spacer" />
         {!nothingAtAll && (
           <button
@@ -620,6 +648,8 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             selected={selected}
             onSelect={select}
             registerRow={registerRow}
+            compact={compact}
+            wrapRef={tableRef}
           />
         )
       )}
@@ -627,14 +657,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       {page === null && !error && <Loading />}
 
       {(pageIndex > 0 || nextCursor !== null) && (
-        <nav className="pager" aria-label="Pages">
+        <nav ref={pagerRef} className="pager" aria-label="Pages">
           <button
             type="button"
             className="button"
             disabled={pageIndex === 0}
             data-testid="page-previous"
             onClick={() => {
-              setNav((n) => ({ ...n, cursors: n.cursors.slice(0, -1) }));
+              const to = { ...nav, cursors: nav.cursors.slice(0, -1) };
+              turnPage(to, "page-previous");
+              setNav(to);
             }}
           >
             Previous
@@ -650,7 +682,10 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             disabled={nextCursor === null}
             data-testid="page-next"
             onClick={() => {
-              if (nextCursor !== null) setNav((n) => ({ ...n, cursors: [...n.cursors, nextCursor] }));
+              if (nextCursor === null) return;
+              const to = { ...nav, cursors: [...nav.cursors, nextCursor] };
+              turnPage(to, "page-next");
+              setNav(to);
             }}
           >
             Next

@@ -1,3 +1,4 @@
+import type { Ref } from "react";
 import type { SortDir, SortKey, TokenMeta, TokenStatus } from "../api";
 import { formatDate, formatDateTime, formatRelative } from "../lib/format";
 import { RowActions } from "./RowActions";
@@ -52,6 +53,10 @@ interface TokenTableProps {
   /** Ticks (or unticks) these rows. */
   onSelect: (tokens: TokenMeta[], selected: boolean) => void;
   registerRow: (id: string, row: HTMLTableRowElement | null) => void;
+  /** Compact rows: less padding, one line per row (the description only on hover). */
+  compact?: boolean;
+  /** The table's box, whose top a page change brings into view. */
+  wrapRef?: Ref<HTMLDivElement>;
 }
 
 function When({ at, now, relative }: { at: number; now: number; relative: boolean }) {
@@ -136,11 +141,17 @@ export function TokenTable({
   selected,
   onSelect,
   registerRow,
+  compact = false,
+  wrapRef,
 }: TokenTableProps) {
   const columns = showOwner ? COLUMNS : COLUMNS.filter((c) => c.label !== "Owner");
   return (
-    <div className="table-wrap">
-      <table className="tokens" aria-busy={busy} aria-label="Authorizations">
+    <div className="table-wrap" ref={wrapRef}>
+      <table
+        className={compact ? "tokens density-compact" : "tokens"}
+        aria-busy={busy}
+        aria-label="Authorizations"
+      >
         <thead>
           <tr>
             <th scope="col" className="col-select">
@@ -206,32 +217,39 @@ export function TokenTable({
                 />
               </td>
               <td className="col-name">
-                <button
-                  type="button"
-                  className="token-name token-name-button"
-                  title={t.description || undefined}
-                  aria-haspopup="dialog"
-                  data-testid="details-button"
-                  onClick={() => {
-                    onDetails(t);
-                  }}
-                >
-                  {t.name}
-                </button>
-                <div className="token-meta">
-                  <code className="hint">{t.displayHint}</code>
-                  {t.description && (
-                    <span className="token-description" title={t.description}>
-                      {t.description}
-                    </span>
-                  )}
+                <div className="token-cell">
+                  <button
+                    type="button"
+                    className="token-name token-name-button"
+                    title={t.description || undefined}
+                    aria-haspopup="dialog"
+                    data-testid="details-button"
+                    onClick={() => {
+                      onDetails(t);
+                    }}
+                  >
+                    {t.name}
+                  </button>
+                  <div className="token-meta">
+                    <code className="hint">{t.displayHint}</code>
+                    {t.description && (
+                      <span className="token-description" title={t.description}>
+                        {t.description}
+                      </span>
+                    )}
+                  </div>
                 </div>
               </td>
               {showOwner && (
                 <td className="col-owner" data-testid="owner-cell">
-                  <div className="owner-name">{t.ownerName}</div>
+                  <div
+                    className="owner-name"
+                    title={t.createdBy !== t.ownerId ? `Created by ${t.createdByName}` : undefined}
+                  >
+                    {t.ownerName}
+                  </div>
                   {t.createdBy !== t.ownerId && (
-                    <div className="token-meta">created by {t.createdByName}</div>
+                    <div className="token-meta owner-created-by">created by {t.createdByName}</div>
                   )}
                 </td>
               )}
