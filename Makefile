@@ -5,15 +5,28 @@ SHELL := /bin/bash
 APP := target/debug/tokendesk
 
 .PHONY: run test setup-run setup-test build ui app lint fmt-check clippy typecheck \
-        test-core test-postgres test-team test-keyring test-verifiers test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http bench-postgres openapi
+        test-core test-postgres test-team test-keyring test-verifiers test-fuzz test-ui test-e2e check-bindings check-layers bench bench-http bench-postgres openapi \
+        bundle test-package
 
 ## make run: install what is missing, build, and open the app.
 run: setup-run build
 	$(APP)
 
 ## make test: install what is missing and run every check and test.
-test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-team test-keyring test-verifiers test-fuzz clippy test-e2e
+test: setup-test lint test-core test-postgres check-bindings check-layers test-ui build test-team test-keyring test-verifiers test-fuzz clippy test-package test-e2e
 	@echo "make test: all checks and tests passed"
+
+## make bundle: release packages, .deb and .rpm, in target/release/bundle/ (the UI, then the
+## Tauri CLI, pinned in ui/package.json, builds the release binary and packages it).
+TAURI_CLI := ui/node_modules/.bin/tauri
+bundle: setup-run ui
+	$(TAURI_CLI) build --bundles deb,rpm
+	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+
+# The debug build packaged the same way, installed with apt-get, run from /usr/bin, removed.
+test-package: build
+	$(TAURI_CLI) bundle --debug --bundles deb,rpm
+	bash .ci/package-check.sh target/debug/bundle/deb/Tokendesk_*_amd64.deb
 
 setup-run:
 	bash .ci/setup.sh run

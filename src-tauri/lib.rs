@@ -8,6 +8,7 @@ mod export;
 mod import;
 pub mod login;
 pub mod state;
+mod window;
 
 use std::path::PathBuf;
 use tauri::Manager;
@@ -48,6 +49,7 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
         .setup(move |app| {
             let state = state::AppState::open(data_dir(app, chosen_data_dir.clone()));
             app.manage(state);
+            window::fit_first_window(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

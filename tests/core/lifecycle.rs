@@ -446,3 +446,185 @@ fn bulk_revoke_by_selection_or_tenant_keeps_to_what_the_caller_may_revoke() {
     assert_eq!(names(&r), ["acme only"]);
     assert_eq!(status(&td, &owners), Ok(()));
 }
+
+fn page_names(p: &ListPage) -> Vec<&str> {
+    p.items.iter().map(|t| t.name.as_str()).collect()
+}
+
+fn by_name(dir: SortDir, limit: u32) -> ListQuery {
+    ListQuery {
+        sort: SortKey::Name,
+        dir,
+        limit,
+        ..Default::default()
+    }
+}
+
+/// Every name in the list's order, read page by page.
+fn every_name(td: &Tokendesk, s: &Session, mut q: ListQuery) -> Vec<String> {
+    let mut out = vec![];
+    loop {
+        let p = td.list_tokens(s, &q).unwrap();
+        out.extend(p.items.into_iter().map(|t| t.name));
+        match p.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn names_sort_as_people_read_them_in_pages_and_after_a_rename() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    for n in [
+        "tok-100", "tok-9", "Tok-2", "tok-10", "alpha", "tok-1", "Beta 3", "beta 20",
+    ] {
+        td.create_token(&owner, req(n)).unwrap();
+    }
+    let read = [
+        "alpha", "Beta 3", "beta 20", "tok-1", "Tok-2", "tok-9", "tok-10", "tok-100",
+    ];
+    // Pages of three, both ways, agree with the order people read.
+    assert_eq!(every_name(&td, &owner, by_name(SortDir::Asc, 3)), read);
+    let mut backwards: Vec<String> = read.iter().map(|s| s.to_string()).collect();
+    backwards.reverse();
+    assert_eq!(
+        every_name(&td, &owner, by_name(SortDir::Desc, 3)),
+        backwards
+    );
+
+    let id = |name: &str| {
+        let all = td.list_tokens(&owner, &by_name(SortDir::Asc, 50)).unwrap();
+        all.items.into_iter().find(|t| t.name == name).unwrap().id
+    };
+    td.rename_token(&owner, &id("tok-100"), "tok-3").unwrap();
+    assert_eq!(
+        every_name(&td, &owner, by_name(SortDir::Asc, 50)),
+        ["alpha", "Beta 3", "beta 20", "tok-1", "Tok-2", "tok-3", "tok-9", "tok-10"]
+    );
+
+    // Keys written before the column existed are filled when the authority opens.
+    td.store()
+        .with_tx(|tx| tx.execute("UPDATE tokens SET sort_key = ''", tokendesk_core::params![]))
+        .unwrap();
+    drop(td);
+    let td = env.open();
+    assert_eq!(
+        every_name(&td, &td.local_session(), by_name(SortDir::Asc, 3)),
+        ["alpha", "Beta 3", "beta 20", "tok-1", "Tok-2", "tok-3", "tok-9", "tok-10"]
+    );
+}
+
+#[test]
+fn pages_go_to_the_first_and_last_and_back_with_bounded_counts() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    for i in 1..=7 {
+        td.create_token(&owner, req(&format!("k{i}"))).unwrap();
+    }
+    td.create_token(&owner, req("other")).unwrap();
+    let q = |f: &dyn Fn(&mut ListQuery)| {
+        let mut q = ListQuery {
+            search: Some("k".into()),
+            ..by_name(SortDir::Asc, 3)
+        };
+        f(&mut q);
+        td.list_tokens(&owner, &q).unwrap()
+    };
+    let count = |n| Some(ListCount { n, more: false });
+
+    let first = q(&|_| {});
+    assert_eq!(page_names(&first), ["k1", "k2", "k3"]);
+    assert_eq!((first.total, first.matching), (count(8), count(7)));
+    assert!(first.prev_cursor.is_none());
+
+    let last = q(&|q| q.last = true);
+    assert_eq!(page_names(&last), ["k5", "k6", "k7"]);
+    assert!(last.next_cursor.is_none());
+    assert_eq!(last.matching, count(7));
+    // The last page cut where pages from the first end: one row.
+    let short = q(&|q| {
+        q.last = true;
+        q.limit = 1;
+    });
+    assert_eq!(page_names(&short), ["k7"]);
+
+    // Back from the last page, then forward again: the same rows.
+    let back = q(&|q| q.before = last.prev_cursor.clone());
+    assert_eq!(page_names(&back), ["k2", "k3", "k4"]);
+    assert!(back.next_cursor.is_some() && back.prev_cursor.is_some());
+    let start = q(&|q| q.before = back.prev_cursor.clone());
+    assert_eq!(page_names(&start), ["k1"]);
+    assert!(start.prev_cursor.is_none(), "nothing before the first row");
+    let again = q(&|q| q.cursor = back.next_cursor.clone());
+    assert_eq!(page_names(&again), ["k5", "k6", "k7"]);
+    let second = q(&|q| q.cursor = first.next_cursor.clone());
+    assert_eq!(page_names(&second), ["k4", "k5", "k6"]);
+    assert!(second.prev_cursor.is_some());
+
+    // Descending, the last page holds the smallest names.
+    let last_desc = q(&|q| {
+        q.dir = SortDir::Desc;
+        q.last = true;
+    });
+    assert_eq!(page_names(&last_desc), ["k3", "k2", "k1"]);
+
+    // One way to a page at a time.
+    for bad in [
+        q_err(&td, &owner, |q| {
+            q.last = true;
+            q.cursor = first.next_cursor.clone();
+        }),
+        q_err(&td, &owner, |q| {
+            q.cursor = first.next_cursor.clone();
+            q.before = last.prev_cursor.clone();
+        }),
+    ] {
+        assert_eq!(bad, ErrorCode::InvalidInput);
+    }
+    // A cursor of one ordering is refused by the other, backwards too.
+    assert_eq!(
+        q_err(&td, &owner, |q| {
+            q.dir = SortDir::Desc;
+            q.before = last.prev_cursor.clone();
+        }),
+        ErrorCode::InvalidInput
+    );
+
+    // Past the bound, counts say "more".
+    td.seed_tokens(&owner, 10_050, |_, _| {}).unwrap();
+    let big = td.list_tokens(&owner, &by_name(SortDir::Asc, 50)).unwrap();
+    let capped = Some(ListCount {
+        n: 10_000,
+        more: true,
+    });
+    assert_eq!((big.total, big.matching), (capped, capped));
+    let few = q(&|_| {});
+    assert_eq!((few.total, few.matching), (capped, count(7)));
+    // Seeded names sort by their number: "seed 2" before "seed 10".
+    let seeds = td
+        .list_tokens(
+            &owner,
+            &ListQuery {
+                search: Some("seed".into()),
+                ..by_name(SortDir::Asc, 12)
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        page_names(&seeds),
+        [
+            "seed 0", "seed 1", "seed 2", "seed 3", "seed 4", "seed 5", "seed 6", "seed 7",
+            "seed 8", "seed 9", "seed 10", "seed 11"
+        ]
+    );
+}
+
+fn q_err(td: &Tokendesk, s: &Session, f: impl FnOnce(&mut ListQuery)) -> ErrorCode {
+    let mut q = by_name(SortDir::Asc, 3);
+    f(&mut q);
+    code(td.list_tokens(s, &q))
+}

@@ -152,3 +152,39 @@ test("compact rows: more of the list in the window, remembered", async () => {
   await (await $t("add-authorization")).waitForClickable();
   assert.ok((await rowHeight()) < comfortable, "remembered after a reload");
 });
+
+test("the list at scale: counts, natural name order, first and last page, a window that fits", async () => {
+  // The first window fills most of the screen (Xvfb's is 1400×900) and stays on it.
+  const win = await browser.execute(() => ({ h: window.outerHeight, w: window.outerWidth, sh: screen.availHeight, sw: screen.availWidth }));
+  assert.ok(win.h > 740 && win.h <= win.sh, `window height ${win.h} on a ${win.sh} px screen`);
+  assert.ok(win.w > 1120 && win.w <= win.sw, `window width ${win.w} on a ${win.sw} px screen`);
+
+  // Sixty more tokens from another process, created out of name order.
+  const numbers = Array.from({ length: 60 }, (_, i) => ((i * 37) % 60) + 1);
+  for (const n of numbers) {
+    const r = cli(["tokens", "create", "--name", `pg-${n}`, "--expires", "30d"]);
+    assert.equal(r.code, 0, r.err);
+  }
+  await (await $t("refresh")).click();
+  await (await $t("search")).click();
+  await browser.keys(["Control", "a"]);
+  await browser.keys([..."pg-"]);
+  await browser.waitUntil(async () => /^60 of \d+ match$/.test((await text("list-count")).trim()), {
+    timeoutMsg: "no count of the matches",
+  });
+  const names = () =>
+    browser.execute(() => [...document.querySelectorAll('[data-testid="token-row"] [data-testid="details-button"]')].map((b) => b.textContent.trim()));
+  await (await $t("sort-name")).click();
+  await browser.waitUntil(async () => (await names())[0] === "pg-1", { timeoutMsg: "not sorted by name" });
+  assert.deepEqual((await names()).slice(0, 12), Array.from({ length: 12 }, (_, i) => `pg-${i + 1}`));
+  assert.equal((await text("page-position")).trim(), "Page 1 of 2 · 1–50 of 60");
+
+  await (await $t("page-last")).click();
+  await browser.waitUntil(async () => (await names())[0] === "pg-51", { timeoutMsg: "the last page did not open" });
+  assert.deepEqual(await names(), Array.from({ length: 10 }, (_, i) => `pg-${i + 51}`));
+  assert.equal((await text("page-position")).trim(), "Page 2 of 2 · 51–60 of 60");
+  await shot("44-last-page");
+  await (await $t("page-first")).click();
+  await browser.waitUntil(async () => (await names())[0] === "pg-1", { timeoutMsg: "the first page did not open" });
+  assert.equal((await text("page-position")).trim(), "Page 1 of 2 · 1–50 of 60");
+});

@@ -321,6 +321,12 @@ pub struct ListQuery {
     /// Opaque; from the previous page's `nextCursor`; empty means the first page.
     #[ts(optional)]
     pub cursor: Option<String>,
+    /// Opaque; from a page's `prevCursor`: the page before that one (instead of `cursor`).
+    #[ts(optional)]
+    pub before: Option<String>,
+    /// The last page (instead of a cursor).
+    #[ts(as = "Option<bool>", optional)]
+    pub last: bool,
 }
 
 /// Bulk revoke: the tokens named, or every token a filter matches (the filters of the token
@@ -389,6 +395,8 @@ impl TokenFilter {
             dir: SortDir::Asc,
             limit,
             cursor: None,
+            before: None,
+            last: false,
         }
     }
 }
@@ -410,6 +418,26 @@ pub struct BulkRevokeResult {
 pub struct ListPage {
     pub items: Vec<TokenMeta>,
     pub next_cursor: Option<String>,
+    /// Present when rows come before this page: ask with `before` for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prev_cursor: Option<String>,
+    /// How many tokens the list may show, whatever the filters (absent where not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub total: Option<ListCount>,
+    /// How many of them the filters and the search match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub matching: Option<ListCount>,
+}
+
+/// A count that stops at 10,000: `n`, and `more` when there are more than that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ListCount {
+    pub n: u32,
+    pub more: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

@@ -59,6 +59,7 @@ export type { LegacyImportProblem } from "./bindings/LegacyImportProblem";
 export type { LegacyImportReport } from "./bindings/LegacyImportReport";
 export type { LegacyMode } from "./bindings/LegacyMode";
 export type { LegacySettings } from "./bindings/LegacySettings";
+export type { ListCount } from "./bindings/ListCount";
 export type { ListPage } from "./bindings/ListPage";
 export type { ListQuery } from "./bindings/ListQuery";
 export type { ListScope } from "./bindings/ListScope";

@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { ListQuery, TokenMeta } from "../api";
 import { formatDateTime } from "../lib/format";
-import { DAY, HOUR, backend, fail, page, token } from "../test/fixtures";
+import { DAY, HOUR, backend, fail, keysetPages, page, token } from "../test/fixtures";
 import { renderApp } from "../test/render";
 
 function rows() {
@@ -131,41 +131,89 @@ describe("the authorizations table", () => {
     expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
   });
 
-  it("pages forward and back with a stack of cursors", async () => {
-    const pages: Record<string, TokenMeta[]> = {
-      first: [token({ name: "P1 a" }), token({ name: "P1 b" })],
-      c1: [token({ name: "P2 a" })],
-      c2: [token({ name: "P3 a" })],
-    };
-    const next: Record<string, string | null> = { first: "c1", c1: "c2", c2: null };
+  it("pages forward and back, to the first and the last page, with counts", async () => {
+    const all = Array.from({ length: 120 }, (_, i) => token({ name: `tok-${i + 1}` }));
+    const ipc = backend({ list_tokens: ({ query }) => keysetPages(all)(query as ListQuery) });
+    const { user } = await renderApp();
+    const position = () => screen.getByTestId("page-position");
+    expect(screen.getByTestId("list-count")).toHaveTextContent("120 authorizations");
+    expect(position()).toHaveTextContent("Page 1 of 3 · 1–50 of 120");
+    for (const b of ["page-first", "page-previous"]) expect(screen.getByTestId(b)).toBeDisabled();
+
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("tok-51")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "n50", limit: 50 } });
+    expect(screen.queryByText("tok-1")).not.toBeInTheDocument();
+    expect(position()).toHaveTextContent("Page 2 of 3 · 51–100 of 120");
+
+    // The last page ends where the pages from the first one do: rows 101–120, not 71–120.
+    await user.click(screen.getByRole("button", { name: "Last" }));
+    expect(await screen.findByText("tok-120")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { last: true, limit: 20 } });
+    expect(ipc.last("list_tokens")?.query).not.toHaveProperty("cursor");
+    expect(position()).toHaveTextContent("Page 3 of 3 · 101–120 of 120");
+    expect(screen.queryByText("tok-100")).not.toBeInTheDocument();
+    for (const b of ["page-next", "page-last"]) expect(screen.getByTestId(b)).toBeDisabled();
+
+    await user.click(screen.getByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("tok-100")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { before: "p100", limit: 50 } });
+    expect(position()).toHaveTextContent("Page 2 of 3 · 51–100 of 120");
+
+    await user.click(screen.getByRole("button", { name: "First" }));
+    expect(await screen.findByText("tok-1")).toBeInTheDocument();
+    const q = ipc.last("list_tokens")?.query;
+    expect(q).not.toHaveProperty("cursor");
+    expect(q).not.toHaveProperty("before");
+    expect(q).not.toHaveProperty("last");
+    expect(q).toMatchObject({ limit: 50 });
+    expect(position()).toHaveTextContent("Page 1 of 3 · 1–50 of 120");
+    expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
+  });
+
+  it("says 10,000+ past the count's bound, and where the last page is without a number", async () => {
+    const all = Array.from({ length: 160 }, (_, i) => token({ name: `tok-${i + 1}` }));
     const ipc = backend({
-      list_tokens: ({ query }) => {
-        const at = (query as ListQuery).cursor ?? "first";
-        return page(pages[at] ?? [], next[at] ?? null);
-      },
+      list_tokens: ({ query }) => keysetPages(all, 100)(query as ListQuery),
     });
     const { user } = await renderApp();
-    const prev = screen.getByRole("button", { name: "Previous" });
-    expect(prev).toBeDisabled();
+    expect(screen.getByTestId("list-count")).toHaveTextContent("100+ authorizations");
+    expect(screen.getByTestId("page-position")).toHaveTextContent("Page 1 · 1–50 of 100+");
 
-    await user.click(screen.getByRole("button", { name: "Next" }));
-    expect(await screen.findByText("P2 a")).toBeInTheDocument();
-    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c1", limit: 50 } });
-    expect(screen.queryByText("P1 a")).not.toBeInTheDocument();
-
-    await user.click(screen.getByRole("button", { name: "Next" }));
-    expect(await screen.findByText("P3 a")).toBeInTheDocument();
-    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c2" } });
-    expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+    await user.click(screen.getByRole("button", { name: "Last" }));
+    expect(await screen.findByText("tok-160")).toBeInTheDocument();
+    expect(ipc.last("list_tokens")).toMatchObject({ query: { last: true, limit: 50 } });
+    expect(screen.getByTestId("page-position")).toHaveTextContent("Last page of 100+");
 
     await user.click(screen.getByRole("button", { name: "Previous" }));
-    expect(await screen.findByText("P2 a")).toBeInTheDocument();
-    expect(ipc.last("list_tokens")).toMatchObject({ query: { cursor: "c1" } });
-
+    expect(await screen.findByText("tok-110")).toBeInTheDocument();
+    expect(screen.getByTestId("page-position")).toHaveTextContent("Page 2 from the end of 100+");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("tok-160")).toBeInTheDocument();
+    expect(screen.getByTestId("page-position")).toHaveTextContent("Last page of 100+");
+    // Pages counted from the end reach the start, where the numbers are known again.
     await user.click(screen.getByRole("button", { name: "Previous" }));
-    expect(await screen.findByText("P1 a")).toBeInTheDocument();
-    expect(ipc.last("list_tokens")?.query).not.toHaveProperty("cursor");
-    expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
+    await user.click(await screen.findByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("tok-11")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("tok-1")).toBeInTheDocument();
+    expect(screen.getByTestId("page-position")).toHaveTextContent("Page 1 · 1–10 of 100+");
+  });
+
+  it("counts the matches of a search out of the whole list", async () => {
+    backend({
+      list_tokens: ({ query }) => ({
+        ...page([token({ name: "deploy" })]),
+        total: { n: 1234, more: false },
+        matching: { n: (query as ListQuery).search ? 37 : 1234, more: false },
+      }),
+    });
+    const { user } = await renderApp();
+    expect(screen.getByTestId("list-count")).toHaveTextContent("1,234 authorizations");
+    await user.type(screen.getByTestId("search"), "dep");
+    await waitFor(() => {
+      expect(screen.getByTestId("list-count")).toHaveTextContent("37 of 1,234 match");
+    });
   });
 
   it("welcomes a first-time user with an Add button", async () => {
@@ -203,12 +251,16 @@ function scrolledDown() {
   });
 }
 
-/** Pages of tokens by cursor ("first" for the first page), each leading to the next. */
-function paged(pages: Record<string, TokenMeta[]>, next: Record<string, string | null>) {
+/** Pages of tokens in order: page i leads on with "n<i+1>" and back with "p<i-1>". */
+function paged(pages: TokenMeta[][]) {
   return backend({
     list_tokens: ({ query }) => {
-      const at = (query as ListQuery).cursor ?? "first";
-      return page(pages[at] ?? [], next[at] ?? null);
+      const q = query as ListQuery;
+      const at = Number((q.cursor ?? q.before ?? "n0").slice(1));
+      return {
+        ...page(pages[at] ?? [], at + 1 < pages.length ? `n${at + 1}` : null),
+        ...(at > 0 ? { prevCursor: `p${at - 1}` } : {}),
+      };
     },
   });
 }
@@ -219,13 +271,10 @@ function nameButton(name: string): HTMLElement {
 
 describe("page changes", () => {
   it("show the new page from its top, focus on its first row", async () => {
-    const ipc = paged(
-      {
-        first: [token({ name: "P1 a" }), token({ name: "P1 b" })],
-        c1: [token({ name: "P2 a" }), token({ name: "P2 b" })],
-      },
-      { first: "c1", c1: null },
-    );
+    const ipc = paged([
+      [token({ name: "P1 a" }), token({ name: "P1 b" })],
+      [token({ name: "P2 a" }), token({ name: "P2 b" })],
+    ]);
     scrolledDown();
     const scroll = vi.spyOn(Element.prototype, "scrollIntoView");
     const { user } = await renderApp();
@@ -274,7 +323,7 @@ describe("page changes", () => {
   });
 
   it("keep focus on the pager when the new page has no rows", async () => {
-    paged({ first: [token({ name: "Only" })], c1: [] }, { first: "c1", c1: null });
+    paged([[token({ name: "Only" })], []]);
     const scroll = vi.spyOn(Element.prototype, "scrollIntoView");
     const { user } = await renderApp();
     await user.click(screen.getByTestId("page-next"));

@@ -9,6 +9,7 @@ import {
   type AppInfo,
   type BulkRevokeResult,
   type CreatedToken,
+  type ListCount,
   type ListPage,
   type ListQuery,
   type ListScope,
@@ -39,13 +40,26 @@ import { TokenDetail } from "./TokenDetail";
 import { revocable, TokenTable } from "./TokenTable";
 import { useDensity } from "./useDensity";
 import { useOptional } from "./useOptional";
-import { usePageTurn } from "./usePageTurn";
+import { usePageTurn, type PagerButton } from "./usePageTurn";
 import { useRowFocus } from "./useRowFocus";
 
 export const PAGE_SIZE = 50;
 const SEARCH_DEBOUNCE_MS = 250;
 
-/** Which page of which listing is shown. A stack of cursors gives keyset paging both ways. */
+/** Where in the listing the page is: the first page, the page after or before a cursor (keyset
+ * paging both ways), or the last page. `offset` counts the rows before the page where it is
+ * known; a jump to the end of more matches than the server counts leaves it unknown. */
+type PagePos =
+  | { at: "first" }
+  | ({ at: "after" | "before"; cursor: string } & Place)
+  | ({ at: "last"; rows: number } & Place);
+
+/** Rows before the page, or else (after a jump to the end of an uncounted list) after it. */
+type Place = { offset: number; fromEnd: null } | { offset: null; fromEnd: number };
+
+const FIRST: PagePos = { at: "first" };
+
+/** Which page of which listing is shown. */
 interface Nav {
   search: string;
   status: TokenStatus | null;
@@ -57,8 +71,7 @@ interface Nav {
   tenantId: string | null;
   sort: SortKey;
   dir: SortDir;
-  /** cursors[i] opens page i; the first page has none. */
-  cursors: (string | null)[];
+  pos: PagePos;
 }
 
 const FIRST_PAGE: Nav = {
@@ -71,7 +84,7 @@ const FIRST_PAGE: Nav = {
   tenantId: null,
   sort: "created",
   dir: "desc",
-  cursors: [null],
+  pos: FIRST,
 };
 
 const STATUSES: readonly TokenStatus[] = ["active", "expired", "revoked", "suspended"];
@@ -143,6 +156,56 @@ type Dialog =
 /** Which button a bulk revoke started from. */
 type BulkFrom = "selected" | "matching";
 
+const NUMBER = new Intl.NumberFormat("en-US");
+
+/** A count as the server gives it: exact, or "10,000+" past its bound. */
+export function countText(c: ListCount): string {
+  return `${NUMBER.format(c.n)}${c.more ? "+" : ""}`;
+}
+
+/** How many the list holds, and how many the filters match when they narrow it. */
+export function listCount(total: ListCount, matching: ListCount | null): string {
+  if (matching === null) {
+    return `${countText(total)} authorization${total.n === 1 && !total.more ? "" : "s"}`;
+  }
+  return `${countText(matching)} of ${countText(total)} match`;
+}
+
+/** The pager's middle: the page's number and rows, out of how many, as far as they are known. */
+export function pagePosition(place: Place, rows: number, matching: ListCount | null): string {
+  const of = matching === null ? "" : ` of ${countText(matching)}`;
+  const { offset } = place;
+  if (offset === null) {
+    const fromEnd = Math.floor(place.fromEnd / PAGE_SIZE) + 1;
+    return fromEnd === 1 ? `Last page${of}` : `Page ${NUMBER.format(fromEnd)} from the end${of}`;
+  }
+  const pages =
+    matching !== null && !matching.more ? ` of ${NUMBER.format(Math.max(1, Math.ceil(matching.n / PAGE_SIZE)))}` : "";
+  const page = `Page ${NUMBER.format(Math.floor(offset / PAGE_SIZE) + 1)}${pages}`;
+  if (rows === 0) return page;
+  return `${page} · ${NUMBER.format(offset + 1)}–${NUMBER.format(offset + rows)}${of}`;
+}
+
+/** The last page, cut where the pages from the first one end (when the count is exact), so
+ * Previous from it shows the same pages Next did. */
+function lastPage(matching: ListCount | null): PagePos {
+  if (matching === null || matching.more) {
+    return { at: "last", rows: PAGE_SIZE, offset: null, fromEnd: 0 };
+  }
+  const rows = matching.n % PAGE_SIZE || PAGE_SIZE;
+  return { at: "last", rows, offset: Math.max(0, matching.n - rows), fromEnd: null };
+}
+
+/** Where Next (+1) or Previous (−1) from `place`, a page of `rows` rows, leads. */
+function step(place: Place, rows: number, by: 1 | -1): Place {
+  if (place.offset !== null) {
+    const offset = by === 1 ? place.offset + rows : Math.max(0, place.offset - PAGE_SIZE);
+    return { offset, fromEnd: null };
+  }
+  const fromEnd = by === 1 ? Math.max(0, place.fromEnd - PAGE_SIZE) : place.fromEnd + rows;
+  return { offset: null, fromEnd };
+}
+
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -188,13 +251,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   const compact = density === "compact";
   const now = useNow(30_000);
 
-  const cursor = nav.cursors[nav.cursors.length - 1] ?? null;
+  const { pos } = nav;
   const query = useMemo<ListQuery>(
     () => ({
       scope,
       sort: nav.sort,
       dir: nav.dir,
-      limit: PAGE_SIZE,
+      limit: pos.at === "last" ? pos.rows : PAGE_SIZE,
+      ...(pos.at === "last" ? { last: true } : {}),
+      ...(pos.at === "after" ? { cursor: pos.cursor } : {}),
+      ...(pos.at === "before" ? { before: pos.cursor } : {}),
       ...(nav.search ? { search: nav.search } : {}),
       ...(nav.status ? { status: nav.status } : {}),
       ...(nav.ownerId !== null ? { ownerId: nav.ownerId } : {}),
@@ -202,7 +268,6 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       ...(nav.expiringWithinDays !== null ? { expiringWithinDays: nav.expiringWithinDays } : {}),
       ...(nav.unusedForDays !== null ? { unusedForDays: nav.unusedForDays } : {}),
       ...(nav.tenantId !== null ? { tenantId: nav.tenantId } : {}),
-      ...(cursor ? { cursor } : {}),
     }),
     [
       scope,
@@ -215,7 +280,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       nav.expiringWithinDays,
       nav.unusedForDays,
       nav.tenantId,
-      cursor,
+      pos,
     ],
   );
   const listed = useQuery({
@@ -246,7 +311,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
     )
       return;
     const timer = setTimeout(() => {
-      setNav((n) => ({ ...n, search, expiringWithinDays, unusedForDays, cursors: [null] }));
+      setNav((n) => ({ ...n, search, expiringWithinDays, unusedForDays, pos: FIRST }));
     }, SEARCH_DEBOUNCE_MS);
     return () => {
       clearTimeout(timer);
@@ -258,7 +323,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       ...n,
       sort: sortKey,
       dir: n.sort === sortKey ? (n.dir === "asc" ? "desc" : "asc") : DEFAULT_DIR[sortKey],
-      cursors: [null],
+      pos: FIRST,
     }));
   }
 
@@ -345,11 +410,20 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       : session.canCreateOwn;
   const owners = (users ?? []).filter((u) => u.status === "active");
   const items = page?.items ?? [];
-  const pageIndex = nav.cursors.length - 1;
   const showEmpty = page !== null && !loading && !error && items.length === 0;
   const nextCursor = loading ? null : (page?.nextCursor ?? null);
+  const prevCursor = loading ? null : (page?.prevCursor ?? null);
+  const onFirst = pos.at === "first" || (page !== null && !loading && page.prevCursor == null);
+  // Rows before this page: none on the first, else what the way here counted.
+  const place: Place =
+    pos.at === "first" || onFirst
+      ? { offset: 0, fromEnd: null }
+      : pos.offset === null
+        ? { offset: null, fromEnd: pos.fromEnd }
+        : { offset: pos.offset, fromEnd: null };
+  const matching = page?.matching ?? null;
   // A first-time user with nothing listed has nothing to revoke.
-  const nothingAtAll = showEmpty && !filtered && pageIndex === 0;
+  const nothingAtAll = showEmpty && !filtered && onFirst;
   // Bulk revoke leaves status aside (it takes active and suspended tokens): a list of expired or
   // revoked ones offers it nothing to take.
   const statusRevocable =
@@ -364,6 +438,12 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
     firstRow: () => (items[0] ? rowButton(items[0].id, "details-button") : null),
     heading: headingRef,
   });
+
+  function go(to: PagePos, from: PagerButton) {
+    const next = { ...nav, pos: to };
+    turnPage(next, from);
+    setNav(next);
+  }
 
   return (
     <main
@@ -410,7 +490,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
           onChange={(e) => {
             const value = e.target.value;
             const status = STATUSES.find((s) => s === value) ?? null;
-            setNav((n) => ({ ...n, status, cursors: [null] }));
+            setNav((n) => ({ ...n, status, pos: FIRST }));
           }}
         >
           <option value="">All</option>
@@ -431,6 +511,11 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
         >
           Compact rows
         </button>
+        {page?.total && (
+          <span className="muted list-count" data-testid="list-count" aria-live="polite">
+            {listCount(page.total, filtered ? (page.matching ?? null) : null)}
+          </span>
+        )}
         <div className="toolbar-spacer" />
         {!nothingAtAll && (
           <button
@@ -490,7 +575,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
               }))}
               onChange={(value) => {
                 const ownerId = value === "" ? null : value;
-                setNav((n) => ({ ...n, ownerId, cursors: [null] }));
+                setNav((n) => ({ ...n, ownerId, pos: FIRST }));
               }}
             />
           )}
@@ -503,7 +588,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             options={KIND_OPTIONS}
             onChange={(value) => {
               const kind = KINDS.find((k) => k === value) ?? null;
-              setNav((n) => ({ ...n, kind, cursors: [null] }));
+              setNav((n) => ({ ...n, kind, pos: FIRST }));
             }}
           />
           <DaysFilter
@@ -528,7 +613,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
               options={tenants.map((t) => ({ value: t.id, label: t.name }))}
               onChange={(value) => {
                 const tenantId = value === "" ? null : value;
-                setNav((n) => ({ ...n, tenantId, cursors: [null] }));
+                setNav((n) => ({ ...n, tenantId, pos: FIRST }));
               }}
             />
           )}
@@ -615,7 +700,7 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
       ) : showEmpty ? (
         <div className="empty empty-small" data-testid="no-results">
           <p>
-            {pageIndex > 0
+            {!onFirst
               ? "This page is empty."
               : filtered
                 ? "No authorizations match"
@@ -656,25 +741,36 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
 
       {page === null && !error && <Loading />}
 
-      {(pageIndex > 0 || nextCursor !== null) && (
+      {(!onFirst || nextCursor !== null) && (
         <nav ref={pagerRef} className="pager" aria-label="Pages">
           <button
             type="button"
             className="button"
-            disabled={pageIndex === 0}
+            disabled={prevCursor === null}
+            data-testid="page-first"
+            onClick={() => {
+              go(FIRST, "page-first");
+            }}
+          >
+            First
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={prevCursor === null}
             data-testid="page-previous"
             onClick={() => {
-              const to = { ...nav, cursors: nav.cursors.slice(0, -1) };
-              turnPage(to, "page-previous");
-              setNav(to);
+              if (prevCursor === null) return;
+              go(
+                { at: "before", cursor: prevCursor, ...step(place, items.length, -1) },
+                "page-previous",
+              );
             }}
           >
             Previous
           </button>
-          <span className="muted" aria-live="polite">
-            Page {pageIndex + 1}
-            {items.length > 0 &&
-              ` · ${pageIndex * PAGE_SIZE + 1}–${pageIndex * PAGE_SIZE + items.length}`}
+          <span className="muted" aria-live="polite" data-testid="page-position">
+            {pagePosition(place, items.length, matching)}
           </span>
           <button
             type="button"
@@ -683,12 +779,21 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             data-testid="page-next"
             onClick={() => {
               if (nextCursor === null) return;
-              const to = { ...nav, cursors: [...nav.cursors, nextCursor] };
-              turnPage(to, "page-next");
-              setNav(to);
+              go({ at: "after", cursor: nextCursor, ...step(place, items.length, 1) }, "page-next");
             }}
           >
             Next
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={nextCursor === null}
+            data-testid="page-last"
+            onClick={() => {
+              go(lastPage(matching), "page-last");
+            }}
+          >
+            Last
           </button>
         </nav>
       )}
@@ -712,9 +817,9 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
             // it, the change of key reads the first page afresh; on it, the shown one reloads.
             void queryClient.invalidateQueries({
               queryKey: queryKeys.tokens.all,
-              refetchType: pageIndex > 0 ? "none" : "active",
+              refetchType: pos.at === "first" ? "active" : "none",
             });
-            setNav((n) => ({ ...n, cursors: [null] }));
+            setNav((n) => ({ ...n, pos: FIRST }));
           }}
         />
       )}

@@ -1,10 +1,18 @@
-// After Next or Previous the new page's rows replace the old ones in place, and the window stays
+// After a page turn (First, Previous, Next, Last) the new page's rows replace the old ones in place, and the window stays
 // scrolled down by the pager: the reader would land on the new page's last rows. Once the new
 // page is shown, this brings the table's top into view and focus to its first row.
 import { useEffect, useRef, type RefObject } from "react";
 
 /** The pager's buttons, by test id. */
-export type PagerButton = "page-next" | "page-previous";
+export type PagerButton = "page-first" | "page-previous" | "page-next" | "page-last";
+
+/** Where focus goes when the button clicked is disabled on the new page (at either end). */
+const NEIGHBOUR: Record<PagerButton, PagerButton> = {
+  "page-next": "page-previous",
+  "page-last": "page-previous",
+  "page-previous": "page-next",
+  "page-first": "page-next",
+};
 
 interface PageTurnOptions<T> {
   /** Where the listing is now; a turn completes once it is the one asked for. Any other
@@ -77,8 +85,11 @@ export function usePageTurn<T>({
       return;
     }
     const buttons = pager.current;
+    const enabled = (b: PagerButton) =>
+      buttons?.querySelector<HTMLElement>(`[data-testid="${b}"]:not(:disabled)`) ?? null;
     const stay =
-      buttons?.querySelector<HTMLElement>(`[data-testid="${turn.from}"]:not(:disabled)`) ??
+      enabled(turn.from) ??
+      enabled(NEIGHBOUR[turn.from]) ??
       buttons?.querySelector<HTMLElement>("button:not(:disabled)") ??
       heading.current;
     stay?.focus();

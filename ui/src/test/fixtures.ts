@@ -6,6 +6,7 @@ import type {
   ExpiryPolicy,
   LegacySettings,
   ListPage,
+  ListQuery,
   Permissions,
   Role,
   ServiceStatus,
@@ -163,6 +164,34 @@ export function token(over: Partial<TokenMeta> = {}): TokenMeta {
 
 export function page(items: TokenMeta[], nextCursor: string | null = null): ListPage {
   return { items, nextCursor };
+}
+
+/**
+ * A server's keyset paging over `all`, in order: `cursor` "n<i>" starts at row i, `before`
+ * "p<i>" ends before row i, `last` reads the end; with the counts (capped like the server's
+ * past `countMax`). Cursors name row numbers only to keep the fake readable.
+ */
+export function keysetPages(all: TokenMeta[], countMax = 10_000): (q: ListQuery) => ListPage {
+  const count = { n: Math.min(all.length, countMax), more: all.length > countMax };
+  return (q) => {
+    const limit = q.limit || 50;
+    let start: number;
+    let end: number;
+    if (q.before) {
+      end = Number(q.before.slice(1));
+      start = Math.max(0, end - limit);
+    } else {
+      start = q.last ? Math.max(0, all.length - limit) : q.cursor ? Number(q.cursor.slice(1)) : 0;
+      end = Math.min(all.length, start + limit);
+    }
+    return {
+      items: all.slice(start, end),
+      nextCursor: end < all.length ? `n${end}` : null,
+      ...(start > 0 ? { prevCursor: `p${start}` } : {}),
+      total: count,
+      matching: count,
+    };
+  };
 }
 
 /**

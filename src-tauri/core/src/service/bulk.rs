@@ -71,7 +71,7 @@ impl Tokendesk {
         let mut q = filter.to_query(token_store::LIMIT_MAX);
         let mut all = vec![];
         loop {
-            let page = self.list_tokens_in(tx, s, &q)?;
+            let page = self.list_tokens_in(tx, s, &q, false)?;
             all.extend(page.items.into_iter().filter(revocable));
             if all.len() > BULK_MAX {
                 return Err(Error::InvalidInput(format!(

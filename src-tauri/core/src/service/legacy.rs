@@ -227,6 +227,7 @@ impl Tokendesk {
                 },
                 q,
                 now,
+                true,
             )
         })
     }

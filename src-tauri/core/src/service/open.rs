@@ -119,7 +119,10 @@ impl Tokendesk {
         opts: OpenOptions,
         authority: AuthorityRow,
     ) -> Result<Tokendesk> {
-        store.with_tx(|tx| audit_store::sign_head_if_missing(tx, &key))?;
+        store.with_tx(|tx| {
+            audit_store::sign_head_if_missing(tx, &key)?;
+            token_store::fill_sort_keys(tx)
+        })?;
         let owner = store.read(user_store::first_owner)?;
         log::info!(
             "opened authority {} ({})",

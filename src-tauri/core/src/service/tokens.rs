@@ -342,15 +342,16 @@ impl Tokendesk {
     }
 
     pub fn list_tokens(&self, s: &Session, q: &ListQuery) -> Result<ListPage> {
-        self.store.read(|c| self.list_tokens_in(c, s, q))
+        self.store.read(|c| self.list_tokens_in(c, s, q, true))
     }
 
-    /// `list_tokens` in a transaction another operation holds.
+    /// `list_tokens` in a transaction another operation holds; `counted`: with the counts.
     pub(super) fn list_tokens_in(
         &self,
         c: &dyn Conn,
         s: &Session,
         q: &ListQuery,
+        counted: bool,
     ) -> Result<ListPage> {
         let now = self.now();
         {
@@ -366,6 +367,7 @@ impl Tokendesk {
                     },
                     q,
                     now,
+                    counted,
                 ),
                 ListScope::Own => {
                     ctx.require(Action::ListOwn)?;
@@ -375,7 +377,7 @@ impl Tokendesk {
                         hide_impersonation_of: None,
                         legacy: false,
                     };
-                    token_store::list(c, filter, q, now)
+                    token_store::list(c, filter, q, now, counted)
                 }
                 ListScope::All => {
                     ctx.require(Action::ListAll)?;
@@ -391,7 +393,7 @@ impl Tokendesk {
                         hide_impersonation_of: Some(&ctx.actor.id),
                         legacy: false,
                     };
-                    token_store::list(c, filter, q, now)
+                    token_store::list(c, filter, q, now, counted)
                 }
             }
         }

@@ -3,7 +3,7 @@
 use super::sql::{Conn, ConnExt, Dialect, Row, ToParam, Value};
 use crate::clock::Millis;
 use crate::model::{
-    ListPage, ListQuery, Scope, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus,
+    ListCount, ListPage, ListQuery, Scope, SortDir, SortKey, TokenKind, TokenMeta, TokenStatus,
 };
 use crate::params;
 use crate::{Error, Result};
@@ -124,8 +124,8 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
     let m = t.meta;
     conn.execute(
         &format!(
-            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key, legacy, rotated_from) \
-                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+            "INSERT INTO tokens ({INSERT_COLS}, token_hash, credential_epoch, scopes, name_key, legacy, rotated_from, sort_key) \
+                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
         ),
         params![
             m.id,
@@ -149,6 +149,7 @@ pub fn insert(conn: &dyn Conn, t: NewToken<'_>) -> Result<()> {
             crate::validate::name_key(&m.name),
             (m.kind == TokenKind::Legacy) as i64,
             m.rotated_from,
+            crate::validate::sort_key(&m.name),
         ],
     )?;
     for tenant in m.tenant_ids.iter().flatten() {
@@ -217,10 +218,35 @@ pub fn mark_rotated(conn: &dyn Conn, id: &str, successor: &str, expires_at: Mill
     }
 }
 
+/// Fills `sort_key` for names written before it existed; a no-op once done, so every open of
+/// an authority can call it (a SQL migration cannot compute the key).
+pub fn fill_sort_keys(tx: &dyn Conn) -> Result<()> {
+    let rows: Vec<(String, String)> = tx.query_map(
+        "SELECT id, name FROM tokens WHERE sort_key = ''",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for (id, name) in &rows {
+        tx.execute(
+            "UPDATE tokens SET sort_key = ?2 WHERE id = ?1",
+            params![id, crate::validate::sort_key(name)],
+        )?;
+    }
+    if !rows.is_empty() {
+        log::info!("filled the name sort key of {} tokens", rows.len());
+    }
+    Ok(())
+}
+
 pub fn rename(conn: &dyn Conn, id: &str, name: &str) -> Result<()> {
     conn.execute(
-        "UPDATE tokens SET name = ?2, name_key = ?3 WHERE id = ?1",
-        params![id, name, crate::validate::name_key(name)],
+        "UPDATE tokens SET name = ?2, name_key = ?3, sort_key = ?4 WHERE id = ?1",
+        params![
+            id,
+            name,
+            crate::validate::name_key(name),
+            crate::validate::sort_key(name)
+        ],
     )?;
     Ok(())
 }
@@ -243,9 +269,8 @@ pub fn revoke(conn: &dyn Conn, id: &str, at: Millis, by: &str, reason: Option<&s
 /// rather than the clock: not revoked first, then latest expiry first.
 fn sort_exprs(key: SortKey, dialect: Dialect) -> &'static [&'static str] {
     match key {
-        // SQLite's column is COLLATE NOCASE; PostgreSQL's index is on lower(name).
-        SortKey::Name if dialect == Dialect::Postgres => &["lower(t.name)"],
-        SortKey::Name => &["t.name"],
+        // validate::sort_key, compared byte by byte (PostgreSQL's column is COLLATE "C").
+        SortKey::Name => &["t.sort_key"],
         SortKey::Created => &["t.created_at"],
         SortKey::Expires => &["coalesce(t.expires_at, 9223372036854775807)"],
         SortKey::LastUsed => &["coalesce(t.last_used_at, 0)"],
@@ -358,7 +383,19 @@ pub struct Visibility<'a> {
 }
 
 /// One page of the tokens `v` allows.
-pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> Result<ListPage> {
+/// Counts stop here: an exact number costs a walk over every match, and past this many a
+/// person reads "10,000+" the same as the exact figure.
+pub const COUNT_MAX: u32 = 10_000;
+
+/// One page of a token list. `counted`: also the bounded counts of the tokens the list may show
+/// and of those the filters match (bulk revoke, which walks every page, does without).
+pub fn list(
+    conn: &dyn Conn,
+    v: Visibility<'_>,
+    q: &ListQuery,
+    now: Millis,
+    counted: bool,
+) -> Result<ListPage> {
     let Visibility {
         owner_id,
         hidden_kinds,
@@ -383,14 +420,31 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
             "A day filter takes at most {DAYS_MAX} days."
         )));
     }
+    let given = |c: &Option<String>| c.as_deref().filter(|c| !c.is_empty()).map(str::to_owned);
+    // Which page: after a cursor (or the first), before a cursor, or the last. The last two
+    // read the sort order backwards and turn the rows round.
+    let (after, before) = (given(&q.cursor), given(&q.before));
+    let backwards = before.is_some() || q.last;
+    if [after.is_some(), before.is_some(), q.last]
+        .iter()
+        .filter(|x| **x)
+        .count()
+        > 1
+    {
+        return Err(Error::InvalidInput(
+            "Ask for one page: after a cursor, before a cursor, or the last.".into(),
+        ));
+    }
     let exprs = sort_exprs(q.sort, conn.dialect());
     let mut select = format!("SELECT {COLS}");
     for (i, e) in exprs.iter().enumerate() {
         select.push_str(&format!(", {e} AS k{i}"));
     }
     let mut from = format!(" FROM tokens t {JOINS}");
-    let mut args: Vec<Value> = vec![];
-    let mut conds: Vec<String> = vec![];
+    let mut from_args: Vec<Value> = vec![];
+    // What the list may show (the total), then what the filters keep (the matches).
+    let (mut shown, mut shown_args): (Vec<String>, Vec<Value>) = (vec![], vec![]);
+    let (mut kept, mut kept_args): (Vec<String>, Vec<Value>) = (vec![], vec![]);
     match search_plan(conn, q.search.as_deref())? {
         Search::None => {}
         Search::FewHits(phrase) => {
@@ -399,46 +453,50 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
                 " FROM (SELECT rowid AS hit FROM tokens_search WHERE tokens_search MATCH ?) AS m \
                  CROSS JOIN tokens t ON t.seq = m.hit {JOINS}"
             );
-            args.push(Value::Text(phrase));
+            from_args.push(Value::Text(phrase));
         }
         Search::ManyHits(phrase) => {
             // Many matches: walk the sort index and stop after one page.
-            conds.push(
+            kept.push(
                 "t.seq IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)".into(),
             );
-            args.push(Value::Text(phrase));
+            kept_args.push(Value::Text(phrase));
         }
-        Search::Nothing => conds.push("1 = 0".into()),
+        Search::Nothing => kept.push("1 = 0".into()),
         Search::Like(pat) => {
             // SQLite's LIKE ignores case (ASCII); PostgreSQL's needs ILIKE.
             let like = match conn.dialect() {
                 Dialect::Sqlite => "LIKE",
                 Dialect::Postgres => "ILIKE",
             };
-            conds.push(format!(
+            kept.push(format!(
                 "(t.name {like} ? ESCAPE '\\' OR t.description {like} ? ESCAPE '\\')"
             ));
-            args.push(Value::Text(pat.clone()));
-            args.push(Value::Text(pat));
+            kept_args.push(Value::Text(pat.clone()));
+            kept_args.push(Value::Text(pat));
         }
     }
-    let mut cond = |sql: &str, vals: Vec<Value>| {
-        conds.push(sql.to_string());
-        args.extend(vals);
+    let mut show = |sql: &str, vals: Vec<Value>| {
+        shown.push(sql.to_string());
+        shown_args.extend(vals);
     };
-    cond("t.legacy = ?", vec![Value::Int(legacy as i64)]);
+    show("t.legacy = ?", vec![Value::Int(legacy as i64)]);
     if let Some(owner) = owner_id {
-        cond("t.owner_id = ?", vec![Value::Text(owner.into())]);
+        show("t.owner_id = ?", vec![Value::Text(owner.into())]);
     }
     for k in hidden_kinds {
-        cond("t.kind != ?", vec![Value::Text(k.as_str().into())]);
+        show("t.kind != ?", vec![Value::Text(k.as_str().into())]);
     }
     if let Some(user) = hide_impersonation_of {
-        cond(
+        show(
             "NOT (t.kind = 'impersonation' AND t.owner_id = ?)",
             vec![Value::Text(user.into())],
         );
     }
+    let mut cond = |sql: &str, vals: Vec<Value>| {
+        kept.push(sql.to_string());
+        kept_args.extend(vals);
+    };
     if let Some(k) = q.kind {
         cond("t.kind = ?", vec![Value::Text(k.as_str().into())]);
     }
@@ -486,9 +544,29 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
             vec![Value::Int(now - days as i64 * crate::clock::DAY)],
         );
     }
-    let op = if q.dir == SortDir::Asc { ">" } else { "<" };
-    // An empty cursor is the first page, as if none was given.
-    if let Some(raw) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+    let counts = if counted {
+        let total = count_upto(conn, " FROM tokens t", &shown, &shown_args)?;
+        let all: Vec<String> = shown.iter().chain(&kept).cloned().collect();
+        let args: Vec<Value> = from_args
+            .iter()
+            .chain(&shown_args)
+            .chain(&kept_args)
+            .cloned()
+            .collect();
+        Some((total, count_upto(conn, &from, &all, &args)?))
+    } else {
+        None
+    };
+
+    let mut conds: Vec<String> = shown.into_iter().chain(kept).collect();
+    let mut args: Vec<Value> = from_args
+        .into_iter()
+        .chain(shown_args)
+        .chain(kept_args)
+        .collect();
+    // Rows read in the list's order, or against it for a page before a cursor or the last.
+    let forward = (q.dir == SortDir::Asc) != backwards;
+    if let Some(raw) = after.as_deref().or(before.as_deref()) {
         let bad = || Error::InvalidInput("The page cursor is invalid; reload the list.".into());
         let c: Cursor = serde_json::from_str(raw).map_err(|_| bad())?;
         if c.s != q.sort || c.d != q.dir || c.k.len() != exprs.len() {
@@ -499,20 +577,19 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
                 .map(|v| to_param(v).ok_or_else(bad))
                 .collect::<Result<Vec<_>>>()?;
         vals.push(Value::Text(c.id));
-        cond(
-            &format!(
-                "({}, t.id) {op} ({}?)",
-                exprs.join(", "),
-                "?, ".repeat(exprs.len())
-            ),
-            vals,
-        );
+        conds.push(format!(
+            "({}, t.id) {} ({}?)",
+            exprs.join(", "),
+            if forward { ">" } else { "<" },
+            "?, ".repeat(exprs.len())
+        ));
+        args.extend(vals);
     }
     let mut sql = format!("{select}{from}");
     if !conds.is_empty() {
         sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
     }
-    let dir = if q.dir == SortDir::Asc { "ASC" } else { "DESC" };
+    let dir = if forward { "ASC" } else { "DESC" };
     let order: Vec<String> = exprs.iter().map(|e| format!("{e} {dir}")).collect();
     sql.push_str(&format!(
         " ORDER BY {}, t.id {dir} LIMIT {}",
@@ -521,32 +598,77 @@ pub fn list(conn: &dyn Conn, v: Visibility<'_>, q: &ListQuery, now: Millis) -> R
     ));
 
     let args: Vec<&dyn ToParam> = args.iter().map(|a| a as &dyn ToParam).collect();
-    let mut items = Vec::with_capacity(limit as usize + 1);
-    let mut last_keys = Vec::new();
+    let mut rows: Vec<(TokenMeta, Vec<serde_json::Value>)> = Vec::with_capacity(limit as usize + 1);
     let mut more = false;
     conn.query_each(&sql, &args, &mut |r| {
-        if items.len() == limit as usize {
-            // One extra row only tells us another page exists.
+        if rows.len() == limit as usize {
+            // One extra row only tells us another page exists (before this one, when reading
+            // backwards).
             more = true;
             return Ok(false);
         }
-        items.push(from_row(r, now)?);
-        last_keys = (0..exprs.len())
+        let keys = (0..exprs.len())
             .map(|i| r.get::<Value>(NCOLS + i).map(to_json))
             .collect::<Result<_>>()?;
+        rows.push((from_row(r, now)?, keys));
         Ok(true)
     })?;
-    let next_cursor = match items.last() {
-        Some(last) if more => {
-            let cursor = Cursor {
-                s: q.sort,
-                d: q.dir,
-                k: last_keys,
-                id: last.id.clone(),
-            };
-            Some(serde_json::to_string(&cursor).map_err(|e| Error::Internal(e.to_string()))?)
-        }
-        _ => None,
+    if backwards {
+        rows.reverse();
+    }
+    let cursor_at = |row: Option<&(TokenMeta, Vec<serde_json::Value>)>| -> Result<Option<String>> {
+        let Some((meta, keys)) = row else {
+            return Ok(None);
+        };
+        let cursor = Cursor {
+            s: q.sort,
+            d: q.dir,
+            k: keys.clone(),
+            id: meta.id.clone(),
+        };
+        serde_json::to_string(&cursor)
+            .map(Some)
+            .map_err(|e| Error::Internal(e.to_string()))
     };
-    Ok(ListPage { items, next_cursor })
+    // Rows lie after a page read backwards from a cursor (the page it came from), and before
+    // a page read forwards from one.
+    let (rows_before, rows_after) = match (backwards, before.is_some()) {
+        (true, true) => (more, true),
+        (true, false) => (more, false),
+        (false, _) => (after.is_some(), more),
+    };
+    let prev_cursor = if rows_before {
+        cursor_at(rows.first())?
+    } else {
+        None
+    };
+    let next_cursor = if rows_after {
+        cursor_at(rows.last())?
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(|(meta, _)| meta).collect();
+    let (total, matching) = counts.unzip();
+    Ok(ListPage {
+        items,
+        next_cursor,
+        prev_cursor,
+        total,
+        matching,
+    })
+}
+
+/// How many rows `from` and `conds` give, up to `COUNT_MAX` (with `more` past it).
+fn count_upto(conn: &dyn Conn, from: &str, conds: &[String], args: &[Value]) -> Result<ListCount> {
+    let mut sql = format!("SELECT count(*) FROM (SELECT 1{from}");
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+    }
+    sql.push_str(&format!(" LIMIT {}) AS upto", COUNT_MAX + 1));
+    let args: Vec<&dyn ToParam> = args.iter().map(|a| a as &dyn ToParam).collect();
+    let n: i64 = conn.query_row(&sql, &args, |r| r.get(0))?;
+    Ok(ListCount {
+        n: (n as u32).min(COUNT_MAX),
+        more: n > COUNT_MAX as i64,
+    })
 }

@@ -41,4 +41,12 @@ limit: number,
 /**
  * Opaque; from the previous page's `nextCursor`; empty means the first page.
  */
-cursor?: string, };
+cursor?: string, 
+/**
+ * Opaque; from a page's `prevCursor`: the page before that one (instead of `cursor`).
+ */
+before?: string, 
+/**
+ * The last page (instead of a cursor).
+ */
+last?: boolean, };

@@ -1,0 +1,45 @@
+//! The window's first size: as much of the token list as the screen at hand has room for, so
+//! a first launch shows a useful page rather than seven rows. Later launches keep the size the
+//! person left (the window-state plugin).
+
+use tauri::{Manager, Runtime};
+
+/// Enough for every column and about fifteen rows (thirty compact ones); more only scatters
+/// the eye on a large screen.
+const WIDTH: f64 = 1280.0;
+const HEIGHT: f64 = 1000.0;
+
+/// Sizes and centres the main window when no size was saved before.
+pub fn fit_first_window<R: Runtime>(app: &tauri::App<R>) {
+    let saved = app
+        .path()
+        .app_config_dir()
+        .map(|d| d.join(tauri_plugin_window_state::DEFAULT_FILENAME).exists())
+        .unwrap_or(true);
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    if saved {
+        return;
+    }
+    let Ok(Some(monitor)) = window.current_monitor() else {
+        return;
+    };
+    let area = monitor
+        .work_area()
+        .size
+        .to_logical::<f64>(monitor.scale_factor());
+    let size = tauri::LogicalSize::new(
+        WIDTH.min(area.width * 0.92).max(760.0),
+        HEIGHT.min(area.height * 0.9).max(480.0),
+    );
+    log::info!(
+        "first window: {:.0}×{:.0} on a {:.0}×{:.0} work area",
+        size.width,
+        size.height,
+        area.width,
+        area.height
+    );
+    let _ = window.set_size(size);
+    let _ = window.center();
+}
