@@ -92,7 +92,7 @@ check-layers:
 
 test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
-	bash .ci/with-keyring.sh cargo test -p tokendesk --test cli --test token_limits --test processes --test desktop_connect -- --include-ignored
+	bash .ci/with-keyring.sh cargo test -p tokendesk --lib --test cli --test token_limits --test processes --test desktop_connect -- --include-ignored
 
 # Signed tokens checked by third-party verifiers (PyJWT, jose) through the server's JWKS.
 test-verifiers: setup-test

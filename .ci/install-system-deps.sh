@@ -25,6 +25,9 @@ if [ "$mode" = test ]; then
   need_cmd WebKitWebDriver webkit2gtk-driver
   need_cmd xclip xclip
   need_cmd xdotool xdotool
+  # The expiry-alert E2E test watches notifications on a mock notification server (Debian's
+  # python3, not whatever python3 comes first on PATH).
+  /usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1 || missing+=(python3-dbusmock)
   # The team E2E test makes a throwaway CA and server certificate.
   need_cmd openssl openssl
   # Team-mode tests run a throwaway PostgreSQL cluster (.ci/with-postgres.sh).

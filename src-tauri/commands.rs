@@ -61,6 +61,12 @@ pub async fn retry_open(app: AppHandle) -> Res<AppInfo> {
     on_pool(app, |st| st.retry()?.info()).await
 }
 
+/// One token, fresh (a notification's click opens it).
+#[tauri::command]
+pub async fn get_token(app: AppHandle, id: String) -> Res<TokenMeta> {
+    with_authority(app, move |a| a.get_token(&id)).await
+}
+
 #[tauri::command]
 pub async fn list_tokens(app: AppHandle, query: ListQuery) -> Res<ListPage> {
     with_authority(app, move |a| a.list_tokens(&query)).await

@@ -1,5 +1,6 @@
 //! The desktop app: Tauri set-up, plugins and the command table over tokendesk-core.
 
+mod alerts;
 pub mod cli;
 mod cli_admin;
 mod clipboard;
@@ -46,16 +47,19 @@ pub fn run(chosen_data_dir: Option<PathBuf>) {
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let state = state::AppState::open(data_dir(app, chosen_data_dir.clone()));
             app.manage(state);
             window::fit_first_window(app);
+            alerts::start(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::retry_open,
             commands::list_tokens,
+            commands::get_token,
             commands::create_token,
             commands::rename_token,
             commands::revoke_token,

@@ -192,6 +192,19 @@ fn every_desktop_operation_works_through_the_client_with_the_servers_rules() {
         })
         .unwrap();
     assert_eq!(searched.items.len(), 1);
+    assert_eq!(searched.matching, Some(ListCount { n: 1, more: false }));
+    // A seven-day token is due for its expiry alert at once, and announced once.
+    let alerts = ada.claim_expiry_alerts().unwrap();
+    assert!(alerts
+        .alerts
+        .iter()
+        .any(|a| a.token.id == made.meta.id && a.days == 7));
+    assert!(ada
+        .claim_expiry_alerts()
+        .unwrap()
+        .alerts
+        .iter()
+        .all(|a| a.token.id != made.meta.id));
     assert_eq!(ada.get_token(&made.meta.id).unwrap().name, "deploy");
     assert_eq!(
         ada.rename_token(&made.meta.id, "deploy ci").unwrap().name,

@@ -628,3 +628,140 @@ fn q_err(td: &Tokendesk, s: &Session, f: impl FnOnce(&mut ListQuery)) -> ErrorCo
     f(&mut q);
     code(td.list_tokens(s, &q))
 }
+
+fn alerted(a: &ExpiryAlerts) -> Vec<(&str, u32)> {
+    a.alerts
+        .iter()
+        .map(|x| (x.token.name.as_str(), x.days))
+        .collect()
+}
+
+fn lasting(name: &str, preset: ExpiryPreset) -> CreateTokenRequest {
+    CreateTokenRequest {
+        expiry: ExpiryChoice::Preset { preset },
+        ..req(name)
+    }
+}
+
+#[test]
+fn expiry_alerts_come_once_per_threshold_to_the_owner_and_to_admins() {
+    let env = Env::new();
+    let td = env.open();
+    let other_app = env.open();
+    let owner = td.local_session();
+    let mia = person(&td, &owner, "Mia", "member");
+    let as_mia = session_of(&mia);
+    td.create_token(&owner, req("deploy")).unwrap();
+    let mias = td.create_token(&as_mia, req("mia-ci")).unwrap();
+    td.create_token(&owner, lasting("yearly", ExpiryPreset::OneYear))
+        .unwrap();
+    let none = td.claim_expiry_alerts(&owner).unwrap();
+    assert!(none.alerts.is_empty());
+    assert_eq!(none.expiring_soon, ListCount { n: 0, more: false });
+    assert_eq!(none.settings, AlertSettings::default());
+
+    // Six days left: inside the 7-day threshold. The admin hears of both, Mia of hers.
+    env.clock.advance(24 * DAY);
+    let first = td.claim_expiry_alerts(&owner).unwrap();
+    assert_eq!(alerted(&first), [("deploy", 7), ("mia-ci", 7)]);
+    assert_eq!(first.expiring_soon, ListCount { n: 2, more: false });
+    assert_eq!(first.more, 0);
+    // Once: not again, not from another app of the same person (another process).
+    let again = other_app.claim_expiry_alerts(&owner).unwrap();
+    assert!(again.alerts.is_empty());
+    assert_eq!(again.expiring_soon.n, 2, "the tray still counts them");
+    assert_eq!(
+        alerted(&td.claim_expiry_alerts(&as_mia).unwrap()),
+        [("mia-ci", 7)]
+    );
+    assert!(td.claim_expiry_alerts(&as_mia).unwrap().alerts.is_empty());
+
+    // Half a day left: the last threshold, once more each — but not for a revoked token.
+    td.revoke_token(&as_mia, &mias.meta.id, None).unwrap();
+    env.clock.advance(5 * DAY + 12 * 3600 * SECOND);
+    let last = td.claim_expiry_alerts(&owner).unwrap();
+    assert_eq!(alerted(&last), [("deploy", 1)]);
+    assert_eq!(last.expiring_soon.n, 1);
+    assert!(td.claim_expiry_alerts(&owner).unwrap().alerts.is_empty());
+    assert!(td.claim_expiry_alerts(&as_mia).unwrap().alerts.is_empty());
+
+    // Expired: nothing more, and out of the count.
+    env.clock.advance(DAY);
+    let after = td.claim_expiry_alerts(&owner).unwrap();
+    assert!(after.alerts.is_empty());
+    assert_eq!(after.expiring_soon.n, 0);
+
+    // A token born inside the last threshold is announced at it, and never at the first.
+    td.create_token(&owner, lasting("hourly", ExpiryPreset::OneHour))
+        .unwrap();
+    assert_eq!(
+        alerted(&td.claim_expiry_alerts(&owner).unwrap()),
+        [("hourly", 1)]
+    );
+    assert!(td.claim_expiry_alerts(&owner).unwrap().alerts.is_empty());
+
+    // Many at once: ten one by one, the rest as a number; all claimed.
+    for i in 0..12 {
+        td.create_token(&owner, lasting(&format!("batch {i}"), ExpiryPreset::OneDay))
+            .unwrap();
+    }
+    let many = td.claim_expiry_alerts(&owner).unwrap();
+    assert_eq!((many.alerts.len(), many.more), (10, 2));
+    assert_eq!(many.expiring_soon.n, 13);
+    assert!(td.claim_expiry_alerts(&owner).unwrap().alerts.is_empty());
+}
+
+#[test]
+fn alert_thresholds_are_settings_checked_and_used() {
+    let env = Env::new();
+    let td = env.open();
+    let owner = td.local_session();
+    let mut s = td.settings(&owner).unwrap();
+    assert_eq!(
+        s.alerts,
+        AlertSettings {
+            first_days: 7,
+            last_days: 1
+        }
+    );
+    for (first_days, last_days) in [(1, 1), (3, 5), (91, 1), (7, 0)] {
+        s.alerts = AlertSettings {
+            first_days,
+            last_days,
+        };
+        assert_eq!(
+            code(td.update_settings(&owner, s.clone())),
+            ErrorCode::InvalidInput,
+            "{first_days}/{last_days}"
+        );
+    }
+    s.alerts = AlertSettings {
+        first_days: 14,
+        last_days: 3,
+    };
+    td.update_settings(&owner, s).unwrap();
+    assert_eq!(
+        td.settings(&owner).unwrap().alerts,
+        AlertSettings {
+            first_days: 14,
+            last_days: 3
+        }
+    );
+    let mia = person(&td, &owner, "Mia", "member");
+    assert_eq!(
+        td.settings(&session_of(&mia)).unwrap().alerts.first_days,
+        14,
+        "everyone's apps use them"
+    );
+    td.create_token(&owner, req("deploy")).unwrap();
+    env.clock.advance(17 * DAY);
+    assert_eq!(
+        alerted(&td.claim_expiry_alerts(&owner).unwrap()),
+        [("deploy", 14)]
+    );
+    env.clock.advance(11 * DAY);
+    assert_eq!(
+        alerted(&td.claim_expiry_alerts(&owner).unwrap()),
+        [("deploy", 3)]
+    );
+}

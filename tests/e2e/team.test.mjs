@@ -162,8 +162,10 @@ test("the member signs in on their own computer, creates a token and copies it o
   await member.browser.waitUntil(async () => clip() === plain, { timeout: 5000, timeoutMsg: "clipboard does not hold the token" });
   // "Test it" asks the server, through the same TLS trust, who the token is.
   await (await $t("test-token")).click();
-  await (await $t("test-status")).waitForDisplayed();
-  assert.match(await (await $t("test-status")).getText(), /200/);
+  // The status line is there (empty) before the answer: wait for the answer's words.
+  await member.browser.waitUntil(async () => /200/.test(await (await $t("test-status")).getText()), {
+    timeoutMsg: "Test it did not answer 200",
+  });
   await (await $t("reveal-done")).click();
   await (await $t("reveal-confirm-close")).click();
   await revealed.waitForExist({ reverse: true });
@@ -235,7 +237,10 @@ test("the server stops: both apps say it cannot be reached, and recover when it 
   assert.equal(await startServer(Number(port)), url);
   for (const app of [owner, member]) {
     const $t = $in(app);
-    await (await $t("server-retry")).click();
+    // The app's own retry of the failed read may have reached the server first, which ends
+    // the notice by itself; otherwise Try again does.
+    const retry = await $t("server-retry");
+    if (await retry.isExisting()) await retry.click().catch(() => {});
     await (await $t("server-unreachable")).waitForExist({ reverse: true, timeout: 30_000 });
     await app.browser.waitUntil(async () => Boolean(await rowIdByText(app.browser, app === member ? "Mia's laptop" : "Sign-in")));
   }

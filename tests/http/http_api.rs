@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokendesk_core::clock::SECOND;
+use tokendesk_core::clock::{DAY, SECOND};
 use tokendesk_core::model::*;
 use tokendesk_core::secret::{ExposeSecret, SecretString};
 use tokendesk_http::{openapi, serve, HttpConfig};
@@ -98,7 +98,7 @@ async fn introspection_needs_the_introspect_scope_and_reports_rfc_7662_fields() 
     assert_eq!(b["scope"], "tokens:read");
     assert_eq!(b["token_type"], "Bearer");
     assert_eq!(b["iat"], T0 / 1000);
-    assert_eq!(b["exp"], (T0 + 30 * tokendesk_core::clock::DAY) / 1000);
+    assert_eq!(b["exp"], (T0 + 30 * DAY) / 1000);
     assert!(b.get("act").is_none());
     assert!(
         !b.to_string().contains(&subject[4..]),
@@ -2226,4 +2226,91 @@ async fn bulk_revoke_dry_runs_then_revokes_what_the_filter_matches() {
     let again = bulk(json!({ "filter": filter })).await;
     assert_eq!(again.body["count"], 0, "revoked ones are not revoked twice");
     srv.shutdown().await;
+}
+
+/// Expiry alerts over REST (the desktop as a client of a server): claimed once per threshold,
+/// a member hears of their own tokens only, and every list answer carries the counts and the
+/// cursor back.
+#[tokio::test]
+async fn expiry_alerts_and_list_counts_over_rest() {
+    let srv = start().await;
+    let owner = srv.owner();
+    let admin = srv.token_with(&owner, req("admin"));
+    let mia = person(&srv.td, &owner, "Mia", "member");
+    let mias = srv.token_with(&owner, req_for("mia's", &mia));
+    srv.env.clock.advance(24 * DAY);
+    let claim = |t: &str| {
+        let t = t.to_string();
+        let srv = &srv;
+        async move {
+            srv.call(
+                Method::POST,
+                "/api/alerts/claim",
+                "/api/alerts/claim",
+                Some(&t),
+                Body::None,
+            )
+            .await
+        }
+    };
+    let first = claim(&admin).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let names: Vec<&str> = first.body["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["token"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "mia's"]);
+    assert_eq!(first.body["alerts"][0]["days"], 7);
+    assert_eq!(first.body["expiringSoon"], json!({ "n": 2, "more": false }));
+    assert_eq!(
+        first.body["settings"],
+        json!({ "firstDays": 7, "lastDays": 1 })
+    );
+    assert_eq!(claim(&admin).await.body["alerts"], json!([]));
+    let own = claim(&mias).await;
+    assert_eq!(own.body["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(own.body["alerts"][0]["token"]["name"], "mia's");
+    assert_eq!(own.body["expiringSoon"]["n"], 1);
+
+    let list = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens?scope=all&sort=name&dir=asc&limit=1&last=true",
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(list.body["items"][0]["name"], "mia's");
+    assert_eq!(list.body["total"], json!({ "n": 2, "more": false }));
+    assert!(list.body["nextCursor"].is_null());
+    let before = list.body["prevCursor"].as_str().unwrap();
+    let back = srv
+        .call(
+            Method::GET,
+            "/api/tokens",
+            &format!(
+                "/api/tokens?scope=all&sort=name&dir=asc&limit=1&before={}",
+                url_escape(before)
+            ),
+            Some(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(back.body["items"][0]["name"], "admin");
+    srv.shutdown().await;
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

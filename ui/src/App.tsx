@@ -6,6 +6,8 @@ import {
   connectionInfo,
   createLocalAuthority,
   listRoles,
+  onOpenToken,
+  onShowExpiring,
   retryOpen,
   stopImpersonation,
   switchToLocalOwner,
@@ -32,7 +34,7 @@ import { SwitchUserDialog } from "./components/SwitchUserDialog";
 import { UsersPage } from "./components/UsersPage";
 import { useSignOut } from "./components/useSignOut";
 
-export type PageId = "own" | "all" | "users" | "migration" | "audit" | "settings";
+export type PageId = "own" | "all" | "expiring" | "users" | "migration" | "audit" | "settings";
 
 interface NavItem {
   id: PageId;
@@ -44,6 +46,7 @@ export function navItems(p: Permissions): NavItem[] {
   const items: NavItem[] = [{ id: "own", label: "Authorizations" }];
   if (p.manageUsers || p.impersonate || p.createTokensForOthers)
     items.push({ id: "all", label: "All authorizations" });
+  items.push({ id: "expiring", label: "Expiring soon" });
   if (p.manageUsers) items.push({ id: "users", label: "Users" });
   // Importing, replacing and retiring legacy API keys all need manage_users.
   if (p.manageUsers) items.push({ id: "migration", label: "Migration" });
@@ -144,6 +147,30 @@ function Shell({
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const roleNames = useRoleNames();
+  /** The token a notification's click asked to open (`at` tells two clicks apart). */
+  const [opened, setOpened] = useState<{ id: string; at: number } | null>(null);
+
+  // From outside the window: a notification's click opens its token, the tray's "Expiring
+  // soon" that view.
+  useEffect(() => {
+    const stops = [
+      onOpenToken((id) => {
+        setOpened({ id, at: Date.now() });
+        setPage("expiring");
+      }),
+      onShowExpiring(() => {
+        setOpened(null);
+        setPage("expiring");
+      }),
+    ].map((p) => p.catch(() => () => undefined));
+    return () => {
+      for (const stop of stops) {
+        void stop.then((unlisten) => {
+          unlisten();
+        });
+      }
+    };
+  }, []);
 
   const items = navItems(session.permissions);
   // A page the session no longer may see (after a switch or a role change) falls back.
@@ -303,6 +330,15 @@ function Shell({
 
       {shown === "own" && <Authorizations info={info} />}
       {shown === "all" && <Authorizations info={info} scope="all" />}
+      {shown === "expiring" && (
+        <Authorizations
+          key={`expiring-${opened?.at ?? 0}`}
+          info={info}
+          scope={items.some((i) => i.id === "all") ? "all" : "own"}
+          expiring
+          openTokenId={opened?.id ?? null}
+        />
+      )}
       {shown === "users" && (
         <UsersPage
           info={info}

@@ -29,6 +29,7 @@ const SETTINGS = () => ({
   tokenPrefix: "tkd",
   policy: appInfo().policy,
   onlyOwnersCreateTokens: false,
+  alerts: { firstDays: 7, lastDays: 1 },
 });
 
 function start() {

@@ -26,7 +26,7 @@ describe("navigation", () => {
   it("shows a member only Authorizations", async () => {
     backend({ app_info: () => appInfo({}, GRACE_SESSION) });
     await renderApp();
-    expect(navLabels()).toEqual(["Authorizations"]);
+    expect(navLabels()).toEqual(["Authorizations", "Expiring soon"]);
     expect(screen.queryByTestId("nav-users")).not.toBeInTheDocument();
     expect(screen.queryByTestId("nav-settings")).not.toBeInTheDocument();
   });
@@ -37,6 +37,7 @@ describe("navigation", () => {
     expect(navLabels()).toEqual([
       "Authorizations",
       "All authorizations",
+      "Expiring soon",
       "Users",
       "Migration",
       "Audit",
@@ -51,7 +52,7 @@ describe("navigation", () => {
         appInfo({}, { ...GRACE_SESSION, permissions: { ...MEMBER_PERMISSIONS, viewAudit: true } }),
     });
     const { user } = await renderApp();
-    expect(navLabels()).toEqual(["Authorizations", "Audit"]);
+    expect(navLabels()).toEqual(["Authorizations", "Expiring soon", "Audit"]);
     await user.click(screen.getByTestId("nav-audit"));
     expect(await screen.findByTestId("audit-page")).toBeInTheDocument();
     expect(screen.queryByTestId("authorizations-page")).not.toBeInTheDocument();
@@ -63,7 +64,7 @@ describe("navigation", () => {
         appInfo({}, { ...GRACE_SESSION, permissions: { ...MEMBER_PERMISSIONS, impersonate: true } }),
     });
     await renderApp();
-    expect(navLabels()).toEqual(["Authorizations", "All authorizations"]);
+    expect(navLabels()).toEqual(["Authorizations", "All authorizations", "Expiring soon"]);
   });
 
   it("hides Add authorization when the session may not create", async () => {
@@ -100,7 +101,7 @@ describe("the header", () => {
     expect(await screen.findByTestId("authorizations-page")).toBeInTheDocument();
     expect(screen.getByTestId("signed-in")).toHaveTextContent("Ada Lovelace");
     expect(screen.queryByTestId("switch-back")).not.toBeInTheDocument();
-    expect(navLabels()).toHaveLength(6);
+    expect(navLabels()).toHaveLength(7);
   });
 
   it("has no Back button for the local owner", async () => {
@@ -188,7 +189,7 @@ describe("Switch user", () => {
       expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     });
     expect(screen.getByTestId("signed-in")).toHaveTextContent("Grace Hopper");
-    expect(navLabels()).toEqual(["Authorizations"]);
+    expect(navLabels()).toEqual(["Authorizations", "Expiring soon"]);
     expect(screen.getByTestId("switch-back")).toBeInTheDocument();
     // The new session's listing was loaded afresh.
     expect(

@@ -291,6 +291,9 @@ impl Authority for RemoteAuthority {
     fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult> {
         self.with_body(Method::POST, "/api/tokens/bulk-revoke", r)
     }
+    fn claim_expiry_alerts(&self) -> Answer<ExpiryAlerts> {
+        self.without_body(Method::POST, "/api/alerts/claim")
+    }
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage> {
         self.get_query(&format!("/api/tokens/{}/usage", seg(id)), &[("days", days)])
     }

@@ -25,6 +25,8 @@ pub trait Authority: Send + Sync {
     fn rotate_token(&self, id: &str, grace: RotationGrace) -> Answer<CreatedToken>;
     /// The tokens named or matched, revoked (or, dry run, only counted and listed).
     fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult>;
+    /// The expiry alerts due to the person now, each claimed once per threshold.
+    fn claim_expiry_alerts(&self) -> Answer<ExpiryAlerts>;
     fn token_usage(&self, id: &str, days: u32) -> Answer<TokenUsage>;
     fn list_users(&self) -> Answer<Vec<User>>;
     fn create_user(&self, u: NewUser) -> Answer<User>;
@@ -173,6 +175,9 @@ impl Authority for LocalAuthority {
     }
     fn bulk_revoke(&self, r: &BulkRevokeRequest) -> Answer<BulkRevokeResult> {
         self.with(|c, s| c.bulk_revoke(s, r))
+    }
+    fn claim_expiry_alerts(&self) -> Answer<ExpiryAlerts> {
+        self.with(|c, s| c.claim_expiry_alerts(s))
     }
     fn list_users(&self) -> Answer<Vec<User>> {
         self.with(|c, s| c.list_users(s))

@@ -566,6 +566,77 @@ pub struct Settings {
     pub policy: ExpiryPolicy,
     /// "Super-admin only": only owners may create tokens at all.
     pub only_owners_create_tokens: bool,
+    /// When people hear that a token expires (absent in a request: 7 and 1 days).
+    #[serde(default)]
+    pub alerts: AlertSettings,
+}
+
+/// When a token's coming expiry is announced — to its owner and to admins on the desktop, as
+/// `token.expiring` to a team's webhooks: `firstDays` before, then `lastDays` before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AlertSettings {
+    #[schema(minimum = 2, maximum = 90)]
+    pub first_days: u32,
+    #[schema(minimum = 1, maximum = 89)]
+    pub last_days: u32,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            first_days: 7,
+            last_days: 1,
+        }
+    }
+}
+
+impl AlertSettings {
+    pub const MAX_DAYS: u32 = 90;
+
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.last_days < 1
+            || self.first_days > Self::MAX_DAYS
+            || self.last_days >= self.first_days
+        {
+            return Err(crate::Error::InvalidInput(format!(
+                "Expiry alerts need a first alert of at most {} days before the last one, which is at least a day before the expiry (given: {} and {} days).",
+                Self::MAX_DAYS,
+                self.first_days,
+                self.last_days
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A token to tell the person about: it expires within `days` days (a threshold of the
+/// alert settings), and they have not heard so at that threshold.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExpiryAlert {
+    pub token: TokenMeta,
+    pub days: u32,
+}
+
+/// What a person is due to hear about expiring tokens, claimed once: every alert is returned
+/// to one caller only, and never again at the same threshold.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExpiryAlerts {
+    /// The soonest ones, one notification each.
+    pub alerts: Vec<ExpiryAlert>,
+    /// Claimed too, beyond `alerts`: one summary notification.
+    pub more: u32,
+    /// Active tokens the person is shown (their own; everyone's for admins) expiring within
+    /// the first threshold: the tray's number.
+    pub expiring_soon: ListCount,
+    pub settings: AlertSettings,
+    /// The authority's clock when claimed, for "expires in 3 hours".
+    pub now: Millis,
 }
 
 /// Whether legacy API keys are accepted.
@@ -777,6 +848,8 @@ pub struct AppInfo {
     pub user: User,
     pub session: SessionInfo,
     pub policy: ExpiryPolicy,
+    /// When expiry alerts come: the "Expiring soon" view lists the first threshold's tokens.
+    pub alerts: AlertSettings,
     pub data_dir: String,
     pub now: Millis,
 }

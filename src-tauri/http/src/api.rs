@@ -451,6 +451,23 @@ pub async fn bulk_revoke(
     Ok(Json(blocking(move || td.bulk_revoke(&s, &req)).await?))
 }
 
+/// Expiry alerts due to the caller now — their own tokens, everyone's for those who list
+/// everyone's — each returned once per threshold to whichever of their apps asks first, with
+/// the number of tokens expiring within the first threshold. The desktop app calls this.
+#[utoipa::path(post, path = "/api/alerts/claim", tag = "tokens", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The alerts now claimed, and the tray's count", body = ExpiryAlerts),
+        (status = 401, description = "Not an active token", body = ErrorBody),
+        (status = 403, description = "A token without the tokens:read scope", body = ErrorBody),
+    ))]
+pub async fn claim_expiry_alerts(
+    State(st): State<AppState>,
+    Caller(s): Caller,
+) -> Answer<Json<ExpiryAlerts>> {
+    let td = st.td.clone();
+    Ok(Json(blocking(move || td.claim_expiry_alerts(&s)).await?))
+}
+
 /// "Create token for user": an impersonation token owned by the user, with the caller as
 /// `act`. Needs `impersonate`. The answer carries the plain token, once.
 #[utoipa::path(post, path = "/api/users/{id}/tokens", tag = "tokens", security(("bearer" = [])),

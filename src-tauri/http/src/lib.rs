@@ -111,6 +111,7 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
         .route("/api/tokens/{id}/usage", get(admin::token_usage))
         .route("/api/tokens/{id}/rotate", post(api::rotate_token))
         .route("/api/tokens/bulk-revoke", post(api::bulk_revoke))
+        .route("/api/alerts/claim", post(api::claim_expiry_alerts))
         .route("/api/tenants/{id}", patch(admin::rename_tenant))
         .route(
             "/api/tenants/{id}/members/{user_id}",

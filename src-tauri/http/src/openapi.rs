@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         api::revoke_token,
         api::rotate_token,
         api::bulk_revoke,
+        api::claim_expiry_alerts,
         api::create_token_for_user,
         api::exchange,
         api::set_active_tenant,

@@ -87,7 +87,7 @@ describe("commands", () => {
       seen.push([cmd, args]);
       return null;
     });
-    const settings = { authorityName: "A", tokenPrefix: "tkd", policy: POLICY, onlyOwnersCreateTokens: false };
+    const settings = { authorityName: "A", tokenPrefix: "tkd", policy: POLICY, onlyOwnersCreateTokens: false, alerts: { firstDays: 7, lastDays: 1 } };
     await createUser({ displayName: "Ann", email: "ann@example.com", kind: "human", role: "member" });
     await updateUser("u2", { role: "admin" });
     await setUserActive("u2", false);

@@ -2,6 +2,7 @@
 // shapes come from ts-rs (./bindings), so a Rust change that breaks the UI breaks the build.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { AuditPage } from "./bindings/AuditPage";
@@ -59,6 +60,7 @@ export type { LegacyImportProblem } from "./bindings/LegacyImportProblem";
 export type { LegacyImportReport } from "./bindings/LegacyImportReport";
 export type { LegacyMode } from "./bindings/LegacyMode";
 export type { LegacySettings } from "./bindings/LegacySettings";
+export type { AlertSettings } from "./bindings/AlertSettings";
 export type { ListCount } from "./bindings/ListCount";
 export type { ListPage } from "./bindings/ListPage";
 export type { ListQuery } from "./bindings/ListQuery";
@@ -209,6 +211,40 @@ export function appInfo(): Promise<AppInfo> {
 
 export function retryOpen(): Promise<AppInfo> {
   return call<AppInfo>("retry_open");
+}
+
+export function getToken(id: string): Promise<TokenMeta> {
+  return call<TokenMeta>("get_token", { id });
+}
+
+// Where the app sends the window from outside it: a click on an expiry notification (the
+// token's id), the tray's "Expiring soon". Each returns its unsubscribe function.
+
+export function onOpenToken(open: (tokenId: string) => void): Promise<() => void> {
+  return quietly(
+    listen<string>("open-token", (e) => {
+      open(e.payload);
+    }),
+  );
+}
+
+export function onShowExpiring(show: () => void): Promise<() => void> {
+  return quietly(
+    listen("show-expiring", () => {
+      show();
+    }),
+  );
+}
+
+/** Unsubscribing can fail only when the event system is gone (the window closing, a test's
+ * mocks cleared): there is then nothing left to undo. */
+async function quietly(listening: Promise<() => void>): Promise<() => void> {
+  const unlisten = await listening;
+  return () => {
+    void Promise.resolve()
+      .then(unlisten)
+      .catch(() => undefined);
+  };
 }
 
 export function listTokens(query: ListQuery): Promise<ListPage> {

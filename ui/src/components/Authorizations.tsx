@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useEffect, useMemo, useRef, useState } from "react";
 import {
   bulkRevoke,
+  getToken,
   listTenants,
   listTokens,
   listUsers,
@@ -223,14 +224,34 @@ interface AuthorizationsProps {
   info: AppInfo;
   /** "own": the session subject's tokens; "all": everyone's, with owner filters. */
   scope?: ListScope;
+  /** The "Expiring soon" view: active tokens within the first alert's days, soonest first. */
+  expiring?: boolean;
+  /** Open this token's details once it is read (a click on its expiry notification). */
+  openTokenId?: string | null;
 }
 
-export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
+export function Authorizations({
+  info,
+  scope = "own",
+  expiring = false,
+  openTokenId = null,
+}: AuthorizationsProps) {
   const all = scope === "all";
   const { session } = info;
-  const [nav, setNav] = useState<Nav>(FIRST_PAGE);
+  const soonDays = info.alerts.firstDays;
+  const [nav, setNav] = useState<Nav>(() =>
+    expiring
+      ? {
+          ...FIRST_PAGE,
+          status: "active",
+          expiringWithinDays: soonDays,
+          sort: "expires",
+          dir: "asc",
+        }
+      : FIRST_PAGE,
+  );
   const [searchText, setSearchText] = useState("");
-  const [expiringText, setExpiringText] = useState("");
+  const [expiringText, setExpiringText] = useState(expiring ? String(soonDays) : "");
   const [unusedText, setUnusedText] = useState("");
   const queryClient = useQueryClient();
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -245,6 +266,23 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   /** How many the last bulk revoke revoked. */
   const [bulkDone, setBulkDone] = useState<number | null>(null);
   const { headingRef, registerRow, rowButton } = useRowFocus();
+  const [openError, setOpenError] = useState<string | null>(null);
+
+  // A notification's click: its token, as it is now, in the details panel.
+  useEffect(() => {
+    if (openTokenId === null) return;
+    let current = true;
+    getToken(openTokenId)
+      .then((token) => {
+        if (current) setDialog({ kind: "details", token });
+      })
+      .catch((e: unknown) => {
+        if (current) setOpenError(toApiError(e).message);
+      });
+    return () => {
+      current = false;
+    };
+  }, [openTokenId]);
   const tableRef = useRef<HTMLDivElement>(null);
   const pagerRef = useRef<HTMLElement>(null);
   const [density, setDensity] = useDensity();
@@ -448,12 +486,16 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
   return (
     <main
       className="page"
-      data-testid={all ? "all-authorizations-page" : "authorizations-page"}
+      data-testid={
+        expiring ? "expiring-page" : all ? "all-authorizations-page" : "authorizations-page"
+      }
     >
       <PageHeader
-        title={all ? "All authorizations" : "Authorizations"}
+        title={expiring ? "Expiring soon" : all ? "All authorizations" : "Authorizations"}
         description={
-          all
+          expiring
+            ? `Active authorizations that expire within ${soonDays} days${all ? ", whoever holds them" : ""}, soonest first. You are notified ${soonDays} days and ${info.alerts.lastDays} day${info.alerts.lastDays === 1 ? "" : "s"} before; rotate them here.`
+            : all
             ? `Every API bearer token issued by ${info.authorityName}, whoever holds it.`
             : session.impersonating
               ? `${info.user.displayName}'s authorizations. Tokens you add here are impersonation tokens: they act as ${info.user.displayName}, who cannot see them.`
@@ -461,6 +503,17 @@ export function Authorizations({ info, scope = "own" }: AuthorizationsProps) {
         }
         headingRef={headingRef}
       />
+
+      {openError && (
+        <Alert
+          testId="open-token-error"
+          onDismiss={() => {
+            setOpenError(null);
+          }}
+        >
+          {openError}
+        </Alert>
+      )}
 
       <div className="toolbar" role="search">
         <label className="visually-hidden" htmlFor="search">

@@ -70,7 +70,13 @@ describe("who sees the Migration page", () => {
         appInfo({}, { permissions: { ...MEMBER_PERMISSIONS, manageUsers: true } }),
     });
     await renderApp();
-    expect(navLabels()).toEqual(["Authorizations", "All authorizations", "Users", "Migration"]);
+    expect(navLabels()).toEqual([
+      "Authorizations",
+      "All authorizations",
+      "Expiring soon",
+      "Users",
+      "Migration",
+    ]);
   });
 
   it("is absent for a member without manage_users", async () => {
@@ -146,6 +152,7 @@ describe("the legacy keys", () => {
         tokenPrefix: "tkd",
         policy: appInfo().policy,
         onlyOwnersCreateTokens: false,
+        alerts: { firstDays: 7, lastDays: 1 },
       }),
     });
     const summary = await screen.findByTestId("legacy-summary");

@@ -18,6 +18,7 @@ const SETTINGS: Settings = {
   tokenPrefix: "tkd",
   policy: POLICY,
   onlyOwnersCreateTokens: false,
+  alerts: { firstDays: 7, lastDays: 1 },
 };
 
 function roleRow(id: string): HTMLElement {
@@ -77,6 +78,10 @@ describe("the settings form", () => {
     await user.type(screen.getByTestId("settings-max-days"), "90");
     await user.click(screen.getByTestId("settings-allow-never"));
     await user.selectOptions(screen.getByTestId("settings-default"), "Never");
+    await user.clear(screen.getByTestId("settings-alert-first"));
+    await user.type(screen.getByTestId("settings-alert-first"), "14");
+    await user.clear(screen.getByTestId("settings-alert-last"));
+    await user.type(screen.getByTestId("settings-alert-last"), "2");
     const infoCalls = ipc.of("app_info").length;
     await user.click(screen.getByTestId("settings-save"));
 
@@ -93,6 +98,7 @@ describe("the settings form", () => {
           defaultChoice: { kind: "never" },
           signedTokenMinutes: 5,
         },
+        alerts: { firstDays: 14, lastDays: 2 },
       },
     });
     expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Settings saved.");

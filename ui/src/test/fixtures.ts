@@ -129,6 +129,7 @@ export function appInfo(
     user: s.subject,
     session: s,
     policy: { ...POLICY, ...policy },
+    alerts: { firstDays: 7, lastDays: 1 },
     dataDir: "/tmp/tokendesk",
     now: Date.now(),
   };
@@ -259,7 +260,7 @@ export function backend(handlers: Record<string, Handler> = {}) {
     const handler = handlers[cmd] ?? defaults[cmd];
     if (!handler) throw new Error(`unexpected command ${cmd}`);
     return handler(args);
-  });
+  }, { shouldMockEvents: true });
   return {
     calls,
     of(cmd: string): Call[] {

@@ -2,6 +2,7 @@
 //! policy, permissions and auditing cannot be bypassed by going through another face.
 
 mod access;
+mod alerts;
 pub(crate) mod audit;
 mod bulk;
 mod clients;
@@ -185,6 +186,7 @@ impl Tokendesk {
     pub fn info(&self, s: &Session) -> Result<AppInfo> {
         let a = self.authority()?;
         let session = self.session_info(s)?;
+        let alerts = self.store.read(store::authority::alert_settings)?;
         Ok(AppInfo {
             authority_id: a.id,
             authority_name: a.display_name,
@@ -192,6 +194,7 @@ impl Tokendesk {
             user: session.subject.clone(),
             session,
             policy: a.policy,
+            alerts,
             data_dir: self.data_dir.display().to_string(),
             now: self.now(),
         })

@@ -1,4 +1,5 @@
-//! Authority settings: name, token prefix (new tokens only), expiry policy, "owners only".
+//! Authority settings: name, token prefix (new tokens only), expiry policy, "owners only",
+//! when expiry alerts come.
 
 use super::{Need, Tokendesk};
 use crate::feed::Change;
@@ -10,13 +11,17 @@ use serde_json::json;
 
 impl Tokendesk {
     pub fn settings(&self, s: &Session) -> Result<Settings> {
-        self.store.read(|c| self.ctx(c, s, Need::Nothing))?;
+        let alerts = self.store.read(|c| {
+            self.ctx(c, s, Need::Nothing)?;
+            authority_store::alert_settings(c)
+        })?;
         let a = self.authority()?;
         Ok(Settings {
             authority_name: a.display_name,
             token_prefix: a.token_prefix,
             policy: a.policy,
             only_owners_create_tokens: a.only_owners_create_tokens,
+            alerts,
         })
     }
 
@@ -25,6 +30,7 @@ impl Tokendesk {
         let name = validate::name(&new.authority_name)?;
         token::validate_prefix(&new.token_prefix)?;
         new.policy.validate()?;
+        new.alerts.validate()?;
         // Read and written in one transaction, under the store's lock alone.
         self.write(|tx| {
             let before = super::authority_row(tx)?;
@@ -36,12 +42,15 @@ impl Tokendesk {
             next.policy = new.policy.clone();
             next.only_owners_create_tokens = new.only_owners_create_tokens;
             authority_store::update_settings(tx, &next)?;
+            let alerts_before = authority_store::alert_settings(tx)?;
+            authority_store::set_alert_settings(tx, &new.alerts)?;
             self.changed(tx, Change::Authority)?;
             let details = json!({
                 "authority_name": [before.display_name, next.display_name],
                 "token_prefix": [before.token_prefix, next.token_prefix],
                 "policy": [before.policy, next.policy],
                 "only_owners_create_tokens": [before.only_owners_create_tokens, next.only_owners_create_tokens],
+                "alerts": [alerts_before, new.alerts],
             });
             self.audit(tx, s, AuditAction::SettingsChanged, None, details)
         })?;

@@ -354,49 +354,50 @@ impl Tokendesk {
         counted: bool,
     ) -> Result<ListPage> {
         let now = self.now();
-        {
-            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
-            match q.scope {
-                ListScope::Own if ctx.impersonating() => token_store::list(
-                    c,
-                    token_store::Visibility {
-                        owner_id: Some(&ctx.subject.id),
-                        hidden_kinds: &[],
-                        hide_impersonation_of: None,
-                        legacy: false,
-                    },
-                    q,
-                    now,
-                    counted,
-                ),
-                ListScope::Own => {
-                    ctx.require(Action::ListOwn)?;
-                    let filter = token_store::Visibility {
-                        owner_id: Some(&ctx.actor.id),
-                        hidden_kinds: &[TokenKind::Impersonation],
-                        hide_impersonation_of: None,
-                        legacy: false,
-                    };
-                    token_store::list(c, filter, q, now, counted)
-                }
-                ListScope::All => {
-                    ctx.require(Action::ListAll)?;
-                    let hidden: &[TokenKind] = if ctx.perms.impersonate {
-                        &[]
-                    } else {
-                        &[TokenKind::Impersonation]
-                    };
-                    // Never the impersonation tokens made for the actor themselves.
-                    let filter = token_store::Visibility {
-                        owner_id: q.owner_id.as_deref(),
-                        hidden_kinds: hidden,
-                        hide_impersonation_of: Some(&ctx.actor.id),
-                        legacy: false,
-                    };
-                    token_store::list(c, filter, q, now, counted)
+        let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
+        let v = Self::visibility(&ctx, q.scope, q.owner_id.as_deref())?;
+        token_store::list(c, v, q, now, counted)
+    }
+
+    /// Which tokens a list of `scope` shows the session: its own (impersonation tokens made
+    /// for it never), or everyone's — optionally one owner's — with the permission to.
+    pub(super) fn visibility<'a>(
+        ctx: &'a Ctx,
+        scope: ListScope,
+        owner_id: Option<&'a str>,
+    ) -> Result<token_store::Visibility<'a>> {
+        Ok(match scope {
+            ListScope::Own if ctx.impersonating() => token_store::Visibility {
+                owner_id: Some(&ctx.subject.id),
+                hidden_kinds: &[],
+                hide_impersonation_of: None,
+                legacy: false,
+            },
+            ListScope::Own => {
+                ctx.require(Action::ListOwn)?;
+                token_store::Visibility {
+                    owner_id: Some(&ctx.actor.id),
+                    hidden_kinds: &[TokenKind::Impersonation],
+                    hide_impersonation_of: None,
+                    legacy: false,
                 }
             }
-        }
+            ListScope::All => {
+                ctx.require(Action::ListAll)?;
+                let hidden: &[TokenKind] = if ctx.perms.impersonate {
+                    &[]
+                } else {
+                    &[TokenKind::Impersonation]
+                };
+                // Never the impersonation tokens made for the actor themselves.
+                token_store::Visibility {
+                    owner_id,
+                    hidden_kinds: hidden,
+                    hide_impersonation_of: Some(&ctx.actor.id),
+                    legacy: false,
+                }
+            }
+        })
     }
 
     /// A token the session may see, or "not found" (whether it exists or not).

@@ -141,3 +141,25 @@ pub fn set_legacy_settings(conn: &dyn Conn, s: &crate::model::LegacySettings) ->
     conn.execute("UPDATE authority SET legacy_settings = ?1", params![json])?;
     Ok(())
 }
+
+/// When expiry alerts come (schema 13's columns; 7 and 1 days until set).
+pub fn alert_settings(conn: &dyn Conn) -> Result<crate::model::AlertSettings> {
+    conn.query_row(
+        "SELECT alert_first_days, alert_last_days FROM authority",
+        params![],
+        |r| {
+            Ok(crate::model::AlertSettings {
+                first_days: r.get::<i64>(0)? as u32,
+                last_days: r.get::<i64>(1)? as u32,
+            })
+        },
+    )
+}
+
+pub fn set_alert_settings(conn: &dyn Conn, a: &crate::model::AlertSettings) -> Result<()> {
+    conn.execute(
+        "UPDATE authority SET alert_first_days = ?1, alert_last_days = ?2",
+        params![a.first_days as i64, a.last_days as i64],
+    )?;
+    Ok(())
+}

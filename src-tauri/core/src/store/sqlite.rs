@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
     (include_str!("../../migrations/0010_legacy_keys.sql"), None),
     (include_str!("../../migrations/0011_rotation.sql"), None),
     (include_str!("../../migrations/0012_sort_keys.sql"), None),
+    (
+        include_str!("../../migrations/0013_expiry_alerts.sql"),
+        None,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

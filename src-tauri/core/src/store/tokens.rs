@@ -396,12 +396,6 @@ pub fn list(
     now: Millis,
     counted: bool,
 ) -> Result<ListPage> {
-    let Visibility {
-        owner_id,
-        hidden_kinds,
-        hide_impersonation_of,
-        legacy,
-    } = v;
     let limit = match q.limit {
         0 => LIMIT_DEFAULT,
         n if n <= LIMIT_MAX => n,
@@ -476,23 +470,7 @@ pub fn list(
             kept_args.push(Value::Text(pat));
         }
     }
-    let mut show = |sql: &str, vals: Vec<Value>| {
-        shown.push(sql.to_string());
-        shown_args.extend(vals);
-    };
-    show("t.legacy = ?", vec![Value::Int(legacy as i64)]);
-    if let Some(owner) = owner_id {
-        show("t.owner_id = ?", vec![Value::Text(owner.into())]);
-    }
-    for k in hidden_kinds {
-        show("t.kind != ?", vec![Value::Text(k.as_str().into())]);
-    }
-    if let Some(user) = hide_impersonation_of {
-        show(
-            "NOT (t.kind = 'impersonation' AND t.owner_id = ?)",
-            vec![Value::Text(user.into())],
-        );
-    }
+    shown_conds(&v, &mut shown, &mut shown_args);
     let mut cond = |sql: &str, vals: Vec<Value>| {
         kept.push(sql.to_string());
         kept_args.extend(vals);
@@ -656,6 +634,69 @@ pub fn list(
         total,
         matching,
     })
+}
+
+/// The conditions of what a list may show (`v`), added to `conds` and `args`.
+fn shown_conds(v: &Visibility<'_>, conds: &mut Vec<String>, args: &mut Vec<Value>) {
+    let mut show = |sql: &str, vals: Vec<Value>| {
+        conds.push(sql.to_string());
+        args.extend(vals);
+    };
+    show("t.legacy = ?", vec![Value::Int(v.legacy as i64)]);
+    if let Some(owner) = v.owner_id {
+        show("t.owner_id = ?", vec![Value::Text(owner.into())]);
+    }
+    for k in v.hidden_kinds {
+        show("t.kind != ?", vec![Value::Text(k.as_str().into())]);
+    }
+    if let Some(user) = v.hide_impersonation_of {
+        show(
+            "NOT (t.kind = 'impersonation' AND t.owner_id = ?)",
+            vec![Value::Text(user.into())],
+        );
+    }
+}
+
+/// Active tokens `v` shows that expire within `first_days` and that `user_id` has not heard
+/// about at the threshold they are in now (`last_days` once that close, else `first_days`);
+/// soonest first, at most `limit`.
+pub fn expiring_unannounced(
+    conn: &dyn Conn,
+    v: Visibility<'_>,
+    user_id: &str,
+    (first_days, last_days): (u32, u32),
+    now: Millis,
+    limit: u32,
+) -> Result<Vec<TokenMeta>> {
+    let (mut conds, mut args) = (vec![], vec![]);
+    shown_conds(&v, &mut conds, &mut args);
+    let day = crate::clock::DAY;
+    conds.push(format!(
+        "t.revoked_at IS NULL AND t.expires_at > ? AND t.expires_at <= ? AND {OWNER_OK}"
+    ));
+    args.extend([Value::Int(now), Value::Int(now + first_days as i64 * day)]);
+    conds.push(
+        "NOT EXISTS (SELECT 1 FROM expiry_notices n WHERE n.user_id = ? AND n.token_id = t.id \
+         AND n.days = CASE WHEN t.expires_at <= ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END)"
+            .into(),
+    );
+    args.extend([
+        Value::Text(user_id.into()),
+        Value::Int(now + last_days as i64 * day),
+        Value::Int(last_days as i64),
+        Value::Int(first_days as i64),
+    ]);
+    let sql = format!(
+        "SELECT {COLS} FROM tokens t {JOINS} WHERE {} ORDER BY t.expires_at, t.id LIMIT {limit}",
+        conds.join(" AND ")
+    );
+    let args: Vec<&dyn ToParam> = args.iter().map(|a| a as &dyn ToParam).collect();
+    let mut out = vec![];
+    conn.query_each(&sql, &args, &mut |r| {
+        out.push(from_row(r, now)?);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// How many rows `from` and `conds` give, up to `COUNT_MAX` (with `more` past it).

@@ -27,7 +27,15 @@ function choiceFrom(value: string): ExpiryChoice | null {
   return preset ? { kind: "preset", preset } : null;
 }
 
-type Problems = Partial<Record<"name" | "maxDays" | "signedMinutes" | "default" | "other", string>>;
+type Problems = Partial<
+  Record<"name" | "maxDays" | "signedMinutes" | "default" | "alerts" | "other", string>
+>;
+
+/** A whole number of days as typed, or null. Rust judges the pair (first after last, ≤ 90). */
+function wholeDays(text: string): number | null {
+  const t = text.trim();
+  return /^\d{1,2}$/.test(t) ? Number(t) : null;
+}
 
 /** Rust's bounds for a signed token's lifetime; it refuses anything else on save as well. */
 const SIGNED_MINUTES_MIN = 1;
@@ -56,6 +64,10 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
   const [signedMinutes, setSignedMinutes] = useState(() =>
     String(initial.policy.signedTokenMinutes),
   );
+  const [alertDays, setAlertDays] = useState(() => ({
+    first: String(initial.alerts.firstDays),
+    last: String(initial.alerts.lastDays),
+  }));
   const [problems, setProblems] = useState<Problems>({});
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -65,6 +77,7 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
     custom: useId(),
     never: useId(),
     default: useId(),
+    alerts: useId(),
   };
 
   const { policy } = draft;
@@ -106,7 +119,10 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
       local.signedMinutes = `Enter a whole number of minutes from ${SIGNED_MINUTES_MIN} to ${SIGNED_MINUTES_MAX}.`;
     }
     if (!defaultOffered) local.default = "Choose a default among the offered choices.";
-    if (Object.keys(local).length > 0 || minutes === null) {
+    const first = wholeDays(alertDays.first);
+    const last = wholeDays(alertDays.last);
+    if (first === null || last === null) local.alerts = "Enter whole numbers of days.";
+    if (Object.keys(local).length > 0 || minutes === null || first === null || last === null) {
       setProblems(local);
       return;
     }
@@ -118,11 +134,13 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
         authorityName: draft.authorityName.trim(),
         tokenPrefix: draft.tokenPrefix.trim(),
         policy: { ...draft.policy, maxLifetimeDays: days, signedTokenMinutes: minutes },
+        alerts: { firstDays: first, lastDays: last },
       });
       queryClient.setQueryData(queryKeys.settings, next);
       setDraft(next);
       setMaxDays(String(next.policy.maxLifetimeDays));
       setSignedMinutes(String(next.policy.signedTokenMinutes));
+      setAlertDays({ first: String(next.alerts.firstDays), last: String(next.alerts.lastDays) });
       setSaved(true);
       // The Add dialog reads the policy from the app info.
       onSaved();
@@ -279,6 +297,49 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
           }}
         />
         <p className="hint">Changing the policy does not alter existing tokens.</p>
+      </section>
+
+      <section className="settings-section" aria-labelledby={`${ids.alerts}-section`}>
+        <h2 id={`${ids.alerts}-section`} className="section-heading">
+          Expiry alerts
+        </h2>
+        <p className="hint">
+          Each person is notified once at each of these (their own tokens; admins who see every
+          authorization, every token), and the tray counts the tokens within the first.
+        </p>
+        <div className="field-row">
+          <TextField
+            label="First alert (days before)"
+            type="number"
+            min={2}
+            max={90}
+            step={1}
+            inputMode="numeric"
+            className="input-short"
+            value={alertDays.first}
+            error={problems.alerts}
+            data-testid="settings-alert-first"
+            onChange={(e) => {
+              setAlertDays((a) => ({ ...a, first: e.target.value }));
+              setSaved(false);
+            }}
+          />
+          <TextField
+            label="Last alert (days before)"
+            type="number"
+            min={1}
+            max={89}
+            step={1}
+            inputMode="numeric"
+            className="input-short"
+            value={alertDays.last}
+            data-testid="settings-alert-last"
+            onChange={(e) => {
+              setAlertDays((a) => ({ ...a, last: e.target.value }));
+              setSaved(false);
+            }}
+          />
+        </div>
       </section>
 
       {problems.other && (

@@ -169,6 +169,7 @@ describe("the legacy API keys section", () => {
         tokenPrefix: "tkd",
         policy: POLICY,
         onlyOwnersCreateTokens: false,
+        alerts: { firstDays: 7, lastDays: 1 },
       }),
     });
     const { user } = await renderApp();

@@ -228,6 +228,7 @@ describe("the settings page", () => {
         tokenPrefix: "tkd",
         policy: appInfo().policy,
         onlyOwnersCreateTokens: false,
+        alerts: { firstDays: 7, lastDays: 1 },
       }),
     });
     const info = c.manage ? appInfo() : appInfo({}, { permissions: MEMBER_PERMISSIONS });
@@ -244,10 +245,10 @@ describe("the settings page", () => {
     expect(kids()).toEqual([CURRENT.kid]);
     if (c.manage) expect(screen.getByTestId("rotate-key")).toBeInTheDocument();
     else expect(screen.queryByTestId("rotate-key")).not.toBeInTheDocument();
-    // Right after the expiry policy.
+    // Right after the expiry policy and its alerts.
     const sections = Array.from(
       screen.getByTestId("settings-page").querySelectorAll("section"),
     ).map((s) => s.querySelector("h2")?.textContent);
-    expect(sections.indexOf("Signing keys")).toBe(sections.indexOf("Expiration policy") + 1);
+    expect(sections.indexOf("Signing keys")).toBe(sections.indexOf("Expiry alerts") + 1);
   });
 });
