@@ -165,11 +165,19 @@ pub fn wording(alert: &ExpiryAlert, now: i64) -> (String, String) {
     };
     (
         format!("“{}” expires {when}", t.name),
+        // Servers that render the body's markup must show a name, not interpret it.
         format!(
             "{}'s token. Rotate it in Tokendesk before it stops working.",
-            t.owner_name
+            escape_markup(&t.owner_name)
         ),
     )
+}
+
+/// The Desktop Notifications body markup's special characters, as entities.
+fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn show_count(app: &AppHandle, claimed: &ExpiryAlerts) {
@@ -244,5 +252,11 @@ mod tests {
             "Mia's token. Rotate it in Tokendesk before it stops working."
         );
         assert!(!body.contains("tkd_"));
+        let mut odd = alert(DAY);
+        odd.token.owner_name = "<b>Ann</b> & co".into();
+        assert_eq!(
+            wording(&odd, 1_000).1,
+            "&lt;b&gt;Ann&lt;/b&gt; &amp; co's token. Rotate it in Tokendesk before it stops working."
+        );
     }
 }

@@ -5,7 +5,8 @@
 use tauri::{Manager, Runtime};
 
 /// Enough for every column and about fifteen rows (thirty compact ones); more only scatters
-/// the eye on a large screen.
+/// the eye on a large screen. (tauri.conf.json's 1280×900 is the size when the screen is
+/// unknown.)
 const WIDTH: f64 = 1280.0;
 const HEIGHT: f64 = 1000.0;
 

@@ -700,6 +700,15 @@ fn expiry_alerts_come_once_per_threshold_to_the_owner_and_to_admins() {
     );
     assert!(td.claim_expiry_alerts(&owner).unwrap().alerts.is_empty());
 
+    // A rotated token ends with its grace by design: no alert, not counted, while its
+    // successor is announced when its own time comes.
+    let monthly = td.create_token(&owner, req("monthly")).unwrap();
+    td.rotate_token(&owner, &monthly.meta.id, RotationGrace::OneDay)
+        .unwrap();
+    let rotated = td.claim_expiry_alerts(&owner).unwrap();
+    assert!(rotated.alerts.is_empty(), "{:?}", alerted(&rotated));
+    assert_eq!(rotated.expiring_soon.n, 1, "the hourly one only");
+
     // Many at once: ten one by one, the rest as a number; all claimed.
     for i in 0..12 {
         td.create_token(&owner, lasting(&format!("batch {i}"), ExpiryPreset::OneDay))
@@ -708,6 +717,23 @@ fn expiry_alerts_come_once_per_threshold_to_the_owner_and_to_admins() {
     let many = td.claim_expiry_alerts(&owner).unwrap();
     assert_eq!((many.alerts.len(), many.more), (10, 2));
     assert_eq!(many.expiring_soon.n, 13);
+    // Read-only tokens cannot use up a person's alerts.
+    let read_only = td
+        .create_token(
+            &owner,
+            CreateTokenRequest {
+                scopes: Some(vec![Scope::TokensRead]),
+                ..req("reader")
+            },
+        )
+        .unwrap();
+    let Verification::Active(via) = td.verify(read_only.token.expose_secret()).unwrap() else {
+        panic!("the reader is active")
+    };
+    assert_eq!(
+        code(td.claim_expiry_alerts(&via.session())),
+        ErrorCode::InsufficientScope
+    );
     assert!(td.claim_expiry_alerts(&owner).unwrap().alerts.is_empty());
 }
 
@@ -717,40 +743,36 @@ fn alert_thresholds_are_settings_checked_and_used() {
     let td = env.open();
     let owner = td.local_session();
     let mut s = td.settings(&owner).unwrap();
-    assert_eq!(
-        s.alerts,
-        AlertSettings {
-            first_days: 7,
-            last_days: 1
-        }
-    );
+    assert_eq!(s.alerts, Some(AlertSettings::default()));
+    assert_eq!(AlertSettings::default().first_days, 7);
+    assert_eq!(AlertSettings::default().last_days, 1);
     for (first_days, last_days) in [(1, 1), (3, 5), (91, 1), (7, 0)] {
-        s.alerts = AlertSettings {
+        s.alerts = Some(AlertSettings {
             first_days,
             last_days,
-        };
+        });
         assert_eq!(
             code(td.update_settings(&owner, s.clone())),
             ErrorCode::InvalidInput,
             "{first_days}/{last_days}"
         );
     }
-    s.alerts = AlertSettings {
+    let fortnight = AlertSettings {
         first_days: 14,
         last_days: 3,
     };
+    s.alerts = Some(fortnight);
+    td.update_settings(&owner, s.clone()).unwrap();
+    assert_eq!(td.settings(&owner).unwrap().alerts, Some(fortnight));
+    // A client that predates the setting sends none: it stays as it is.
+    s.alerts = None;
+    s.authority_name = "Renamed".into();
     td.update_settings(&owner, s).unwrap();
-    assert_eq!(
-        td.settings(&owner).unwrap().alerts,
-        AlertSettings {
-            first_days: 14,
-            last_days: 3
-        }
-    );
+    assert_eq!(td.settings(&owner).unwrap().alerts, Some(fortnight));
     let mia = person(&td, &owner, "Mia", "member");
     assert_eq!(
-        td.settings(&session_of(&mia)).unwrap().alerts.first_days,
-        14,
+        td.settings(&session_of(&mia)).unwrap().alerts,
+        Some(fortnight),
         "everyone's apps use them"
     );
     td.create_token(&owner, req("deploy")).unwrap();

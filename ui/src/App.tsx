@@ -20,6 +20,7 @@ import {
   type Role,
 } from "./api";
 import { queryKeys } from "./api/queryKeys";
+import { afterReveals } from "./lib/revealGuard";
 import { Alert } from "./components/Alert";
 import { AuditPage } from "./components/AuditPage";
 import { Authorizations } from "./components/Authorizations";
@@ -155,12 +156,16 @@ function Shell({
   useEffect(() => {
     const stops = [
       onOpenToken((id) => {
-        setOpened({ id, at: Date.now() });
-        setPage("expiring");
+        afterReveals(() => {
+          setOpened({ id, at: Date.now() });
+          setPage("expiring");
+        });
       }),
       onShowExpiring(() => {
-        setOpened(null);
-        setPage("expiring");
+        afterReveals(() => {
+          setOpened(null);
+          setPage("expiring");
+        });
       }),
     ].map((p) => p.catch(() => () => undefined));
     return () => {
@@ -190,6 +195,7 @@ function Shell({
     setNotice(null);
     try {
       const next = await action();
+      setOpened(null);
       setPage("own");
       onSession(next);
     } catch (e) {
@@ -302,6 +308,7 @@ function Shell({
             aria-current={shown === item.id ? "page" : undefined}
             data-testid={`nav-${item.id}`}
             onClick={() => {
+              setOpened(null);
               setPage(item.id);
             }}
           >

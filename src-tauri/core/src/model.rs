@@ -292,7 +292,8 @@ pub struct ListQuery {
     pub owner_id: Option<String>,
     #[ts(optional)]
     pub kind: Option<TokenKind>,
-    /// Active tokens that expire within this many days.
+    /// Active tokens that expire within this many days (not those already rotated, which
+    /// expire at the end of their grace by design).
     #[ts(optional)]
     #[param(maximum = 36500)]
     pub expiring_within_days: Option<u32>,
@@ -566,13 +567,15 @@ pub struct Settings {
     pub policy: ExpiryPolicy,
     /// "Super-admin only": only owners may create tokens at all.
     pub only_owners_create_tokens: bool,
-    /// When people hear that a token expires (absent in a request: 7 and 1 days).
-    #[serde(default)]
-    pub alerts: AlertSettings,
+    /// When people hear that a token expires. Always in an answer; absent in a request (a
+    /// client that predates it): left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub alerts: Option<AlertSettings>,
 }
 
-/// When a token's coming expiry is announced — to its owner and to admins on the desktop, as
-/// `token.expiring` to a team's webhooks: `firstDays` before, then `lastDays` before.
+/// When a token's coming expiry is announced to its owner and to admins on the desktop:
+/// `firstDays` before, then `lastDays` before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -849,6 +852,8 @@ pub struct AppInfo {
     pub session: SessionInfo,
     pub policy: ExpiryPolicy,
     /// When expiry alerts come: the "Expiring soon" view lists the first threshold's tokens.
+    /// (Absent from an older server: the defaults.)
+    #[serde(default)]
     pub alerts: AlertSettings,
     pub data_dir: String,
     pub now: Millis,

@@ -182,7 +182,9 @@ export function pagePosition(place: Place, rows: number, matching: ListCount | n
   }
   const pages =
     matching !== null && !matching.more ? ` of ${NUMBER.format(Math.max(1, Math.ceil(matching.n / PAGE_SIZE)))}` : "";
-  const page = `Page ${NUMBER.format(Math.floor(offset / PAGE_SIZE) + 1)}${pages}`;
+  // Pages counted from the end meet the start off the 50-row grid (a first page of 10 rows):
+  // rounding up keeps every page's number its own.
+  const page = `Page ${NUMBER.format(Math.ceil(offset / PAGE_SIZE) + 1)}${pages}`;
   if (rows === 0) return page;
   return `${page} · ${NUMBER.format(offset + 1)}–${NUMBER.format(offset + rows)}${of}`;
 }
@@ -451,7 +453,11 @@ export function Authorizations({
   const showEmpty = page !== null && !loading && !error && items.length === 0;
   const nextCursor = loading ? null : (page?.nextCursor ?? null);
   const prevCursor = loading ? null : (page?.prevCursor ?? null);
-  const onFirst = pos.at === "first" || (page !== null && !loading && page.prevCursor == null);
+  // A page with rows and none before it is the first, however it was reached. (An empty page
+  // after a cursor — its rows revoked meanwhile — has no cursors either way: First leads on.)
+  const onFirst =
+    pos.at === "first" ||
+    (page !== null && !loading && page.items.length > 0 && page.prevCursor == null);
   // Rows before this page: none on the first, else what the way here counted.
   const place: Place =
     pos.at === "first" || onFirst
@@ -799,7 +805,7 @@ export function Authorizations({
           <button
             type="button"
             className="button"
-            disabled={prevCursor === null}
+            disabled={onFirst}
             data-testid="page-first"
             onClick={() => {
               go(FIRST, "page-first");

@@ -70,4 +70,27 @@ describe("Expiring soon", () => {
       expect(screen.getByTestId("open-token-error")).toHaveTextContent("No such token.");
     });
   });
+
+  it("waits while a token is shown once, so the reveal is never swept away", async () => {
+    backend({
+      list_tokens: () => page([]),
+      create_token: () => ({ meta: token({ name: "fresh" }), token: "tkd_s3cretvalue0123456789abcdefXYZ" }),
+    });
+    const { user } = await renderApp();
+    await user.click(screen.getByTestId("empty-add-authorization"));
+    await user.type(screen.getByTestId("token-name"), "fresh");
+    await user.click(screen.getByTestId("create-submit"));
+    expect(await screen.findByTestId("reveal-dialog")).toBeInTheDocument();
+
+    await emit("show-expiring");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId("reveal-dialog")).toBeInTheDocument();
+    expect(screen.queryByTestId("expiring-page")).not.toBeInTheDocument();
+
+    // Taken: the view it asked for opens now.
+    await user.click(screen.getByTestId("reveal-done"));
+    const confirm = screen.queryByTestId("reveal-confirm-close");
+    if (confirm) await user.click(confirm);
+    expect(await screen.findByTestId("expiring-page")).toBeInTheDocument();
+  });
 });

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import {
   saveTokenToKeyring,
   testToken,
@@ -7,6 +7,7 @@ import {
   type KeyringCopy,
   type TestResult,
 } from "../api";
+import { revealShown } from "../lib/revealGuard";
 import { FieldError } from "./FieldError";
 import { Modal } from "./Modal";
 import { SecretField } from "./SecretField";
@@ -73,6 +74,8 @@ export function RevealDialog({ created, onClose, returnFocus }: RevealDialogProp
   const copyRef = useRef<HTMLButtonElement>(null);
   const tabRefs = useRef(new Map<SnippetId, HTMLButtonElement>());
   const ids = { warning: useId(), confirm: useId(), tabs: useId(), test: useId() };
+  // Navigation from outside the window waits until the token was taken.
+  useEffect(() => revealShown(), []);
 
   async function saveToKeyring() {
     if (saving || saved) return;

@@ -18,7 +18,8 @@ impl Tokendesk {
     pub fn claim_expiry_alerts(&self, s: &Session) -> Result<ExpiryAlerts> {
         let now = self.now();
         let due = |c: &dyn Conn| -> Result<(Vec<TokenMeta>, ListCount, AlertSettings)> {
-            let ctx = self.ctx(c, s, Need::Read(Scope::TokensRead))?;
+            // It records what the person has heard: a read-only token must not use that up.
+            let ctx = self.ctx(c, s, Need::Change)?;
             let scope = if ctx.can(Action::ListAll) {
                 ListScope::All
             } else {
@@ -54,7 +55,7 @@ impl Tokendesk {
             // Again under the write lock, so two apps of one person never both announce.
             self.write(|tx| {
                 let found = due(tx)?;
-                let user = self.ctx(tx, s, Need::Read(Scope::TokensRead))?.actor.id;
+                let user = self.ctx(tx, s, Need::Change)?.actor.id;
                 for t in &found.0 {
                     let days = threshold(t, &found.2, now);
                     // At the last threshold the first is past too: never announced after it.

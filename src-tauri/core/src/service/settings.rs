@@ -21,7 +21,7 @@ impl Tokendesk {
             token_prefix: a.token_prefix,
             policy: a.policy,
             only_owners_create_tokens: a.only_owners_create_tokens,
-            alerts,
+            alerts: Some(alerts),
         })
     }
 
@@ -30,7 +30,9 @@ impl Tokendesk {
         let name = validate::name(&new.authority_name)?;
         token::validate_prefix(&new.token_prefix)?;
         new.policy.validate()?;
-        new.alerts.validate()?;
+        if let Some(alerts) = &new.alerts {
+            alerts.validate()?;
+        }
         // Read and written in one transaction, under the store's lock alone.
         self.write(|tx| {
             let before = super::authority_row(tx)?;
@@ -43,14 +45,15 @@ impl Tokendesk {
             next.only_owners_create_tokens = new.only_owners_create_tokens;
             authority_store::update_settings(tx, &next)?;
             let alerts_before = authority_store::alert_settings(tx)?;
-            authority_store::set_alert_settings(tx, &new.alerts)?;
+            let alerts = new.alerts.unwrap_or(alerts_before);
+            authority_store::set_alert_settings(tx, &alerts)?;
             self.changed(tx, Change::Authority)?;
             let details = json!({
                 "authority_name": [before.display_name, next.display_name],
                 "token_prefix": [before.token_prefix, next.token_prefix],
                 "policy": [before.policy, next.policy],
                 "only_owners_create_tokens": [before.only_owners_create_tokens, next.only_owners_create_tokens],
-                "alerts": [alerts_before, new.alerts],
+                "alerts": [alerts_before, alerts],
             });
             self.audit(tx, s, AuditAction::SettingsChanged, None, details)
         })?;

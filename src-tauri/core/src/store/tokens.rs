@@ -496,8 +496,9 @@ pub fn list(
         ),
     }
     if let Some(days) = q.expiring_within_days {
+        // A rotated token in its grace was dealt with: it is not "expiring soon".
         cond(
-            "t.revoked_at IS NULL AND t.expires_at > ? AND t.expires_at <= ?",
+            "t.revoked_at IS NULL AND t.rotated_to IS NULL AND t.expires_at > ? AND t.expires_at <= ?",
             vec![
                 Value::Int(now),
                 Value::Int(now + days as i64 * crate::clock::DAY),
@@ -672,7 +673,8 @@ pub fn expiring_unannounced(
     shown_conds(&v, &mut conds, &mut args);
     let day = crate::clock::DAY;
     conds.push(format!(
-        "t.revoked_at IS NULL AND t.expires_at > ? AND t.expires_at <= ? AND {OWNER_OK}"
+        "t.revoked_at IS NULL AND t.rotated_to IS NULL AND t.expires_at > ? AND t.expires_at <= ? \
+         AND {OWNER_OK}"
     ));
     args.extend([Value::Int(now), Value::Int(now + first_days as i64 * day)]);
     conds.push(

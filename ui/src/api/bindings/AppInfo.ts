@@ -14,5 +14,6 @@ export type AppInfo = { authorityId: string, authorityName: string, tokenPrefix:
 user: User, session: SessionInfo, policy: ExpiryPolicy, 
 /**
  * When expiry alerts come: the "Expiring soon" view lists the first threshold's tokens.
+ * (Absent from an older server: the defaults.)
  */
 alerts: AlertSettings, dataDir: string, now: number, };

@@ -11,7 +11,8 @@ export type ListQuery = { scope: ListScope,
  */
 ownerId?: string, kind?: TokenKind, 
 /**
- * Active tokens that expire within this many days.
+ * Active tokens that expire within this many days (not those already rotated, which
+ * expire at the end of their grace by design).
  */
 expiringWithinDays?: number, 
 /**

@@ -12,6 +12,7 @@ tokenPrefix: string, policy: ExpiryPolicy,
  */
 onlyOwnersCreateTokens: boolean, 
 /**
- * When people hear that a token expires (absent in a request: 7 and 1 days).
+ * When people hear that a token expires. Always in an answer; absent in a request (a
+ * client that predates it): left as it is.
  */
-alerts: AlertSettings, };
+alerts?: AlertSettings, };

@@ -65,8 +65,8 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
     String(initial.policy.signedTokenMinutes),
   );
   const [alertDays, setAlertDays] = useState(() => ({
-    first: String(initial.alerts.firstDays),
-    last: String(initial.alerts.lastDays),
+    first: initial.alerts ? String(initial.alerts.firstDays) : "",
+    last: initial.alerts ? String(initial.alerts.lastDays) : "",
   }));
   const [problems, setProblems] = useState<Problems>({});
   const [saving, setSaving] = useState(false);
@@ -140,7 +140,9 @@ function SettingsEditor({ initial, onSaved }: { initial: Settings; onSaved: () =
       setDraft(next);
       setMaxDays(String(next.policy.maxLifetimeDays));
       setSignedMinutes(String(next.policy.signedTokenMinutes));
-      setAlertDays({ first: String(next.alerts.firstDays), last: String(next.alerts.lastDays) });
+      if (next.alerts) {
+        setAlertDays({ first: String(next.alerts.firstDays), last: String(next.alerts.lastDays) });
+      }
       setSaved(true);
       // The Add dialog reads the policy from the app info.
       onSaved();
