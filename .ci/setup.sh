@@ -32,9 +32,10 @@ if [ "$mode" = test ]; then
     python3 -m venv .venv-fuzz
     .venv-fuzz/bin/pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
   fi
-  # PyJWT, a third-party verifier of the signed tokens (`make test-verifiers`), pinned.
-  if ! .venv-verifiers/bin/python -c 'import jwt, sys; sys.exit(jwt.__version__ != "2.15.1")' 2>/dev/null; then
-    echo "installing PyJWT into .venv-verifiers"
+  # PyJWT and standardwebhooks, third-party verifiers of signed tokens and webhook signatures
+  # (`make test-verifiers`), pinned.
+  if ! .venv-verifiers/bin/python -c 'import jwt, standardwebhooks, sys; from importlib.metadata import version; sys.exit(jwt.__version__ != "2.15.1" or version("standardwebhooks") != "1.1.0")' 2>/dev/null; then
+    echo "installing PyJWT and standardwebhooks into .venv-verifiers"
     rm -rf .venv-verifiers
     python3 -m venv .venv-verifiers
     .venv-verifiers/bin/pip install --quiet --disable-pip-version-check -r tests/verifiers/requirements.txt

@@ -709,6 +709,7 @@ pub fn run(mut cli: Cli) -> i32 {
                 tls,
                 trusted_proxies: trust_proxy,
                 issuer,
+                deliver_webhooks: true,
                 ..Default::default()
             };
             http::run_until_signal(td, cfg, bind, |addr| {

@@ -295,6 +295,44 @@ pub async fn rotate_signing_key(app: AppHandle) -> Res<Vec<SigningKeyInfo>> {
     with_authority(app, |a| a.rotate_signing_key()).await
 }
 
+/// Settings → Webhooks (owners): the endpoints a team server sends token events to.
+#[tauri::command]
+pub async fn list_webhooks(app: AppHandle) -> Res<Vec<WebhookEndpoint>> {
+    with_authority(app, |a| a.list_webhooks()).await
+}
+
+/// A new endpoint; its signing secret is shown once.
+#[tauri::command]
+pub async fn create_webhook(app: AppHandle, endpoint: NewWebhookEndpoint) -> Res<WebhookSecret> {
+    with_authority(app, move |a| a.create_webhook(endpoint)).await
+}
+
+#[tauri::command]
+pub async fn update_webhook(
+    app: AppHandle,
+    id: String,
+    update: WebhookEndpointUpdate,
+) -> Res<WebhookEndpoint> {
+    with_authority(app, move |a| a.update_webhook(&id, update)).await
+}
+
+#[tauri::command]
+pub async fn delete_webhook(app: AppHandle, id: String) -> Res<WebhookEndpoint> {
+    with_authority(app, move |a| a.delete_webhook(&id)).await
+}
+
+/// A new signing secret, shown once; the old one also signs for a day.
+#[tauri::command]
+pub async fn roll_webhook_secret(app: AppHandle, id: String) -> Res<WebhookSecret> {
+    with_authority(app, move |a| a.roll_webhook_secret(&id)).await
+}
+
+/// The endpoint's delivery log, newest first.
+#[tauri::command]
+pub async fn webhook_deliveries(app: AppHandle, id: String) -> Res<Vec<WebhookDelivery>> {
+    with_authority(app, move |a| a.webhook_deliveries(&id)).await
+}
+
 /// Rotate: the successor is shown once, like any new token; the old one works for `grace`.
 #[tauri::command]
 pub async fn rotate_token(app: AppHandle, id: String, grace: RotationGrace) -> Res<CreatedToken> {

@@ -787,3 +787,287 @@ fn alert_thresholds_are_settings_checked_and_used() {
         [("deploy", 3)]
     );
 }
+
+/// Checks a message's Standard Webhooks signatures against `secrets` (each `whsec_…`), as a
+/// receiver would: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`, one per secret.
+fn signed_by(m: &tokendesk_core::service::OutgoingWebhook, secrets: &[&str]) -> bool {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let header = |n: &str| {
+        m.headers
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let (id, ts, sigs) = (
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+    );
+    assert_eq!(id, m.message_id);
+    let sigs: Vec<&str> = sigs.split(' ').collect();
+    sigs.len() == secrets.len()
+        && secrets.iter().zip(&sigs).all(|(secret, sig)| {
+            let key = b64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+            let mac = ring::hmac::sign(&key, format!("{id}.{ts}.{}", m.body).as_bytes());
+            *sig == format!("v1,{}", b64.encode(mac.as_ref()))
+        })
+}
+
+fn body(m: &tokendesk_core::service::OutgoingWebhook) -> serde_json::Value {
+    serde_json::from_str(&m.body).unwrap()
+}
+
+fn hook(events: &[WebhookEvent]) -> NewWebhookEndpoint {
+    NewWebhookEndpoint {
+        url: "http://127.0.0.1:9/hooks".into(),
+        description: Some("CI".into()),
+        events: events.to_vec(),
+    }
+}
+
+#[test]
+fn webhooks_are_signed_leased_retried_and_raised_once() {
+    use tokendesk_core::service::AttemptOutcome::{Answered, NoAnswer};
+    let env = Env::new();
+    let td = env.open();
+    let other_server = env.open();
+    let owner = td.local_session();
+    let admin = session_of(&person(&td, &owner, "Ada", "admin"));
+    let before = td.create_token(&owner, req("before")).unwrap();
+    // Owners only; URLs https (or http to this computer); at least one event.
+    assert_eq!(code(td.list_webhooks(&admin)), ErrorCode::PermissionDenied);
+    assert_eq!(
+        code(td.create_webhook(&admin, hook(&WebhookEvent::ALL))),
+        ErrorCode::PermissionDenied
+    );
+    for url in ["http://hooks.example.com/", "ftp://127.0.0.1/", "nope"] {
+        let bad = NewWebhookEndpoint {
+            url: url.into(),
+            ..hook(&WebhookEvent::ALL)
+        };
+        assert_eq!(
+            code(td.create_webhook(&owner, bad)),
+            ErrorCode::InvalidInput
+        );
+    }
+    assert_eq!(
+        code(td.create_webhook(&owner, hook(&[]))),
+        ErrorCode::InvalidInput
+    );
+    let made = td.create_webhook(&owner, hook(&WebhookEvent::ALL)).unwrap();
+    let secret = made.secret.expose_secret().to_string();
+    assert!(secret.starts_with("whsec_"));
+    let ep = made.endpoint.id.clone();
+    let only_revokes = td
+        .create_webhook(&owner, hook(&[WebhookEvent::TokenRevoked]))
+        .unwrap();
+    assert!(
+        td.take_webhook_messages(16).unwrap().is_empty(),
+        "nothing yet"
+    );
+
+    // token.created: to the endpoint that takes it, signed, metadata only.
+    let deploy = td.create_token(&owner, req("deploy")).unwrap();
+    let taken = td.take_webhook_messages(16).unwrap();
+    assert_eq!(taken.len(), 1);
+    let m = &taken[0];
+    assert_eq!(m.endpoint_id, ep);
+    assert!(signed_by(m, &[&secret]));
+    let b = body(m);
+    assert_eq!(b["type"], "token.created");
+    assert_eq!(b["data"]["id"], deploy.meta.id.as_str());
+    assert_eq!(b["data"]["name"], "deploy");
+    assert!(!m.body.contains(deploy.token.expose_secret()));
+    assert!(!m.body.contains(&deploy.meta.display_hint));
+    // Leased: neither this server nor another takes it again meanwhile.
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    assert!(other_server.take_webhook_messages(16).unwrap().is_empty());
+
+    // No answer → 5 s later again (same id); a 500 → 5 min later; a 204 → delivered.
+    assert_eq!(
+        td.record_webhook_attempt(m, &NoAnswer("could not connect".into()))
+            .unwrap(),
+        DeliveryStatus::Pending
+    );
+    env.clock.advance(4 * SECOND);
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    env.clock.advance(SECOND);
+    let again = other_server.take_webhook_messages(16).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].message_id, m.message_id);
+    assert!(signed_by(&again[0], &[&secret]));
+    other_server
+        .record_webhook_attempt(&again[0], &Answered(500))
+        .unwrap();
+    env.clock.advance(299 * SECOND);
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    env.clock.advance(SECOND);
+    let third = td.take_webhook_messages(16).unwrap();
+    assert_eq!(
+        td.record_webhook_attempt(&third[0], &Answered(204))
+            .unwrap(),
+        DeliveryStatus::Delivered
+    );
+    let log = td.webhook_deliveries(&owner, &ep, 50).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].status,
+            log[0].attempts,
+            log[0].last_status,
+            log[0].next_attempt_at
+        ),
+        (DeliveryStatus::Delivered, 3, Some(204), None)
+    );
+    assert_eq!(log[0].token_name, "deploy");
+
+    // A server killed mid-send: its lease runs out and another server sends the message.
+    td.revoke_token(&owner, &before.meta.id, Some("leaving"))
+        .unwrap();
+    let revoked = td.take_webhook_messages(16).unwrap();
+    assert_eq!(revoked.len(), 2, "to both endpoints");
+    assert!(revoked.iter().all(|m| body(m)["type"] == "token.revoked"));
+    assert_eq!(revoked[0].message_id, revoked[1].message_id);
+    assert_eq!(body(&revoked[0])["data"]["revokeReason"], "leaving");
+    drop(revoked);
+    env.clock.advance(61 * SECOND);
+    let resent = other_server.take_webhook_messages(16).unwrap();
+    assert_eq!(resent.len(), 2);
+    for m in &resent {
+        other_server
+            .record_webhook_attempt(m, &Answered(200))
+            .unwrap();
+    }
+
+    // Every retry fails: eight attempts over the schedule, then failed, never sent again.
+    let doomed = td.create_token(&owner, req("doomed")).unwrap();
+    let mut attempts = 0;
+    loop {
+        let due = td.take_webhook_messages(16).unwrap();
+        assert_eq!(due.len(), 1, "attempt {}", attempts + 1);
+        attempts += 1;
+        let st = td.record_webhook_attempt(&due[0], &Answered(410)).unwrap();
+        if st == DeliveryStatus::Failed {
+            break;
+        }
+        env.clock.advance(10 * 3600 * SECOND);
+    }
+    assert_eq!(attempts, 8);
+    env.clock.advance(DAY);
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    let listed = td.list_webhooks(&owner).unwrap();
+    assert_eq!((listed[0].failed, listed[0].pending), (1, 0));
+
+    // Disabled: messages wait, and go when enabled again.
+    let off = WebhookEndpointUpdate {
+        enabled: Some(false),
+        ..Default::default()
+    };
+    td.update_webhook(&owner, &ep, off).unwrap();
+    let waiting = td.create_token(&owner, req("waiting")).unwrap();
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    let on = WebhookEndpointUpdate {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    td.update_webhook(&owner, &ep, on).unwrap();
+    let m = td.take_webhook_messages(16).unwrap();
+    assert_eq!(body(&m[0])["data"]["id"], waiting.meta.id.as_str());
+    td.record_webhook_attempt(&m[0], &Answered(200)).unwrap();
+
+    // Expiry: raised by the sweep once per threshold (7 days, 1 day), then once expired —
+    // whichever server sweeps first.
+    let expiring = |td: &Tokendesk| -> Vec<(String, String, serde_json::Value)> {
+        let ms = td.take_webhook_messages(64).unwrap();
+        for m in &ms {
+            td.record_webhook_attempt(m, &Answered(200)).unwrap();
+        }
+        let mut v: Vec<_> = ms
+            .iter()
+            .map(|m| {
+                let b = body(m);
+                (
+                    b["type"].as_str().unwrap().to_string(),
+                    b["data"]["name"].as_str().unwrap().to_string(),
+                    b["data"]["daysLeft"].clone(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        v
+    };
+    // Only "deploy" stays active from here on.
+    for t in [&waiting.meta.id, &doomed.meta.id] {
+        td.revoke_token(&owner, t, None).unwrap();
+    }
+    assert_eq!(
+        expiring(&td).len(),
+        4,
+        "their token.revoked, to both endpoints"
+    );
+    assert_eq!(td.sweep_webhook_expiries().unwrap(), 0);
+    let ends = deploy.meta.expires_at.unwrap();
+    env.clock.advance(ends - 6 * DAY + 3600 * SECOND - td.now());
+    assert_eq!(td.sweep_webhook_expiries().unwrap(), 1);
+    assert_eq!(other_server.sweep_webhook_expiries().unwrap(), 0);
+    assert_eq!(
+        expiring(&td),
+        [("token.expiring".into(), "deploy".into(), 6.into())]
+    );
+    env.clock.advance(5 * DAY + 12 * 3600 * SECOND);
+    assert_eq!(td.sweep_webhook_expiries().unwrap(), 1);
+    assert_eq!(
+        expiring(&td),
+        [("token.expiring".into(), "deploy".into(), 1.into())]
+    );
+    assert_eq!(td.sweep_webhook_expiries().unwrap(), 0);
+    env.clock.advance(DAY);
+    assert_eq!(other_server.sweep_webhook_expiries().unwrap(), 1);
+    assert_eq!(
+        expiring(&td),
+        [(
+            "token.expired".into(),
+            "deploy".into(),
+            serde_json::Value::Null
+        )]
+    );
+    assert_eq!(td.sweep_webhook_expiries().unwrap(), 0);
+
+    // Rolling the secret: both sign for a day, then only the new one.
+    let rolled = td.roll_webhook_secret(&owner, &ep).unwrap();
+    let new_secret = rolled.secret.expose_secret().to_string();
+    assert_ne!(new_secret, secret);
+    td.create_token(&owner, req("after roll")).unwrap();
+    let m = td.take_webhook_messages(16).unwrap();
+    assert!(signed_by(&m[0], &[&new_secret, &secret]));
+    td.record_webhook_attempt(&m[0], &NoAnswer("down".into()))
+        .unwrap();
+    env.clock.advance(DAY);
+    let m = td.take_webhook_messages(16).unwrap();
+    assert!(signed_by(&m[0], &[&new_secret]));
+
+    // Deleting an endpoint drops what it was still owed; all of it audited.
+    td.delete_webhook(&owner, &ep).unwrap();
+    td.delete_webhook(&owner, &only_revokes.endpoint.id)
+        .unwrap();
+    assert!(td.list_webhooks(&owner).unwrap().is_empty());
+    env.clock.advance(DAY);
+    assert!(td.take_webhook_messages(16).unwrap().is_empty());
+    assert_eq!(
+        code(td.webhook_deliveries(&owner, &ep, 10)),
+        ErrorCode::NotFound
+    );
+    let audit = td.list_audit(&owner, &AuditQuery::default()).unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "webhook.created",
+        "webhook.updated",
+        "webhook.secret_rolled",
+        "webhook.deleted",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}

@@ -31,12 +31,16 @@ pub struct Server {
 }
 
 pub async fn start() -> Server {
+    start_with(HttpConfig::default()).await
+}
+
+pub async fn start_with(cfg: HttpConfig) -> Server {
     let env = Env::new();
     let td = Arc::new(env.open());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(serve(td.clone(), HttpConfig::default(), listener, async {
+    let done = tokio::spawn(serve(td.clone(), cfg, listener, async {
         let _ = rx.await;
     }));
     Server {
@@ -198,4 +202,86 @@ pub fn create_body(name: &str) -> Value {
 pub fn http_client() -> reqwest::Client {
     tokendesk_http::install_crypto();
     reqwest::Client::new()
+}
+
+/// A request a webhook receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub body: String,
+}
+
+/// A webhook receiver on 127.0.0.1: records every request, answers with the statuses given
+/// in turn, then 204.
+pub struct Receiver {
+    pub url: String,
+    got: Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+pub async fn receiver(answers: &[u16]) -> Receiver {
+    use axum::http::{HeaderMap, StatusCode};
+    let got = Arc::new(std::sync::Mutex::new(Vec::<Received>::new()));
+    let answers = Arc::new(std::sync::Mutex::new(
+        answers
+            .iter()
+            .copied()
+            .collect::<std::collections::VecDeque<u16>>(),
+    ));
+    let (g, a) = (got.clone(), answers.clone());
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
+        let (g, a) = (g.clone(), a.clone());
+        async move {
+            let headers = headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            g.lock().unwrap().push(Received { headers, body });
+            let code = a.lock().unwrap().pop_front().unwrap_or(204);
+            StatusCode::from_u16(code).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/tokendesk", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Receiver { url, got }
+}
+
+impl Receiver {
+    /// The requests so far, once there are at least `n` (waits at most 20 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            {
+                let got = self.got.lock().unwrap();
+                if got.len() >= n {
+                    return got.clone();
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the receiver got {} requests, not {n}",
+            self.got.lock().unwrap().len()
+        );
+    }
+
+    pub fn count(&self) -> usize {
+        self.got.lock().unwrap().len()
+    }
+}
+
+/// Whether `r` carries a Standard Webhooks signature by `secret` (`whsec_…`).
+pub fn signed_with(r: &Received, secret: &str) -> bool {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+    let signed = format!(
+        "{}.{}.{}",
+        r.headers["webhook-id"], r.headers["webhook-timestamp"], r.body
+    );
+    let want = format!(
+        "v1,{}",
+        b64.encode(ring::hmac::sign(&key, signed.as_bytes()).as_ref())
+    );
+    r.headers["webhook-signature"].split(' ').any(|s| s == want)
 }

@@ -2314,3 +2314,164 @@ fn url_escape(s: &str) -> String {
         })
         .collect()
 }
+
+/// Webhooks end to end: an owner configures an endpoint over REST (others may not), a token
+/// made over REST reaches a real receiver signed (Standard Webhooks headers), a 503 is retried
+/// 5 s later with the same id, and the delivery log says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_configured_by_owners_delivered_signed_retried_and_logged() {
+    let srv = start_with(HttpConfig {
+        deliver_webhooks: true,
+        ..HttpConfig::default()
+    })
+    .await;
+    let owner = srv.owner();
+    let owners = srv.token_with(&owner, req("owner's"));
+    let ada = person(&srv.td, &owner, "Ada", "admin");
+    let adas = srv.token_with(&owner, req_for("ada's", &ada));
+    let rx = receiver(&[503]).await;
+    let body =
+        json!({ "url": rx.url, "description": "CI", "events": ["token.created", "token.revoked"] });
+    let call = |method: Method, template: &'static str, path: String, token: String, b: Body| {
+        let srv = &srv;
+        async move { srv.call(method, template, &path, Some(&token), b).await }
+    };
+    let denied = call(
+        Method::POST,
+        "/api/webhooks",
+        "/api/webhooks".into(),
+        adas.clone(),
+        Body::Json(body.clone()),
+    )
+    .await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    let plain_http = json!({ "url": "http://hooks.example.com/x", "events": ["token.created"] });
+    let bad = call(
+        Method::POST,
+        "/api/webhooks",
+        "/api/webhooks".into(),
+        owners.clone(),
+        Body::Json(plain_http),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    let made = call(
+        Method::POST,
+        "/api/webhooks",
+        "/api/webhooks".into(),
+        owners.clone(),
+        Body::Json(body),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let secret = made.body["secret"].as_str().unwrap().to_string();
+    let id = made.body["endpoint"]["id"].as_str().unwrap().to_string();
+    let listed = call(
+        Method::GET,
+        "/api/webhooks",
+        "/api/webhooks".into(),
+        owners.clone(),
+        Body::None,
+    )
+    .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert!(!listed.body.to_string().contains(&secret), "shown once");
+
+    let created = call(
+        Method::POST,
+        "/api/tokens",
+        "/api/tokens".into(),
+        owners.clone(),
+        Body::Json(create_body("deploy")),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let token = created.body["token"].as_str().unwrap().to_string();
+    let first = rx.wait_for(1).await;
+    let r = &first[0];
+    assert!(signed_with(r, &secret), "{r:?}");
+    assert_eq!(r.headers["content-type"], "application/json");
+    assert_eq!(
+        r.headers["webhook-timestamp"],
+        (srv.td.now() / 1000).to_string()
+    );
+    let payload: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(payload["type"], "token.created");
+    assert_eq!(payload["data"]["name"], "deploy");
+    assert!(!r.body.contains(&token) && !r.body.contains(&token[4..]));
+    // The 503 is retried after 5 s (by the authority's clock), under the same id.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(rx.count(), 1, "not before its time");
+    srv.env.clock.advance(5 * SECOND);
+    let both = rx.wait_for(2).await;
+    assert_eq!(both[1].headers["webhook-id"], r.headers["webhook-id"]);
+    assert!(signed_with(&both[1], &secret));
+    let path = format!("/api/webhooks/{id}/deliveries");
+    let mut log = Value::Null;
+    for _ in 0..100 {
+        log = call(
+            Method::GET,
+            "/api/webhooks/{id}/deliveries",
+            path.clone(),
+            owners.clone(),
+            Body::None,
+        )
+        .await
+        .body;
+        if log[0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(log[0]["status"], "delivered", "{log}");
+    assert_eq!(
+        (log[0]["attempts"].as_u64(), log[0]["lastStatus"].as_u64()),
+        (Some(2), Some(204))
+    );
+
+    // Disabled, then deleted; the secret rolled over REST is a new one.
+    let patch = call(
+        Method::PATCH,
+        "/api/webhooks/{id}",
+        format!("/api/webhooks/{id}"),
+        owners.clone(),
+        Body::Json(json!({ "enabled": false })),
+    )
+    .await;
+    assert_eq!(
+        (patch.status, patch.body["enabled"].as_bool()),
+        (200, Some(false))
+    );
+    let rolled = call(
+        Method::POST,
+        "/api/webhooks/{id}/roll-secret",
+        format!("/api/webhooks/{id}/roll-secret"),
+        owners.clone(),
+        Body::None,
+    )
+    .await;
+    assert_eq!(rolled.status, 200);
+    assert_ne!(rolled.body["secret"].as_str().unwrap(), secret);
+    let gone = call(
+        Method::DELETE,
+        "/api/webhooks/{id}",
+        format!("/api/webhooks/{id}"),
+        owners.clone(),
+        Body::None,
+    )
+    .await;
+    assert_eq!(gone.status, 200);
+    let missing = call(
+        Method::GET,
+        "/api/webhooks/{id}/deliveries",
+        path,
+        owners.clone(),
+        Body::None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    srv.shutdown().await;
+}

@@ -1,8 +1,9 @@
 //! Signed tokens checked by third-party verifiers, as services would check them offline:
 //! PyJWT (Python) and jose (JavaScript) fetch the JWKS of a real server on 127.0.0.1 and verify
 //! a JWT from token exchange; a tampered, expired, wrong-audience or unknown-key token is refused
-//! by them and by Tokendesk; after a rotation both keys verify their own tokens.
-//! Needs PyJWT and jose: `make test-verifiers` installs them and sets `TOKENDESK_PYTHON` and
+//! by them and by Tokendesk; after a rotation both keys verify their own tokens. Webhooks a
+//! real receiver got are checked by the Standard Webhooks reference libraries (Python, npm).
+//! Needs PyJWT, jose and standardwebhooks: `make test-verifiers` installs them and sets `TOKENDESK_PYTHON` and
 //! `TOKENDESK_VERIFIERS`.
 
 #[path = "../core/common.rs"]
@@ -19,6 +20,7 @@ use secrecy::SecretBox;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokendesk_core::jwt::{self, AccessClaims, SigningKey};
+use tokendesk_core::secret::ExposeSecret;
 
 const AUD: &str = "https://api.example.org";
 
@@ -207,5 +209,103 @@ async fn pyjwt_and_jose_verify_signed_tokens_through_the_jwks() {
     srv.td.revoke_token(&owner, &parent_id, None).unwrap();
     assert!(!srv.accepts(&inspector, &after, AUD).await);
     assert_eq!(v.check(&srv, AUD, &after), [sub.clone(), sub]);
+    srv.shutdown().await;
+}
+
+/// What the Standard Webhooks reference libraries (PyPI and npm `standardwebhooks`) say of a
+/// request a receiver got: `["ok <type>", "ok <type>"]` or `refused …`.
+fn standard_webhooks(v: &Verifiers, secret: &str, r: &Received) -> [String; 2] {
+    let dir = tempfile::tempdir().unwrap();
+    let headers = dir.path().join("headers.json");
+    let body = dir.path().join("body");
+    std::fs::write(&headers, serde_json::to_string(&r.headers).unwrap()).unwrap();
+    std::fs::write(&body, &r.body).unwrap();
+    let run = |program: &str, script: &str| {
+        let out = Command::new(program)
+            .arg(format!("{}/{script}", v.dir))
+            .arg(secret)
+            .arg(&headers)
+            .arg(&body)
+            .current_dir(&v.dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            text.starts_with("ok ") || text.starts_with("refused "),
+            "{script}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    [
+        run(&v.python, "verify_webhook.py"),
+        run("node", "verify_webhook.mjs"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs standardwebhooks for Python and JavaScript: run `make test-verifiers`"]
+async fn standard_webhooks_libraries_verify_delivered_webhooks() {
+    let v = Verifiers::from_env();
+    let srv = start_with(tokendesk_http::HttpConfig {
+        deliver_webhooks: true,
+        ..Default::default()
+    })
+    .await;
+    // The libraries check the timestamp against the real clock.
+    srv.env.clock.set(now_ms());
+    let owner = srv.owner();
+    let rx = receiver(&[]).await;
+    let hook = srv
+        .td
+        .create_webhook(
+            &owner,
+            tokendesk_core::model::NewWebhookEndpoint {
+                url: rx.url.clone(),
+                description: None,
+                events: tokendesk_core::model::WebhookEvent::ALL.to_vec(),
+            },
+        )
+        .unwrap();
+    let secret = hook.secret.expose_secret().to_string();
+    let t = srv.td.create_token(&owner, req("deploy")).unwrap();
+    srv.td.revoke_token(&owner, &t.meta.id, None).unwrap();
+    let got = rx.wait_for(2).await;
+    let ok = |t: &str| [format!("ok {t}"), format!("ok {t}")];
+    let mut types: Vec<[String; 2]> = got
+        .iter()
+        .map(|r| standard_webhooks(&v, &secret, r))
+        .collect();
+    types.sort();
+    assert_eq!(types, [ok("token.created"), ok("token.revoked")]);
+
+    // A changed body, another secret, an old timestamp: refused by both.
+    let mut tampered = got[0].clone();
+    tampered.body = tampered.body.replace("deploy", "deplox");
+    let other = srv
+        .td
+        .roll_webhook_secret(&owner, &hook.endpoint.id)
+        .unwrap();
+    let mut stale = got[0].clone();
+    stale.headers.insert(
+        "webhook-timestamp".into(),
+        (now_ms() / 1000 - 3600).to_string(),
+    );
+    for (secret, r) in [
+        (secret.as_str(), &tampered),
+        (other.secret.expose_secret(), &got[0]),
+        (secret.as_str(), &stale),
+    ] {
+        let said = standard_webhooks(&v, secret, r);
+        assert!(said.iter().all(|s| s.starts_with("refused ")), "{said:?}");
+    }
+    // After a roll both secrets sign for a day: receivers on either accept the next message.
+    srv.td.create_token(&owner, req("after roll")).unwrap();
+    let third = rx.wait_for(3).await.pop().unwrap();
+    assert_eq!(standard_webhooks(&v, &secret, &third), ok("token.created"));
+    assert_eq!(
+        standard_webhooks(&v, other.secret.expose_secret(), &third),
+        ok("token.created")
+    );
     srv.shutdown().await;
 }

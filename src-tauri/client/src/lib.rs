@@ -414,6 +414,27 @@ impl Authority for RemoteAuthority {
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.without_body(Method::POST, "/api/signing-keys/rotate")
     }
+    fn list_webhooks(&self) -> Answer<Vec<WebhookEndpoint>> {
+        self.get("/api/webhooks")
+    }
+    fn create_webhook(&self, e: NewWebhookEndpoint) -> Answer<WebhookSecret> {
+        self.with_body(Method::POST, "/api/webhooks", &e)
+    }
+    fn update_webhook(&self, id: &str, u: WebhookEndpointUpdate) -> Answer<WebhookEndpoint> {
+        self.with_body(Method::PATCH, &format!("/api/webhooks/{}", seg(id)), &u)
+    }
+    fn delete_webhook(&self, id: &str) -> Answer<WebhookEndpoint> {
+        self.without_body(Method::DELETE, &format!("/api/webhooks/{}", seg(id)))
+    }
+    fn roll_webhook_secret(&self, id: &str) -> Answer<WebhookSecret> {
+        self.without_body(
+            Method::POST,
+            &format!("/api/webhooks/{}/roll-secret", seg(id)),
+        )
+    }
+    fn webhook_deliveries(&self, id: &str) -> Answer<Vec<WebhookDelivery>> {
+        self.get(&format!("/api/webhooks/{}/deliveries", seg(id)))
+    }
     fn legacy_settings(&self) -> Answer<LegacySettings> {
         self.get("/api/legacy/settings")
     }

@@ -58,6 +58,16 @@ pub trait Authority: Send + Sync {
     fn signing_keys(&self) -> Answer<Vec<SigningKeyInfo>>;
     /// A new signing key from now on; the old one stays published while its tokens live.
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>>;
+    /// Owners only: the endpoints a team server sends token events to.
+    fn list_webhooks(&self) -> Answer<Vec<WebhookEndpoint>>;
+    /// A new endpoint with its signing secret, shown this once.
+    fn create_webhook(&self, e: NewWebhookEndpoint) -> Answer<WebhookSecret>;
+    fn update_webhook(&self, id: &str, u: WebhookEndpointUpdate) -> Answer<WebhookEndpoint>;
+    fn delete_webhook(&self, id: &str) -> Answer<WebhookEndpoint>;
+    /// A new signing secret, shown this once; the old one also signs for a day.
+    fn roll_webhook_secret(&self, id: &str) -> Answer<WebhookSecret>;
+    /// The latest messages to an endpoint, newest first.
+    fn webhook_deliveries(&self, id: &str) -> Answer<Vec<WebhookDelivery>>;
     fn legacy_settings(&self) -> Answer<LegacySettings>;
     fn update_legacy_settings(&self, s: LegacySettings) -> Answer<LegacySettings>;
     /// Imports the legacy keys of an import file (CSV or JSON, as read from disk).
@@ -263,6 +273,24 @@ impl Authority for LocalAuthority {
     }
     fn rotate_signing_key(&self) -> Answer<Vec<SigningKeyInfo>> {
         self.with(|c, s| c.rotate_signing_key(s))
+    }
+    fn list_webhooks(&self) -> Answer<Vec<WebhookEndpoint>> {
+        self.with(|c, s| c.list_webhooks(s))
+    }
+    fn create_webhook(&self, e: NewWebhookEndpoint) -> Answer<WebhookSecret> {
+        self.with(|c, s| c.create_webhook(s, e))
+    }
+    fn update_webhook(&self, id: &str, u: WebhookEndpointUpdate) -> Answer<WebhookEndpoint> {
+        self.with(|c, s| c.update_webhook(s, id, u))
+    }
+    fn delete_webhook(&self, id: &str) -> Answer<WebhookEndpoint> {
+        self.with(|c, s| c.delete_webhook(s, id))
+    }
+    fn roll_webhook_secret(&self, id: &str) -> Answer<WebhookSecret> {
+        self.with(|c, s| c.roll_webhook_secret(s, id))
+    }
+    fn webhook_deliveries(&self, id: &str) -> Answer<Vec<WebhookDelivery>> {
+        self.with(|c, s| c.webhook_deliveries(s, id, crate::service::DELIVERIES_MAX))
     }
     fn legacy_settings(&self) -> Answer<LegacySettings> {
         self.with(|c, s| c.legacy_settings(s))

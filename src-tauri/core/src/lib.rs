@@ -20,6 +20,7 @@ pub mod store;
 pub mod token;
 pub mod usage;
 pub mod validate;
+pub mod webhook;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::{ApiError, Error, ErrorCode, Result};

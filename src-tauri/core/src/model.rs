@@ -941,10 +941,18 @@ pub enum AuditAction {
     LegacyKeyReplaced,
     #[serde(rename = "legacy.settings_changed")]
     LegacySettingsChanged,
+    #[serde(rename = "webhook.created")]
+    WebhookCreated,
+    #[serde(rename = "webhook.updated")]
+    WebhookUpdated,
+    #[serde(rename = "webhook.deleted")]
+    WebhookDeleted,
+    #[serde(rename = "webhook.secret_rolled")]
+    WebhookSecretRolled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::AuthorityCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRenamed,
@@ -975,6 +983,10 @@ impl AuditAction {
         AuditAction::LegacyKeyReplaced,
         AuditAction::LegacySettingsChanged,
         AuditAction::TokenRotated,
+        AuditAction::WebhookCreated,
+        AuditAction::WebhookUpdated,
+        AuditAction::WebhookDeleted,
+        AuditAction::WebhookSecretRolled,
     ];
 
     /// The stored and wire name, e.g. `token.created`.
@@ -1010,6 +1022,10 @@ impl AuditAction {
             AuditAction::LegacyKeyRetired => "legacy_key.retired",
             AuditAction::LegacyKeyReplaced => "legacy_key.replaced",
             AuditAction::LegacySettingsChanged => "legacy.settings_changed",
+            AuditAction::WebhookCreated => "webhook.created",
+            AuditAction::WebhookUpdated => "webhook.updated",
+            AuditAction::WebhookDeleted => "webhook.deleted",
+            AuditAction::WebhookSecretRolled => "webhook.secret_rolled",
         }
     }
 
@@ -1349,4 +1365,150 @@ pub struct ClientCredentials {
     #[ts(type = "string")]
     #[schema(value_type = String)]
     pub client_secret: SecretString,
+}
+
+/// What a webhook endpoint can be told about a token (the Standard Webhooks `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub enum WebhookEvent {
+    #[serde(rename = "token.created")]
+    TokenCreated,
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
+    /// Within the first, then the last, expiry-alert threshold (Settings → Expiry alerts).
+    #[serde(rename = "token.expiring")]
+    TokenExpiring,
+    #[serde(rename = "token.expired")]
+    TokenExpired,
+}
+
+impl WebhookEvent {
+    pub const ALL: [WebhookEvent; 4] = [
+        WebhookEvent::TokenCreated,
+        WebhookEvent::TokenRevoked,
+        WebhookEvent::TokenExpiring,
+        WebhookEvent::TokenExpired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEvent::TokenCreated => "token.created",
+            WebhookEvent::TokenRevoked => "token.revoked",
+            WebhookEvent::TokenExpiring => "token.expiring",
+            WebhookEvent::TokenExpired => "token.expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WebhookEvent> {
+        WebhookEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// A URL a team server sends token events to, signed with the endpoint's own secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub events: Vec<WebhookEvent>,
+    /// A disabled endpoint keeps its messages waiting and gets them when enabled again.
+    pub enabled: bool,
+    pub created_at: Millis,
+    /// When the secret was last rolled; the previous one also signs for a day after.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_rolled_at: Option<Millis>,
+    /// Messages waiting to be delivered (retries included).
+    pub pending: u32,
+    /// Messages given up on after every retry.
+    pub failed: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewWebhookEndpoint {
+    /// `https://…`, or `http://` to this computer (localhost, 127.0.0.1, ::1).
+    #[schema(max_length = 2000)]
+    pub url: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub description: Option<String>,
+    #[schema(min_items = 1)]
+    pub events: Vec<WebhookEvent>,
+}
+
+/// A change to an endpoint; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WebhookEndpointUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[schema(min_items = 1)]
+    pub events: Option<Vec<WebhookEvent>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint with its signing secret (`whsec_…`), shown this once: when the endpoint is
+/// made and when the secret is rolled. The database never holds it.
+#[derive(Debug, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WebhookSecret {
+    pub endpoint: WebhookEndpoint,
+    #[serde(serialize_with = "reveal_once")]
+    #[ts(type = "string")]
+    #[schema(value_type = String)]
+    pub secret: SecretString,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeliveryStatus {
+    /// Waiting for its first attempt or a retry.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Every retry failed; not sent again.
+    Failed,
+}
+
+/// One message to one endpoint, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WebhookDelivery {
+    /// The `webhook-id` header: the same on every attempt.
+    pub message_id: String,
+    pub event: WebhookEvent,
+    pub token_id: String,
+    pub token_name: String,
+    pub created_at: Millis,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<Millis>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<Millis>,
+    /// The HTTP status of the last answer, if one came.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<u16>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }

@@ -9,6 +9,7 @@ mod host;
 mod legacy;
 mod oauth;
 pub mod openapi;
+mod webhooks;
 
 use auth::AuthError;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request};
@@ -50,6 +51,9 @@ pub struct HttpConfig {
     /// The `iss` of signed tokens and the base of the RFC 8414 metadata (`--issuer`): the URL
     /// clients reach the service at. `None`: the scheme and address it listens on.
     pub issuer: Option<String>,
+    /// Deliver webhooks while serving (`tokendesk serve`); the desktop's embedded service
+    /// does not: a team server sends them.
+    pub deliver_webhooks: bool,
 }
 
 impl Default for HttpConfig {
@@ -62,6 +66,7 @@ impl Default for HttpConfig {
             tls: None,
             trusted_proxies: vec![],
             issuer: None,
+            deliver_webhooks: false,
         }
     }
 }
@@ -143,6 +148,16 @@ pub fn router(td: Arc<Tokendesk>, cfg: HttpConfig) -> Router {
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
         )
+        .route("/api/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/api/webhooks/{id}",
+            patch(webhooks::update).delete(webhooks::delete),
+        )
+        .route(
+            "/api/webhooks/{id}/roll-secret",
+            post(webhooks::roll_secret),
+        )
+        .route("/api/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/api/signing-keys", get(oauth::signing_keys))
         .route("/api/signing-keys/rotate", post(oauth::rotate_signing_key))
         .route(legacy_rules::NOTES_PATH, get(legacy::notes))
@@ -262,8 +277,10 @@ pub async fn serve(
     let header_timeout = cfg.request_timeout;
     let tls = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let trusted: Arc<[ipnet::IpNet]> = cfg.trusted_proxies.clone().into();
+    let deliver = cfg.deliver_webhooks;
     let app = router(td.clone(), cfg);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let delivery = deliver.then(|| tokio::spawn(webhooks::deliver(td.clone(), stop_rx.clone())));
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -319,6 +336,10 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop_tx.send(true);
+    if let Some(d) = delivery {
+        // Sends in flight finish (or time out) and are recorded; the rest wait for next time.
+        let _ = d.await;
+    }
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while connections.join_next().await.is_some() {}
     })

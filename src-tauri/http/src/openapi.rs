@@ -2,7 +2,7 @@
 //! the model types, so it describes what the code does. `docs/openapi.json` is a committed copy;
 //! a test fails when they differ (regenerate with `make openapi`).
 
-use super::{admin, api, legacy, oauth};
+use super::{admin, api, legacy, oauth, webhooks};
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -66,6 +66,12 @@ use utoipa::{Modify, OpenApi};
         legacy::list,
         legacy::retire,
         legacy::replace,
+        webhooks::list,
+        webhooks::create,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::roll_secret,
+        webhooks::deliveries,
     ),
     // Enums used only as query parameters are not collected from the paths by themselves.
     components(schemas(
@@ -83,6 +89,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The audit log"),
         (name = "session", description = "The signed-in user's session and impersonation, for the desktop app and the CLI as clients"),
         (name = "settings", description = "Roles and the authority's settings"),
+        (name = "webhooks", description = "Owners' webhook endpoints (Standard Webhooks: token.created, token.revoked, token.expiring, token.expired), their secrets and delivery logs"),
         (name = "legacy", description = "Migration from legacy API keys: import, settings (off / emulate until a sunset date), the Migration screen's keys, and the notes the Deprecation headers link to"),
     )
 )]

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_rotation.sql"),
     include_str!("../migrations/0007_sort_keys.sql"),
     include_str!("../migrations/0008_expiry_alerts.sql"),
+    include_str!("../migrations/0009_webhooks.sql"),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -35,6 +35,11 @@ import type { TokenUsage } from "./bindings/TokenUsage";
 import type { TokenMeta } from "./bindings/TokenMeta";
 import type { User } from "./bindings/User";
 import type { UserUpdate } from "./bindings/UserUpdate";
+import type { NewWebhookEndpoint } from "./bindings/NewWebhookEndpoint";
+import type { WebhookDelivery } from "./bindings/WebhookDelivery";
+import type { WebhookEndpoint } from "./bindings/WebhookEndpoint";
+import type { WebhookEndpointUpdate } from "./bindings/WebhookEndpointUpdate";
+import type { WebhookSecret } from "./bindings/WebhookSecret";
 
 export type { ApiError } from "./bindings/ApiError";
 export type { AppInfo } from "./bindings/AppInfo";
@@ -90,6 +95,13 @@ export type { User } from "./bindings/User";
 export type { UserKind } from "./bindings/UserKind";
 export type { UserStatus } from "./bindings/UserStatus";
 export type { UserUpdate } from "./bindings/UserUpdate";
+export type { DeliveryStatus } from "./bindings/DeliveryStatus";
+export type { NewWebhookEndpoint } from "./bindings/NewWebhookEndpoint";
+export type { WebhookDelivery } from "./bindings/WebhookDelivery";
+export type { WebhookEndpoint } from "./bindings/WebhookEndpoint";
+export type { WebhookEndpointUpdate } from "./bindings/WebhookEndpointUpdate";
+export type { WebhookEvent } from "./bindings/WebhookEvent";
+export type { WebhookSecret } from "./bindings/WebhookSecret";
 
 // A Record keyed by the generated union: adding a code in Rust fails the typecheck here until
 // it is listed.
@@ -354,6 +366,35 @@ export function signingKeys(): Promise<SigningKeyInfo[]> {
  * The keys as they are after the rotation. */
 export function rotateSigningKey(): Promise<SigningKeyInfo[]> {
   return call<SigningKeyInfo[]>("rotate_signing_key");
+}
+
+// Webhooks (owners): where a team server sends token events
+
+export function listWebhooks(): Promise<WebhookEndpoint[]> {
+  return call<WebhookEndpoint[]>("list_webhooks");
+}
+
+/** A new endpoint; the answer holds its signing secret, this once. */
+export function createWebhook(endpoint: NewWebhookEndpoint): Promise<WebhookSecret> {
+  return call<WebhookSecret>("create_webhook", { endpoint });
+}
+
+export function updateWebhook(id: string, update: WebhookEndpointUpdate): Promise<WebhookEndpoint> {
+  return call<WebhookEndpoint>("update_webhook", { id, update });
+}
+
+export function deleteWebhook(id: string): Promise<WebhookEndpoint> {
+  return call<WebhookEndpoint>("delete_webhook", { id });
+}
+
+/** A new signing secret, this once; the previous one also signs for a day. */
+export function rollWebhookSecret(id: string): Promise<WebhookSecret> {
+  return call<WebhookSecret>("roll_webhook_secret", { id });
+}
+
+/** The endpoint's latest messages, newest first. */
+export function webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
+  return call<WebhookDelivery[]>("webhook_deliveries", { id });
 }
 
 // Legacy API keys: migrating the integrations of a previous system's static per-user keys

@@ -11,6 +11,10 @@ export const queryKeys = {
   settings: ["settings"] as const,
   serviceStatus: ["serviceStatus"] as const,
   signingKeys: ["signingKeys"] as const,
+  webhooks: {
+    all: ["webhooks"] as const,
+    deliveries: (id: string) => ["webhooks", "deliveries", id] as const,
+  },
   tokens: {
     all: ["tokens"] as const,
     list: (query: ListQuery) => ["tokens", "list", query] as const,

@@ -60,6 +60,10 @@ const ACTION_SET: Record<AuditAction, true> = {
   "legacy_key.retired": true,
   "legacy_key.replaced": true,
   "legacy.settings_changed": true,
+  "webhook.created": true,
+  "webhook.updated": true,
+  "webhook.deleted": true,
+  "webhook.secret_rolled": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(ACTION_SET) as AuditAction[];

@@ -7,6 +7,7 @@ import { LegacyKeysSection } from "./settings/LegacyKeysSection";
 import { RolesSection } from "./settings/RolesSection";
 import { ServiceSection } from "./settings/ServiceSection";
 import { SigningKeysSection } from "./settings/SigningKeysSection";
+import { WebhooksSection } from "./settings/WebhooksSection";
 
 interface SettingsPageProps {
   info: AppInfo;
@@ -36,6 +37,10 @@ export function SettingsPage({ info, connection, onSaved, onConnected, onSignedO
           server is its own verification service. */}
       {connection.mode === "local" && (
         <ServiceSection canManage={info.session.permissions.manageSettings} />
+      )}
+      {/* Owners decide where the authority's events go (core refuses anyone else). */}
+      {info.session.actor.role === "owner" && (
+        <WebhooksSection serverMode={connection.mode !== "local"} />
       )}
       <LegacyKeysSection canManage={info.session.permissions.manageSettings} />
       <RolesSection onSaved={onSaved} />

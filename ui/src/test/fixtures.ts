@@ -251,6 +251,7 @@ export function backend(handlers: Record<string, Handler> = {}) {
     connection_info: () => ({ mode: "local", signedIn: true, privateCa: false }),
     list_tenants: () => [],
     signing_keys: () => [],
+    list_webhooks: () => [],
     legacy_settings: () => legacySettings(),
     list_legacy_keys: () => page([]),
   };

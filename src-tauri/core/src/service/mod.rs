@@ -17,6 +17,7 @@ mod tenants;
 mod tokens;
 mod users;
 mod verify;
+mod webhooks;
 
 use crate::clock::{format_utc, Clock, Millis};
 use crate::feed::Change;
@@ -41,6 +42,7 @@ pub use tokens::keyring_copy;
 
 pub use session::{ADDRESS_FREE_ATTEMPTS, SIGN_IN_FREE_ATTEMPTS};
 pub use verify::{HEARTBEAT, TRUST};
+pub use webhooks::{AttemptOutcome, OutgoingWebhook, DELIVERIES_MAX};
 
 pub const DB_FILE: &str = "tokendesk.db";
 /// Keyring service name of the authority's own secrets.

@@ -229,6 +229,7 @@ impl Tokendesk {
         });
         self.changed(tx, Change::token_created(&meta.id))?;
         self.audit(tx, s, AuditAction::TokenCreated, Some(&meta.id), details)?;
+        self.enqueue_webhook(tx, WebhookEvent::TokenCreated, &meta, None)?;
         Ok(CreatedToken { meta, token: plain })
     }
 
@@ -487,6 +488,7 @@ impl Tokendesk {
         t.revoked_by = Some(s.actor_id.clone());
         t.revoke_reason = reason;
         t.status = TokenStatus::Revoked;
+        self.enqueue_webhook(tx, WebhookEvent::TokenRevoked, t, None)?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use crate::Result;
 pub use sql::{Conn, ConnExt, Dialect, Engine};

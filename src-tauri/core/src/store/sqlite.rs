@@ -45,6 +45,7 @@ const MIGRATIONS: &[(&str, Option<Fixup>)] = &[
         include_str!("../../migrations/0013_expiry_alerts.sql"),
         None,
     ),
+    (include_str!("../../migrations/0014_webhooks.sql"), None),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

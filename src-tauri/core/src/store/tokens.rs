@@ -701,6 +701,56 @@ pub fn expiring_unannounced(
     Ok(out)
 }
 
+/// Tokens (not legacy keys) whose expiry webhooks are owed: active and unrotated within
+/// `first_days` without a `token.expiring` event at the threshold they are in now, and those
+/// that expired in (`since`, `now`] without a `token.expired` one; soonest first, at most
+/// `limit` of each.
+pub fn expiry_events_owed(
+    conn: &dyn Conn,
+    (first_days, last_days): (u32, u32),
+    since: Millis,
+    now: Millis,
+    limit: u32,
+) -> Result<(Vec<TokenMeta>, Vec<TokenMeta>)> {
+    let day = crate::clock::DAY;
+    let expiring = format!(
+        "SELECT {COLS} FROM tokens t {JOINS} WHERE t.legacy = 0 AND t.revoked_at IS NULL \
+         AND t.rotated_to IS NULL AND t.expires_at > ?1 AND t.expires_at <= ?2 \
+         AND NOT EXISTS (SELECT 1 FROM webhook_token_events w WHERE w.token_id = t.id \
+           AND w.event = 'token.expiring' \
+           AND w.days = CASE WHEN t.expires_at <= ?3 THEN CAST(?4 AS BIGINT) ELSE CAST(?5 AS BIGINT) END) \
+         ORDER BY t.expires_at, t.id LIMIT {limit}"
+    );
+    let expired = format!(
+        "SELECT {COLS} FROM tokens t {JOINS} WHERE t.legacy = 0 AND t.revoked_at IS NULL \
+         AND t.expires_at > ?1 AND t.expires_at <= ?2 \
+         AND NOT EXISTS (SELECT 1 FROM webhook_token_events w WHERE w.token_id = t.id \
+           AND w.event = 'token.expired') \
+         ORDER BY t.expires_at, t.id LIMIT {limit}"
+    );
+    let mut soon = vec![];
+    conn.query_each(
+        &expiring,
+        crate::params![
+            now,
+            now + first_days as i64 * day,
+            now + last_days as i64 * day,
+            last_days as i64,
+            first_days as i64
+        ],
+        &mut |r| {
+            soon.push(from_row(r, now)?);
+            Ok(true)
+        },
+    )?;
+    let mut gone = vec![];
+    conn.query_each(&expired, crate::params![since, now], &mut |r| {
+        gone.push(from_row(r, now)?);
+        Ok(true)
+    })?;
+    Ok((soon, gone))
+}
+
 /// How many rows `from` and `conds` give, up to `COUNT_MAX` (with `more` past it).
 fn count_upto(conn: &dyn Conn, from: &str, conds: &[String], args: &[Value]) -> Result<ListCount> {
     let mut sql = format!("SELECT count(*) FROM (SELECT 1{from}");
