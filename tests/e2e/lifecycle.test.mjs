@@ -4,7 +4,9 @@
 // token from outside, as another process would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,4 +189,75 @@ test("the list at scale: counts, natural name order, first and last page, a wind
   await (await $t("page-first")).click();
   await browser.waitUntil(async () => (await names())[0] === "pg-1", { timeoutMsg: "the first page did not open" });
   assert.equal((await text("page-position")).trim(), "Page 1 of 2 · 1–50 of 60");
+});
+
+test("webhooks: an endpoint added in Settings gets a signed message from a server on this authority", async () => {
+  // A receiver that answers 503 once, then 204.
+  const got = [];
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      res.statusCode = got.length === 1 ? 503 : 204;
+      res.end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${receiver.address().port}/hooks`;
+  await (await $t("nav-settings")).click();
+  await (await $t("webhooks-section")).waitForDisplayed();
+  await (await $t("add-webhook")).click();
+  await (await $t("webhook-url")).setValue(url);
+  await (await $t("webhook-add-confirm")).click();
+  const field = await $t("webhook-secret");
+  await field.waitForDisplayed();
+  const secret = await field.getValue();
+  assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+  await shot("50-webhook-secret");
+  await (await $t("webhook-secret-done")).click();
+
+  // Another process makes a token; a server on the same authority delivers the message.
+  const made = JSON.parse(cli(["tokens", "create", "--name", "hooked", "--json"]).out);
+  const server = spawn(process.env.TOKENDESK_APP, ["serve", "--bind", "127.0.0.1:0"], {
+    env: { ...process.env, TOKENDESK_DATA_DIR: dataDir },
+    stdio: "ignore",
+  });
+  try {
+    await browser.waitUntil(async () => got.length >= 2, { timeout: 40_000, interval: 200, timeoutMsg: `got ${got.length}` });
+  } finally {
+    server.kill("SIGTERM");
+    receiver.close();
+  }
+  const [first, retry] = got;
+  for (const r of [first, retry]) {
+    const key = Buffer.from(secret.slice("whsec_".length), "base64");
+    const mac = createHmac("sha256", key)
+      .update(`${r.headers["webhook-id"]}.${r.headers["webhook-timestamp"]}.${r.body}`)
+      .digest("base64");
+    assert.equal(r.headers["webhook-signature"], `v1,${mac}`);
+  }
+  assert.equal(retry.headers["webhook-id"], first.headers["webhook-id"], "a retry keeps its id");
+  const payload = JSON.parse(first.body);
+  assert.equal(payload.type, "token.created");
+  assert.equal(payload.data.name, "hooked");
+  assert.ok(!first.body.includes(made.token.slice(4)), "never the token");
+
+  await (await $t("webhook-log")).click();
+  await (await $t("webhook-log-dialog")).waitForDisplayed();
+  await browser.waitUntil(
+    async () => {
+      if ((await text("webhook-delivery-status")).startsWith("Delivered")) return true;
+      await (await $t("webhook-log-refresh")).click();
+      return false;
+    },
+    { timeout: 10_000, interval: 300 },
+  );
+  assert.equal(await text("webhook-delivery-status"), "Delivered · 2 attempts");
+  assert.match(await text("webhook-log-dialog"), /HTTP 204/);
+  await shot("51-webhook-deliveries");
+  await (await $t("webhook-log-close")).click();
+  await browser.execute(() => document.querySelector('[data-testid="webhooks-section"]')?.scrollIntoView({ block: "start" }));
+  await shot("52-webhooks");
+  await (await $t("nav-own")).click();
 });

@@ -33,7 +33,7 @@ export interface ModalProps {
   initialFocus?: RefObject<HTMLElement | null>;
   /** Where focus goes on close; by default the element that had it when the dialog opened. */
   returnFocus?: () => HTMLElement | null;
-  size?: "small" | "medium" | "large";
+  size?: "small" | "medium" | "large" | "wide";
   testId?: string;
 }
 

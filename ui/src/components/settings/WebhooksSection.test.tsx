@@ -29,7 +29,19 @@ function renderSection(handlers: Parameters<typeof backend>[0] = {}) {
 
 describe("the webhooks section", () => {
   it("lists endpoints with their events and what is waiting or failed", async () => {
-    renderSection({ list_webhooks: () => [HOOK, { ...HOOK, id: "wh-2", enabled: false, pending: 0, failed: 0 }] });
+    renderSection({
+      list_webhooks: () => [
+        HOOK,
+        {
+          ...HOOK,
+          id: "wh-2",
+          events: ["token.created", "token.revoked", "token.expiring", "token.expired"],
+          enabled: false,
+          pending: 0,
+          failed: 0,
+        },
+      ],
+    });
     const rows = await screen.findAllByTestId("webhook-row");
     expect(rows).toHaveLength(2);
     const [first, second] = rows as [HTMLElement, HTMLElement];
@@ -38,6 +50,7 @@ describe("the webhooks section", () => {
     expect(rows[0]).toHaveTextContent("token.created, token.revoked");
     expect(within(first).getByTestId("webhook-state")).toHaveTextContent("Enabled · 2 waiting · 1 failed");
     expect(within(second).getByTestId("webhook-state")).toHaveTextContent("Disabled");
+    expect(second).toHaveTextContent("All events");
     expect(within(second).getByTestId("webhook-toggle")).toHaveTextContent("Enable");
   });
 
@@ -122,9 +135,9 @@ describe("the webhooks section", () => {
     const [newer, older] = rows as [HTMLElement, HTMLElement];
     expect(rows.map((r) => r.dataset.status)).toEqual(["pending", "failed"]);
     expect(rows[0]).toHaveTextContent("HTTP 503");
-    expect(within(newer).getByTestId("webhook-delivery-status")).toHaveTextContent("Waiting — next try");
+    expect(within(newer).getByTestId("webhook-delivery-status")).toHaveTextContent("Waiting · 1 attempt, next ");
     expect(rows[1]).toHaveTextContent("could not connect");
-    expect(within(older).getByTestId("webhook-delivery-status")).toHaveTextContent("Failed");
+    expect(within(older).getByTestId("webhook-delivery-status")).toHaveTextContent("Failed · 8 attempts");
     expect(ipc.of("webhook_deliveries")[0]?.args).toEqual({ id: "wh-1" });
     await user.click(screen.getByTestId("webhook-log-close"));
 

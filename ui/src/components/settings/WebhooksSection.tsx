@@ -38,14 +38,7 @@ const EVENTS: Record<WebhookEvent, string> = {
 const ALL_EVENTS = Object.keys(EVENTS) as WebhookEvent[];
 
 const COLUMNS = [{ label: "URL" }, { label: "Events" }, { label: "State" }, { label: "Actions" }];
-const DELIVERY_COLUMNS = [
-  { label: "Event" },
-  { label: "Token" },
-  { label: "Raised" },
-  { label: "Status" },
-  { label: "Attempts" },
-  { label: "Last answer" },
-];
+const DELIVERY_COLUMNS = [{ label: "Event" }, { label: "Token" }, { label: "Raised" }, { label: "Status" }, { label: "Last answer" }];
 
 function state(e: WebhookEndpoint): string {
   const parts = [e.enabled ? "Enabled" : "Disabled"];
@@ -55,9 +48,16 @@ function state(e: WebhookEndpoint): string {
 }
 
 function deliveryStatus(d: WebhookDelivery): string {
-  if (d.status === "delivered") return "Delivered";
-  if (d.status === "failed") return "Failed";
-  return d.nextAttemptAt !== undefined ? `Waiting — next try ${formatDateTime(d.nextAttemptAt)}` : "Waiting";
+  const tries = d.attempts === 1 ? "1 attempt" : `${d.attempts.toLocaleString()} attempts`;
+  if (d.status === "delivered") return `Delivered · ${tries}`;
+  if (d.status === "failed") return `Failed · ${tries}`;
+  if (d.nextAttemptAt === undefined) return "Waiting";
+  return `Waiting · ${tries}, next ${formatDateTime(d.nextAttemptAt)}`;
+}
+
+/** The events column: "All events" rather than four names. */
+function eventList(events: WebhookEvent[]): string {
+  return events.length === ALL_EVENTS.length ? "All events" : events.join(", ");
 }
 
 type Dialog =
@@ -126,7 +126,7 @@ export function WebhooksSection({ serverMode }: { serverMode: boolean }) {
                   </code>
                   {e.description && <div className="muted">{e.description}</div>}
                 </td>
-                <td>{e.events.join(", ")}</td>
+                <td>{eventList(e.events)}</td>
                 <td data-testid="webhook-state">{state(e)}</td>
                 <td className="nowrap">
                   <SmallButton
@@ -385,7 +385,7 @@ function DeliveriesDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; on
     queryFn: () => webhookDeliveries(endpoint.id),
   });
   return (
-    <Modal title="Deliveries" onClose={onClose} size="large" testId="webhook-log-dialog">
+    <Modal title="Deliveries" onClose={onClose} size="wide" testId="webhook-log-dialog">
       <p className="muted">
         The latest messages to <code>{endpoint.url}</code>, newest first.{" "}
         <SmallButton data-testid="webhook-log-refresh" onClick={() => void log.refetch()}>
@@ -408,7 +408,6 @@ function DeliveriesDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; on
               <td>{d.tokenName}</td>
               <td className="nowrap">{formatDateTime(d.createdAt)}</td>
               <td data-testid="webhook-delivery-status">{deliveryStatus(d)}</td>
-              <td>{d.attempts}</td>
               <td>
                 {d.lastStatus !== undefined ? `HTTP ${d.lastStatus}` : ""}
                 {d.lastError !== undefined && d.lastStatus === undefined ? d.lastError : ""}
