@@ -94,7 +94,8 @@ test-keyring: build
 	bash .ci/with-keyring.sh cargo test -p tokendesk-core --test keyring_real --test keyring_unavailable -- --include-ignored
 	bash .ci/with-keyring.sh cargo test -p tokendesk --lib --test cli --test token_limits --test processes --test desktop_connect -- --include-ignored
 
-# Signed tokens checked by third-party verifiers (PyJWT, jose) through the server's JWKS.
+# Third-party verifiers: PyJWT and jose check signed tokens through the server's JWKS; the
+# Standard Webhooks libraries (PyPI and npm standardwebhooks) check delivered webhooks.
 test-verifiers: setup-test
 	TOKENDESK_PYTHON=$(CURDIR)/.venv-verifiers/bin/python TOKENDESK_VERIFIERS=$(CURDIR)/tests/verifiers \
 	  cargo test -p tokendesk-http --test http_verifiers -- --include-ignored

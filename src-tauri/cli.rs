@@ -622,6 +622,23 @@ fn wire_name(v: impl serde::Serialize) -> String {
 }
 
 /// A new token as `tokens create` prints it: the token alone on stdout, or JSON.
+/// Every row of a list, page after page (200 at a time), in the list's order.
+pub(crate) fn every_page(
+    mut q: ListQuery,
+    mut page: impl FnMut(&ListQuery) -> tokendesk_core::authority::Answer<ListPage>,
+) -> tokendesk_core::authority::Answer<Vec<TokenMeta>> {
+    q.limit = 200;
+    let mut items = vec![];
+    loop {
+        let p = page(&q)?;
+        items.extend(p.items);
+        match p.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => return Ok(items),
+        }
+    }
+}
+
 pub(crate) fn print_created(created: &CreatedToken, json: bool) {
     if json {
         let m = &created.meta;
@@ -776,20 +793,11 @@ pub fn run(mut cli: Cli) -> i32 {
             | Command::Logout
             | Command::Status { .. } => unreachable!("handled above"),
             Command::Tokens(TokensCmd::List { all, json }) => {
-                let mut q = ListQuery {
+                let q = ListQuery {
                     scope: if all { ListScope::All } else { ListScope::Own },
-                    limit: 200,
                     ..Default::default()
                 };
-                let mut items = vec![];
-                loop {
-                    let page = a.list_tokens(&q)?;
-                    items.extend(page.items);
-                    match page.next_cursor {
-                        Some(c) => q.cursor = Some(c),
-                        None => break,
-                    }
-                }
+                let items = every_page(q, |q| a.list_tokens(q))?;
                 if json {
                     print_json(&items);
                 } else {

@@ -575,19 +575,7 @@ pub fn legacy(a: &dyn Authority, cmd: LegacyCmd) -> Result<i32, ApiError> {
             Ok(if report.problems.is_empty() { 0 } else { 3 })
         }
         LegacyCmd::List { json } => {
-            let mut all = vec![];
-            let mut q = ListQuery {
-                limit: 200,
-                ..Default::default()
-            };
-            loop {
-                let page = a.list_legacy_keys(&q)?;
-                all.extend(page.items);
-                match page.next_cursor {
-                    Some(c) => q.cursor = Some(c),
-                    None => break,
-                }
-            }
+            let all = crate::cli::every_page(ListQuery::default(), |q| a.list_legacy_keys(q))?;
             if json {
                 print_json(&all);
             } else if all.is_empty() {

@@ -25,6 +25,7 @@ fn data_dir(app: &tauri::App, chosen: Option<PathBuf>) -> PathBuf {
 }
 
 pub fn run(chosen_data_dir: Option<PathBuf>) {
+    window::software_compositing();
     tauri::Builder::default()
         // First, so a second launch only focuses the running window.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

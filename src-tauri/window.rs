@@ -1,6 +1,6 @@
-//! The window's first size: as much of the token list as the screen at hand has room for, so
-//! a first launch shows a useful page rather than seven rows. Later launches keep the size the
-//! person left (the window-state plugin).
+//! The window: its first size — as much of the token list as the screen at hand has room for,
+//! so a first launch shows a useful page rather than seven rows (later launches keep the size
+//! the person left, the window-state plugin) — and how WebKitGTK draws it (memory).
 
 use tauri::{Manager, Runtime};
 
@@ -43,4 +43,24 @@ pub fn fit_first_window<R: Runtime>(app: &tauri::App<R>) {
     );
     let _ = window.set_size(size);
     let _ = window.center();
+}
+
+/// Opt-out of the software default below: WebKit's own choice (GPU compositing).
+pub const GPU_VARIABLE: &str = "TOKENDESK_GPU";
+
+/// Lets WebKitGTK draw the window without GPU compositing, unless `TOKENDESK_GPU=1` asks for it
+/// or the person already set WebKit's own variable. A list of tokens gains nothing from GPU
+/// layers, and they cost most of the web process's memory: 100,000 tokens, paged, searched and
+/// sorted, took 354 MiB PSS in the web process with compositing and 154 MiB without
+/// (docs/benchmarks.md). Set in the environment because the web process reads it when it
+/// starts; called first thing, before any thread exists.
+pub fn software_compositing() {
+    #[cfg(target_os = "linux")]
+    {
+        const WEBKIT: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+        let gpu = std::env::var(GPU_VARIABLE).is_ok_and(|v| v == "1");
+        if !gpu && std::env::var_os(WEBKIT).is_none() {
+            std::env::set_var(WEBKIT, "1");
+        }
+    }
 }

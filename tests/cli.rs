@@ -129,6 +129,17 @@ impl Headless {
         Headless { dir, base }
     }
 
+    /// A new headless authority: `server init` with the owner root@example.org; its output.
+    fn init() -> (Headless, String) {
+        let h = Headless::new();
+        let (code, out, err) = h.run(
+            &["server", "init", "--owner-email", "root@example.org"],
+            "a long enough password\n",
+        );
+        assert_eq!(code, 0, "{err}");
+        (h, out)
+    }
+
     fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
         let all: Vec<&str> = args
             .iter()
@@ -554,16 +565,11 @@ fn rusqlite_free_tamper(dir: &std::path::Path) -> i64 {
 /// reading back what it changed, and bad input refused with a typed error.
 #[test]
 fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
-    let h = Headless::new();
+    let (h, out) = Headless::init();
     let (run, ok) = (
         |a: &[&str], stdin: &str| h.run(a, stdin),
         |a: &[&str]| h.ok(a),
     );
-    let (code, out, err) = run(
-        &["server", "init", "--owner-email", "root@example.org"],
-        "a long enough password\n",
-    );
-    assert_eq!(code, 0, "{err}");
     assert!(out.contains("root@example.org"));
 
     // Tenants and members.
@@ -745,12 +751,7 @@ fn a_headless_admin_manages_tenants_roles_settings_and_the_audit_log() {
 /// both tokens verifying during the grace; a grace the CLI does not know is a usage error.
 #[test]
 fn tokens_rotate_from_the_command_line() {
-    let h = Headless::new();
-    let (code, _, err) = h.run(
-        &["server", "init", "--owner-email", "root@example.org"],
-        "a long enough password\n",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (h, _) = Headless::init();
     let created: serde_json::Value = serde_json::from_str(&h.ok(&[
         "tokens",
         "create",
@@ -791,12 +792,7 @@ fn tokens_rotate_from_the_command_line() {
 /// nothing; the real run revokes those; an id and filters together is refused.
 #[test]
 fn tokens_revoke_with_filters_from_the_command_line() {
-    let h = Headless::new();
-    let (code, _, err) = h.run(
-        &["server", "init", "--owner-email", "root@example.org"],
-        "a long enough password\n",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (h, _) = Headless::init();
     h.ok(&[
         "users",
         "create",
@@ -867,13 +863,8 @@ fn tokens_revoke_with_filters_from_the_command_line() {
 /// `legacy retire`; the import file's keys are in no file the CLI wrote.
 #[test]
 fn legacy_keys_from_the_command_line() {
-    let h = Headless::new();
+    let (h, _) = Headless::init();
     let (run, ok) = (|a: &[&str]| h.run(a, ""), |a: &[&str]| h.ok(a));
-    let (code, _, err) = h.run(
-        &["server", "init", "--owner-email", "root@example.org"],
-        "a long enough password\n",
-    );
-    assert_eq!(code, 0, "{err}");
     let dir = &h.dir;
     let data = dir.path().join("data");
     ok(&[

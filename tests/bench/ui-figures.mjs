@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApp } from "../e2e/driver.mjs";
+import { shot, startApp } from "../e2e/driver.mjs";
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const ROUNDS = 5;
@@ -51,11 +51,31 @@ const settled = (browser) =>
  * time from the last input to the last change. */
 async function timed(browser, act, done) {
   await act();
-  await browser.waitUntil(async () => (await done()) && (await settled(browser)), { timeout: 30_000, interval: 50 });
+  try {
+    await browser.waitUntil(async () => (await done()) && (await settled(browser)), { timeout: 30_000, interval: 50 });
+  } catch (e) {
+    await shot(browser, "figures-timeout");
+    const state = await browser.execute(() => ({
+      search: document.querySelector('[data-testid="search"]')?.value,
+      rows: [...document.querySelectorAll('[data-testid="token-row"] [data-testid="details-button"]')].slice(0, 5).map((b) => b.textContent),
+    }));
+    throw new Error(`${e.message}; the page: ${JSON.stringify(state)}`);
+  }
   return browser.execute(() => window.__changed - window.__input);
 }
 
-/** RSS and PSS (MiB) of the app and each process it started (the web and network processes). */
+/** What a mapping of /proc/PID/smaps holds, by its name: code and data of libraries, the heaps
+ * (malloc, and the anonymous mappings where JavaScriptCore and WebKit's allocators keep the
+ * JS heap, the DOM and caches), and memory shared with the display or the GPU. */
+function kind(name) {
+  if (name === "" || name === "[heap]" || name.startsWith("[anon") || name === "[stack]") return "heap";
+  if (name.startsWith("/dev/dri") || name.startsWith("/memfd:") || name.startsWith("/SYSV") || name.startsWith("/dev/shm")) return "shared";
+  if (name.startsWith("/")) return "files";
+  return "other";
+}
+
+/** RSS and PSS (MiB) of the app and each process it started (the web and network processes),
+ * with PSS split by `kind`. */
 function memory() {
   const app = spawnSync("pgrep", ["-f", "-x", process.env.TOKENDESK_APP], { encoding: "utf8" }).stdout.trim().split("\n")[0];
   const kids = spawnSync("pgrep", ["-P", app], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
@@ -63,7 +83,15 @@ function memory() {
     const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
     const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
-    return { name, rss: kb("Rss") / 1024, pss: kb("Pss") / 1024 };
+    const split = { heap: 0, files: 0, shared: 0, other: 0 };
+    let current = "other";
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) current = kind(head[1].trim());
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss) split[current] += Number(pss[1]) / 1024;
+    }
+    return { name, rss: kb("Rss") / 1024, pss: kb("Pss") / 1024, split };
   });
 }
 
@@ -86,7 +114,12 @@ async function measure(label, n) {
         const text = `seed ${4242 + i}`;
         await (await browser.$('[data-testid="search"]')).click();
         await browser.keys(["Control", "a"]);
-        search.push(await timed(browser, () => browser.keys([...text]), () => allMatch(browser, text)));
+        // One call per character: a single keys() call presses every key before releasing
+        // any, so a repeated letter ("ee") would be pressed only once.
+        const type = async () => {
+          for (const ch of text) await browser.keys(ch);
+        };
+        search.push(await timed(browser, type, () => allMatch(browser, text)));
         await browser.keys(["Control", "a"]);
         await browser.keys(["Backspace"]);
         await browser.waitUntil(async () => !(await allMatch(browser, text)) && (await settled(browser)), { timeout: 30_000 });
@@ -103,7 +136,8 @@ async function measure(label, n) {
     }
     await sleep(3_000);
     const mem = memory();
-    for (const p of mem) console.log(`${p.name.padEnd(18)} RSS ${p.rss.toFixed(0).padStart(4)} MiB  PSS ${p.pss.toFixed(0).padStart(4)} MiB`);
+    const part = (p) => Object.entries(p.split).filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
+    for (const p of mem) console.log(`${p.name.padEnd(18)} RSS ${p.rss.toFixed(0).padStart(4)} MiB  PSS ${p.pss.toFixed(0).padStart(4)} MiB  (PSS: ${part(p)})`);
     const sum = (k) => mem.reduce((s, p) => s + p[k], 0).toFixed(0);
     console.log(`${"total".padEnd(18)} RSS ${sum("rss").padStart(4)} MiB  PSS ${sum("pss").padStart(4)} MiB`);
   } finally {

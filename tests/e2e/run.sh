@@ -7,6 +7,9 @@ cd "$(dirname "$0")/../.."
 export TOKENDESK_APP="$PWD/target/debug/tokendesk"
 export E2E_SCREENSHOTS="$PWD/tests/e2e/screenshots"
 export GDK_BACKEND=x11
+# GPU compositing, as WebKit would choose it: WebKitWebDriver's screenshots never return under
+# Xvfb when the app draws without it (its default). rendering.test.mjs runs the app as shipped.
+export TOKENDESK_GPU=1
 mkdir -p "$E2E_SCREENSHOTS"
 # Arguments: test files to run (default: all).
 [ $# -gt 0 ] || set -- tests/e2e/*.test.mjs

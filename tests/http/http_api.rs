@@ -2294,7 +2294,7 @@ async fn expiry_alerts_and_list_counts_over_rest() {
             "/api/tokens",
             &format!(
                 "/api/tokens?scope=all&sort=name&dir=asc&limit=1&before={}",
-                url_escape(before)
+                urlencode(before)
             ),
             Some(&admin),
             Body::None,
@@ -2302,17 +2302,6 @@ async fn expiry_alerts_and_list_counts_over_rest() {
         .await;
     assert_eq!(back.body["items"][0]["name"], "admin");
     srv.shutdown().await;
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Webhooks end to end: an owner configures an endpoint over REST (others may not), a token

@@ -30,6 +30,29 @@ struct Verifiers {
 }
 
 impl Verifiers {
+    /// Runs `script` of the verifiers' folder with `program`: what it printed, `ok …` (exit 0)
+    /// or `refused …` (exit 1), both checked.
+    fn run(&self, program: &str, script: &str, args: &[&str]) -> String {
+        let out = Command::new(program)
+            .arg(format!("{}/{script}", self.dir))
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            text.starts_with("ok ") || text.starts_with("refused "),
+            "{script}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            out.status.success(),
+            text.starts_with("ok "),
+            "{script}: {text}"
+        );
+        text
+    }
+
     fn from_env() -> Verifiers {
         let get = |name: &str| {
             std::env::var(name)
@@ -44,27 +67,11 @@ impl Verifiers {
     /// What each verifier says of `token`: ("ok <sub>" | "refused <why>") for PyJWT and jose.
     fn check(&self, srv: &Server, aud: &str, token: &str) -> [String; 2] {
         let jwks = format!("{}/.well-known/jwks.json", srv.base);
-        let run = |program: &str, script: &str| {
-            let out = Command::new(program)
-                .arg(format!("{}/{script}", self.dir))
-                .args([&jwks, &srv.base, aud, token])
-                .current_dir(&self.dir)
-                .output()
-                .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            assert!(
-                text.starts_with("ok ") || text.starts_with("refused "),
-                "{script}: {text}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(
-                out.status.success(),
-                text.starts_with("ok "),
-                "{script}: {text}"
-            );
-            text
-        };
-        [run(&self.python, "verify.py"), run("node", "verify.mjs")]
+        let args = [jwks.as_str(), &srv.base, aud, token];
+        [
+            self.run(&self.python, "verify.py", &args),
+            self.run("node", "verify.mjs", &args),
+        ]
     }
 }
 
@@ -220,26 +227,11 @@ fn standard_webhooks(v: &Verifiers, secret: &str, r: &Received) -> [String; 2] {
     let body = dir.path().join("body");
     std::fs::write(&headers, serde_json::to_string(&r.headers).unwrap()).unwrap();
     std::fs::write(&body, &r.body).unwrap();
-    let run = |program: &str, script: &str| {
-        let out = Command::new(program)
-            .arg(format!("{}/{script}", v.dir))
-            .arg(secret)
-            .arg(&headers)
-            .arg(&body)
-            .current_dir(&v.dir)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(
-            text.starts_with("ok ") || text.starts_with("refused "),
-            "{script}: {text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text
-    };
+    let (headers, body) = (headers.display().to_string(), body.display().to_string());
+    let args = [secret, &headers, &body];
     [
-        run(&v.python, "verify_webhook.py"),
-        run("node", "verify_webhook.mjs"),
+        v.run(&v.python, "verify_webhook.py", &args),
+        v.run("node", "verify_webhook.mjs", &args),
     ]
 }
 

@@ -17,7 +17,8 @@ impl Tokendesk {
     /// threshold is not announced at the first one afterwards). Writes only when some are due.
     pub fn claim_expiry_alerts(&self, s: &Session) -> Result<ExpiryAlerts> {
         let now = self.now();
-        let due = |c: &dyn Conn| -> Result<(Vec<TokenMeta>, ListCount, AlertSettings)> {
+        // The due tokens, the tray's count, the thresholds, and who asks.
+        let due = |c: &dyn Conn| -> Result<(Vec<TokenMeta>, ListCount, AlertSettings, String)> {
             // It records what the person has heard: a read-only token must not use that up.
             let ctx = self.ctx(c, s, Need::Change)?;
             let scope = if ctx.can(Action::ListAll) {
@@ -42,20 +43,19 @@ impl Tokendesk {
                 limit: 1,
                 ..Default::default()
             };
-            let v = Self::visibility(&ctx, scope, None)?;
             let count = token_store::list(c, v, &soon, now, true)?
                 .matching
                 .unwrap_or(ListCount { n: 0, more: false });
-            Ok((due, count, settings))
+            Ok((due, count, settings, ctx.actor.id.clone()))
         };
         let read = self.store.read(|c| due(c))?;
-        let (tokens, expiring_soon, settings) = if read.0.is_empty() {
+        let (tokens, expiring_soon, settings, _) = if read.0.is_empty() {
             read
         } else {
             // Again under the write lock, so two apps of one person never both announce.
             self.write(|tx| {
                 let found = due(tx)?;
-                let user = self.ctx(tx, s, Need::Change)?.actor.id;
+                let user = &found.3;
                 for t in &found.0 {
                     let days = threshold(t, &found.2, now);
                     // At the last threshold the first is past too: never announced after it.

@@ -372,6 +372,7 @@ fn search_plan(conn: &dyn Conn, text: Option<&str>) -> Result<Search> {
 }
 
 /// Which tokens a list may show.
+#[derive(Clone, Copy)]
 pub struct Visibility<'a> {
     /// Only this owner's; `None`: every owner's.
     pub owner_id: Option<&'a str>,
