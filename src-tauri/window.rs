@@ -51,9 +51,10 @@ pub const GPU_VARIABLE: &str = "TOKENDESK_GPU";
 /// Lets WebKitGTK draw the window without GPU compositing, unless `TOKENDESK_GPU=1` asks for it
 /// or the person already set WebKit's own variable. A list of tokens gains nothing from GPU
 /// layers, and they cost most of the web process's memory: 100,000 tokens, paged, searched and
-/// sorted, took 354 MiB PSS in the web process with compositing and 154 MiB without
+/// sorted, took 364 MiB PSS in the web process with compositing and 153 MiB without
 /// (docs/benchmarks.md). Set in the environment because the web process reads it when it
-/// starts; called first thing, before any thread exists.
+/// starts; called first thing, before any thread exists. Programs the app starts inherit it
+/// too (only WebKitGTK ones read it).
 pub fn software_compositing() {
     #[cfg(target_os = "linux")]
     {

@@ -932,15 +932,30 @@ fn webhooks_are_signed_leased_retried_and_raised_once() {
     assert!(revoked.iter().all(|m| body(m)["type"] == "token.revoked"));
     assert_eq!(revoked[0].message_id, revoked[1].message_id);
     assert_eq!(body(&revoked[0])["data"]["revokeReason"], "leaving");
-    drop(revoked);
     env.clock.advance(61 * SECOND);
     let resent = other_server.take_webhook_messages(16).unwrap();
     assert_eq!(resent.len(), 2);
+    // The first server's late answer does not count against the new lease.
+    td.record_webhook_attempt(&revoked[0], &NoAnswer("late".into()))
+        .unwrap();
     for m in &resent {
         other_server
             .record_webhook_attempt(m, &Answered(200))
             .unwrap();
     }
+    let log = td.webhook_deliveries(&owner, &ep, 50).unwrap();
+    let revoke_log = log
+        .iter()
+        .find(|d| d.event == WebhookEvent::TokenRevoked)
+        .unwrap();
+    assert_eq!(
+        (
+            revoke_log.status,
+            revoke_log.attempts,
+            revoke_log.last_error.as_deref()
+        ),
+        (DeliveryStatus::Delivered, 1, None)
+    );
 
     // Every retry fails: eight attempts over the schedule, then failed, never sent again.
     let doomed = td.create_token(&owner, req("doomed")).unwrap();
@@ -1048,6 +1063,19 @@ fn webhooks_are_signed_leased_retried_and_raised_once() {
     env.clock.advance(DAY);
     let m = td.take_webhook_messages(16).unwrap();
     assert!(signed_by(&m[0], &[&new_secret]));
+    td.record_webhook_attempt(&m[0], &Answered(200)).unwrap();
+
+    // The log keeps 30 days of finished messages.
+    assert!(!td.webhook_deliveries(&owner, &ep, 200).unwrap().is_empty());
+    env.clock.advance(31 * DAY);
+    td.sweep_webhook_expiries().unwrap();
+    // What is left is what that sweep raised (the last token's expiry), nothing finished.
+    let left = td.webhook_deliveries(&owner, &ep, 200).unwrap();
+    assert!(
+        left.iter()
+            .all(|d| d.status == DeliveryStatus::Pending && d.created_at == td.now()),
+        "{left:?}"
+    );
 
     // Deleting an endpoint drops what it was still owed; all of it audited.
     td.delete_webhook(&owner, &ep).unwrap();

@@ -336,10 +336,6 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    if let Some(d) = delivery {
-        // Sends in flight finish (or time out) and are recorded; the rest wait for next time.
-        let _ = d.await;
-    }
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while connections.join_next().await.is_some() {}
     })
@@ -351,6 +347,10 @@ pub async fn serve(
             SHUTDOWN_GRACE
         );
         connections.shutdown().await;
+    }
+    if let Some(d) = delivery {
+        // Webhooks being sent meanwhile finish (or time out) and are recorded.
+        let _ = d.await;
     }
     // The requests in flight are done: write their usage before returning.
     td.flush_usage()

@@ -136,7 +136,7 @@ pub async fn deliveries(
 /// How often the loop looks for due messages, and raises owed expiry events.
 const POLL: Duration = Duration::from_secs(1);
 const SWEEP_EVERY: u32 = 30;
-/// Messages taken at once; each is sent concurrently.
+/// Messages sent at once at most (per server).
 const BATCH: u32 = 16;
 /// An endpoint that has not answered by then counts as not answering.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -159,12 +159,21 @@ pub async fn deliver(td: Arc<Tokendesk>, mut stop: tokio::sync::watch::Receiver<
     };
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Sends run side by side, each on its own: a slow endpoint holds up only its own messages
+    // (they stay leased), never the next poll.
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut n: u32 = 0;
     loop {
         tokio::select! {
+            biased;
+            _ = stop.changed() => break,
             _ = tick.tick() => {}
-            _ = stop.changed() => return,
         }
+        if *stop.borrow() {
+            break;
+        }
+        while in_flight.try_join_next().is_some() {}
+        let room = BATCH.saturating_sub(in_flight.len() as u32);
         let sweep = n.is_multiple_of(SWEEP_EVERY);
         n = n.wrapping_add(1);
         let t = td.clone();
@@ -174,7 +183,10 @@ pub async fn deliver(td: Arc<Tokendesk>, mut stop: tokio::sync::watch::Receiver<
                     log::warn!("webhooks: the expiry sweep failed: {e}");
                 }
             }
-            t.take_webhook_messages(BATCH)
+            if room == 0 {
+                return Ok(vec![]);
+            }
+            t.take_webhook_messages(room)
         })
         .await;
         let messages = match taken {
@@ -188,9 +200,9 @@ pub async fn deliver(td: Arc<Tokendesk>, mut stop: tokio::sync::watch::Receiver<
                 continue;
             }
         };
-        let sends = messages.into_iter().map(|m| {
+        for m in messages {
             let (client, td) = (client.clone(), td.clone());
-            async move {
+            in_flight.spawn(async move {
                 let outcome = send(&client, &m).await;
                 let status = tokio::task::spawn_blocking(move || {
                     td.record_webhook_attempt(&m, &outcome).map(|s| (m, s))
@@ -206,21 +218,11 @@ pub async fn deliver(td: Arc<Tokendesk>, mut stop: tokio::sync::watch::Receiver<
                     Ok(Err(e)) => log::warn!("webhooks: could not record an attempt: {e}"),
                     Err(e) => log::warn!("webhooks: {e}"),
                 }
-            }
-        });
-        all_of(sends).await;
+            });
+        }
     }
-}
-
-/// Runs the sends of one batch side by side and waits for all of them.
-async fn all_of(
-    sends: impl Iterator<Item = impl std::future::Future<Output = ()> + Send + 'static>,
-) {
-    let mut set = tokio::task::JoinSet::new();
-    for s in sends {
-        set.spawn(s);
-    }
-    while set.join_next().await.is_some() {}
+    // Sends under way end (within SEND_TIMEOUT) and are recorded; the rest wait for a server.
+    while in_flight.join_next().await.is_some() {}
 }
 
 async fn send(client: &reqwest::Client, m: &OutgoingWebhook) -> AttemptOutcome {

@@ -15,6 +15,8 @@ const SWEEP_MAX: u32 = 500;
 pub const DELIVERIES_MAX: u32 = 200;
 /// An attempt's error as recorded, at most.
 const ERROR_MAX: usize = 300;
+/// How long the delivery log keeps delivered and failed messages.
+pub const LOG_KEPT: Millis = 30 * crate::clock::DAY;
 
 /// A message taken for sending: the request to make, signed now.
 #[derive(Debug)]
@@ -27,6 +29,8 @@ pub struct OutgoingWebhook {
     pub headers: Vec<(&'static str, String)>,
     /// Attempts before this one.
     pub attempts: u32,
+    /// This server's lease on the message: its attempt counts only while the lease is its.
+    pub lease_until: Millis,
 }
 
 /// How an attempt went.
@@ -267,22 +271,38 @@ impl Tokendesk {
     }
 
     /// Raises the `token.expiring` (once per alert threshold) and `token.expired` events that
-    /// are owed now; returns how many. Run by `tokendesk serve` every minute; with several
+    /// are owed now, to the endpoints that take them; returns how many. Also forgets finished
+    /// messages past `LOG_KEPT`. Run by `tokendesk serve` every 30 seconds; with several
     /// servers, whichever runs first raises each event, once.
     pub fn sweep_webhook_expiries(&self) -> Result<usize> {
         let now = self.now();
+        let old = now - LOG_KEPT;
+        if self
+            .store
+            .read(|c| hook_store::any_finished_before(c, old))?
+        {
+            self.write(|tx| hook_store::prune(tx, old))?;
+        }
         let owed = |c: &dyn Conn| -> Result<Option<Owed>> {
             let Some(since) = hook_store::first_created(c)? else {
                 return Ok(None);
             };
             let a = authority_store::alert_settings(c)?;
-            let (soon, gone) = token_store::expiry_events_owed(
+            let (mut soon, mut gone) = token_store::expiry_events_owed(
                 c,
                 (a.first_days, a.last_days),
                 since,
                 now,
                 SWEEP_MAX,
             )?;
+            // An event no endpoint takes is not raised (nor marked): one that subscribes later
+            // hears of it.
+            if hook_store::subscribed(c, WebhookEvent::TokenExpiring)?.is_empty() {
+                soon.clear();
+            }
+            if hook_store::subscribed(c, WebhookEvent::TokenExpired)?.is_empty() {
+                gone.clear();
+            }
             Ok((!soon.is_empty() || !gone.is_empty()).then_some((soon, gone, a)))
         };
         if self.store.read(|c| owed(c))?.is_none() {
@@ -366,6 +386,7 @@ impl Tokendesk {
                     url: e.endpoint.url,
                     body: d.payload,
                     attempts: d.attempts,
+                    lease_until: now + LEASE,
                 }
             })
             .collect())
@@ -398,6 +419,7 @@ impl Tokendesk {
                 hook_store::Attempt {
                     message_id: &m.message_id,
                     endpoint_id: &m.endpoint_id,
+                    lease_until: m.lease_until,
                     at: now,
                     status,
                     http_status,
@@ -408,7 +430,7 @@ impl Tokendesk {
         })?;
         if !recorded {
             log::info!(
-                "webhook {} to {}: already finished elsewhere",
+                "webhook {} to {}: its lease was taken over, the attempt is not counted",
                 m.message_id,
                 m.endpoint_id
             );

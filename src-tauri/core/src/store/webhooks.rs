@@ -109,7 +109,7 @@ pub fn delete(conn: &dyn Conn, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The enabled endpoints that take `event` (disabled ones still collect messages: they get
+/// The endpoints that take `event`, enabled or not (disabled ones collect messages and get
 /// them when enabled again).
 pub fn subscribed(conn: &dyn Conn, event: WebhookEvent) -> Result<Vec<String>> {
     conn.query_map(
@@ -215,6 +215,8 @@ pub fn take_due(conn: &dyn Conn, now: Millis, lease_until: Millis, limit: u32) -
 pub struct Attempt<'a> {
     pub message_id: &'a str,
     pub endpoint_id: &'a str,
+    /// The lease the attempt was made under.
+    pub lease_until: Millis,
     pub at: Millis,
     pub status: DeliveryStatus,
     pub http_status: Option<u16>,
@@ -222,8 +224,8 @@ pub struct Attempt<'a> {
     pub next_at: Option<Millis>,
 }
 
-/// Records an attempt, unless the message was meanwhile finished by another server (its
-/// lease ran out while this one was still waiting for an answer).
+/// Records an attempt, unless its lease was taken over meanwhile (it ran out while this server
+/// was still waiting for an answer, and another one took the message) or the message is done.
 pub fn record_attempt(conn: &dyn Conn, a: Attempt<'_>) -> Result<bool> {
     let status = match a.status {
         DeliveryStatus::Pending => "pending",
@@ -233,7 +235,7 @@ pub fn record_attempt(conn: &dyn Conn, a: Attempt<'_>) -> Result<bool> {
     let n = conn.execute(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?3, next_at = ?4, \
          lease_until = NULL, last_at = ?5, last_status = ?6, last_error = ?7 \
-         WHERE message_id = ?1 AND endpoint_id = ?2 AND status = 'pending'",
+         WHERE message_id = ?1 AND endpoint_id = ?2 AND status = 'pending' AND lease_until = ?8",
         params![
             a.message_id,
             a.endpoint_id,
@@ -241,7 +243,8 @@ pub fn record_attempt(conn: &dyn Conn, a: Attempt<'_>) -> Result<bool> {
             a.next_at,
             a.at,
             a.http_status.map(i64::from),
-            a.error
+            a.error,
+            a.lease_until
         ],
     )?;
     Ok(n == 1)
@@ -277,6 +280,26 @@ pub fn deliveries(conn: &dyn Conn, endpoint_id: &str, limit: u32) -> Result<Vec<
                 last_error: r.get(10)?,
             })
         },
+    )
+}
+
+/// Whether a delivered or failed message older than `before` is kept (a read first, so the
+/// sweep writes only when there is something to prune).
+pub fn any_finished_before(conn: &dyn Conn, before: Millis) -> Result<bool> {
+    Ok(conn
+        .query_opt(
+            "SELECT 1 FROM webhook_deliveries WHERE next_at IS NULL AND created_at < ?1 LIMIT 1",
+            params![before],
+            |r| r.get::<i64>(0),
+        )?
+        .is_some())
+}
+
+/// Forgets delivered and failed messages older than `before`.
+pub fn prune(conn: &dyn Conn, before: Millis) -> Result<usize> {
+    conn.execute(
+        "DELETE FROM webhook_deliveries WHERE next_at IS NULL AND created_at < ?1",
+        params![before],
     )
 }
 

@@ -154,6 +154,28 @@ describe("the webhooks section", () => {
     });
   });
 
+  it("says a disabled endpoint's messages wait for it, not for a retry", async () => {
+    const { user } = renderSection({
+      list_webhooks: () => [{ ...HOOK, enabled: false }],
+      webhook_deliveries: () => [
+        {
+          messageId: "msg_3",
+          event: "token.created",
+          tokenId: "t3",
+          tokenName: "ci",
+          createdAt: NOW - 60_000,
+          status: "pending",
+          attempts: 0,
+          nextAttemptAt: NOW - 50_000,
+        },
+      ],
+    });
+    await user.click(await screen.findByTestId("webhook-log"));
+    expect(await screen.findByTestId("webhook-delivery-status")).toHaveTextContent(
+      "Waiting until the endpoint is enabled",
+    );
+  });
+
   it("is on the Settings page for owners only", async () => {
     const owner = backend({});
     const onAny = vi.fn();

@@ -47,10 +47,11 @@ function state(e: WebhookEndpoint): string {
   return parts.join(" · ");
 }
 
-function deliveryStatus(d: WebhookDelivery): string {
+function deliveryStatus(d: WebhookDelivery, enabled: boolean): string {
   const tries = d.attempts === 1 ? "1 attempt" : `${d.attempts.toLocaleString()} attempts`;
   if (d.status === "delivered") return `Delivered · ${tries}`;
   if (d.status === "failed") return `Failed · ${tries}`;
+  if (!enabled) return "Waiting until the endpoint is enabled";
   if (d.nextAttemptAt === undefined) return "Waiting";
   return `Waiting · ${tries}, next ${formatDateTime(d.nextAttemptAt)}`;
 }
@@ -72,15 +73,21 @@ export function WebhooksSection({ serverMode }: { serverMode: boolean }) {
   const listed = useQuery({ queryKey: queryKeys.webhooks.all, queryFn: listWebhooks });
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The endpoint being enabled or disabled: its button waits for Rust's answer. */
+  const [toggling, setToggling] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.all });
 
   async function toggle(e: WebhookEndpoint) {
+    if (toggling) return;
+    setToggling(e.id);
     setError(null);
     try {
       await updateWebhook(e.id, { enabled: !e.enabled });
       await refresh();
     } catch (err) {
       setError(toApiError(err).message);
+    } finally {
+      setToggling(null);
     }
   }
 
@@ -137,7 +144,11 @@ export function WebhooksSection({ serverMode }: { serverMode: boolean }) {
                   >
                     Deliveries
                   </SmallButton>{" "}
-                  <SmallButton data-testid="webhook-toggle" onClick={() => void toggle(e)}>
+                  <SmallButton
+                    data-testid="webhook-toggle"
+                    disabled={toggling === e.id}
+                    onClick={() => void toggle(e)}
+                  >
                     {e.enabled ? "Disable" : "Enable"}
                   </SmallButton>{" "}
                   <SmallButton
@@ -407,7 +418,7 @@ function DeliveriesDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; on
               </td>
               <td>{d.tokenName}</td>
               <td className="nowrap">{formatDateTime(d.createdAt)}</td>
-              <td data-testid="webhook-delivery-status">{deliveryStatus(d)}</td>
+              <td data-testid="webhook-delivery-status">{deliveryStatus(d, endpoint.enabled)}</td>
               <td>
                 {d.lastStatus !== undefined ? `HTTP ${d.lastStatus}` : ""}
                 {d.lastError !== undefined && d.lastStatus === undefined ? d.lastError : ""}
